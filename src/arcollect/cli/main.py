@@ -1,0 +1,41 @@
+"""The `arcollect` command: global options and the command tree."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from arcollect import __version__
+from arcollect.cli import ledger
+from arcollect.cli.common import state
+
+app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def _global(
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $ARCOLLECT_DATABASE_URL, else the embedded SQLite file)"),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit"),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+    state.db = db
+    state.ctx = None
+
+
+app.command("init")(ledger.init)
+app.command("import")(ledger.import_)
+app.command("aging")(ledger.aging)
+app.command("demo")(ledger.demo)
+app.add_typer(ledger.customer_app, name="customer")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

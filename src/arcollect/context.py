@@ -1,0 +1,51 @@
+"""The application context handed to every service call: settings, database, clock, actor."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from arcollect.clock import Clock, SystemClock
+from arcollect.db import create_engine_for, migrate, session_factory, unit_of_work
+from arcollect.settings import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    actor: str = "system"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        with unit_of_work(self.sessions) as session:
+            yield session
+
+    def read_session(self) -> Session:
+        return self.sessions()
+
+    def ensure_schema(self) -> None:
+        migrate(self.engine)
+
+    def has_schema(self) -> bool:
+        return inspect(self.engine).has_table("alembic_version")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def build_context(settings: Settings, *, clock: Clock | None = None, actor: str = "system",
+                  migrate_schema: bool = True) -> Context:
+    engine = create_engine_for(settings.effective_database_url, echo=settings.sql_echo)
+    ctx = Context(settings=settings, engine=engine, sessions=session_factory(engine),
+                  clock=clock or SystemClock(), actor=actor)
+    if migrate_schema:
+        ctx.ensure_schema()
+    return ctx

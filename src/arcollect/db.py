@@ -1,0 +1,148 @@
+"""Database core: one metadata, exact Money and UTC timestamp column types, engines, sessions, migrations.
+
+SQLite is the embedded default (WAL, foreign keys on); PostgreSQL for teams. Nothing connects at
+import time: engines are built by ``create_engine_for(url)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from arcollect.money import STORAGE_SCALE, to_decimal
+
+# Internal keys: BIGINT on PostgreSQL, INTEGER PRIMARY KEY (the rowid alias) on SQLite.
+PK = BigInteger().with_variant(Integer(), "sqlite")
+_SCALE = Decimal(1).scaleb(STORAGE_SCALE)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact money: NUMERIC(19, 4) on PostgreSQL; integer 1/10,000ths on SQLite.
+
+    SQLite's REAL would round-trip through float; integers sum exactly in SQL. Floats are refused.
+    """
+
+    impl = Numeric(19, STORAGE_SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(19, STORAGE_SCALE, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        amount = to_decimal(value)
+        if dialect.name != "sqlite":
+            return amount
+        scaled = amount * _SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{amount} has more than {STORAGE_SCALE} decimals")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-STORAGE_SCALE)
+        return Decimal(value)
+
+    @property
+    def python_type(self) -> type:
+        return Decimal
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC timestamps on both databases (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: timestamps are UTC-aware")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """The one declarative base; every feature's models.py derives from it."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def create_engine_for(url: str, *, echo: bool = False) -> Engine:
+    """An engine for a database URL; creates the directory of a SQLite file."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction per use case: commit on success, roll back everything on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("arcollect") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration (idempotent)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")

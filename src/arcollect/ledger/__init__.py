@@ -1,0 +1,1 @@
+"""The AR ledger: customers, contacts, invoices, credit notes, payments, applications, write-offs."""

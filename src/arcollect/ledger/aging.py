@@ -1,0 +1,151 @@
+"""Aging buckets and report rows (pure): bucket names from bounds, roll-ups, totals, JSON shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from arcollect.money import money_str
+
+DEFAULT_BOUNDS: tuple[int, ...] = (0, 30, 60, 90)
+GROUPINGS = ("customer", "collector", "currency", "total")
+BASES = ("due", "issue")
+UNASSIGNED = "(unassigned)"
+
+
+def parse_bounds(text: str | None) -> tuple[int, ...]:
+    """'0,30,60,90' → (0, 30, 60, 90). Raises ValueError with the reason."""
+    if text is None or not text.strip():
+        return DEFAULT_BOUNDS
+    try:
+        bounds = tuple(int(part.strip()) for part in text.split(","))
+    except ValueError as exc:
+        raise ValueError(f"--buckets {text!r}: bounds are whole numbers of days, e.g. 0,30,60,90") from exc
+    if bounds[0] != 0:
+        raise ValueError(f"--buckets {text!r}: the first bound must be 0 (the 'current' bucket)")
+    if any(b <= a for a, b in zip(bounds, bounds[1:])):
+        raise ValueError(f"--buckets {text!r}: bounds must be strictly increasing")
+    return bounds
+
+
+def bucket_names(bounds: Sequence[int]) -> list[str]:
+    """(0, 30, 60, 90) → current, 1-30, 31-60, 61-90, 90+."""
+    names = ["current"]
+    for low, high in zip(bounds, bounds[1:]):
+        names.append(f"{low + 1}-{high}")
+    names.append(f"{bounds[-1]}+")
+    return names
+
+
+def bucket_index(days_past_due: int, bounds: Sequence[int]) -> int:
+    """Index into bucket_names for a number of days past due."""
+    for i, bound in enumerate(bounds):
+        if days_past_due <= bound:
+            return i
+    return len(bounds)
+
+
+def bucket_cutoffs(as_of: dt.date, bounds: Sequence[int]) -> list[dt.date]:
+    """Reference dates d_i = as_of − bound_i: a document dated on/after d_i is in bucket ≤ i.
+
+    (days = as_of − date ≤ bound  ⇔  date ≥ as_of − bound), so SQL can bucket by comparing dates.
+    """
+    return [as_of - dt.timedelta(days=b) for b in bounds]
+
+
+@dataclass
+class AgingRow:
+    key: str
+    name: str
+    currency: str
+    buckets: list[Decimal]
+    unapplied_cash: Decimal = Decimal(0)
+    unapplied_credits: Decimal = Decimal(0)
+    collector: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, Decimal(0))
+
+    @property
+    def net_balance(self) -> Decimal:
+        return self.total - self.unapplied_cash - self.unapplied_credits
+
+    def add(self, other: "AgingRow") -> None:
+        self.buckets = [a + b for a, b in zip(self.buckets, other.buckets)]
+        self.unapplied_cash += other.unapplied_cash
+        self.unapplied_credits += other.unapplied_credits
+
+
+@dataclass
+class AgingReport:
+    as_of: dt.date
+    basis: str
+    by: str
+    bucket_names: list[str]
+    rows: list[AgingRow]
+    totals: list[AgingRow]
+    unidentified_cash: dict[str, Decimal] = field(default_factory=dict)
+
+
+def roll_up(customer_rows: Iterable[AgingRow], by: str, n_buckets: int) -> list[AgingRow]:
+    """Group per-customer rows by collector, currency or total (rows stay per currency)."""
+    if by == "customer":
+        return sorted(customer_rows, key=lambda r: (r.key, r.currency))
+    grouped: dict[tuple[str, str], AgingRow] = {}
+    for row in customer_rows:
+        if by == "collector":
+            key, name = row.collector or UNASSIGNED, row.collector or UNASSIGNED
+        elif by == "currency":
+            key, name = row.currency, row.currency
+        else:
+            key, name = "total", "Total"
+        target = grouped.get((key, row.currency))
+        if target is None:
+            target = grouped[(key, row.currency)] = AgingRow(key, name, row.currency,
+                                                              [Decimal(0)] * n_buckets)
+        target.add(row)
+    return sorted(grouped.values(), key=lambda r: (r.key, r.currency))
+
+
+def totals_by_currency(rows: Iterable[AgingRow], n_buckets: int) -> list[AgingRow]:
+    totals: dict[str, AgingRow] = {}
+    for row in rows:
+        target = totals.setdefault(row.currency, AgingRow("total", "Total", row.currency,
+                                                          [Decimal(0)] * n_buckets))
+        target.add(row)
+    return [totals[c] for c in sorted(totals)]
+
+
+def _money_fields(row: AgingRow, names: Sequence[str]) -> dict[str, str]:
+    out = {name: money_str(value, row.currency) for name, value in zip(names, row.buckets)}
+    out["total"] = money_str(row.total, row.currency)
+    out["unapplied_cash"] = money_str(row.unapplied_cash, row.currency)
+    out["unapplied_credits"] = money_str(row.unapplied_credits, row.currency)
+    out["net_balance"] = money_str(row.net_balance, row.currency)
+    return out
+
+
+def to_json(report: AgingReport) -> dict:
+    """The CONTRACT §3 JSON object (money as strings with the currency's minor-unit digits)."""
+    rows = [{"key": r.key, "name": r.name, "currency": r.currency,
+             **_money_fields(r, report.bucket_names)} for r in report.rows]
+    totals = []
+    for t in report.totals:
+        item = {"currency": t.currency, **_money_fields(t, report.bucket_names)}
+        item["unidentified_cash"] = money_str(report.unidentified_cash.get(t.currency, Decimal(0)), t.currency)
+        totals.append(item)
+    for currency in sorted(set(report.unidentified_cash) - {t.currency for t in report.totals}):
+        empty = AgingRow("total", "Total", currency, [Decimal(0)] * len(report.bucket_names))
+        item = {"currency": currency, **_money_fields(empty, report.bucket_names)}
+        item["unidentified_cash"] = money_str(report.unidentified_cash[currency], currency)
+        totals.append(item)
+    return {"as_of": report.as_of.isoformat(), "basis": report.basis, "by": report.by,
+            "buckets": list(report.bucket_names), "rows": rows, "totals": totals}
+
+
+def table_columns(report: AgingReport) -> list[str]:
+    return ["key", "name", "currency", *report.bucket_names, "total", "unapplied_cash",
+            "unapplied_credits", "net_balance"]

@@ -1,0 +1,299 @@
+"""Ledger use cases: the only module other packages and the interfaces call.
+
+Each function owns its transaction (one unit of work) and takes keyword-only arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+from sqlalchemy import func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from arcollect import audit
+from arcollect.context import Context
+from arcollect.db import Money
+from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.ledger import aging as A
+from arcollect.ledger import queries as Q
+from arcollect.ledger.import_read import parse_mapping, read_table
+from arcollect.ledger.import_rows import KINDS
+from arcollect.ledger.imports import ImportResult, Progress, import_table, write_rejected
+from arcollect.ledger.models import (
+    Application, Contact, CreditNote, Customer, Invoice, Payment, WriteOff,
+)
+from arcollect.money import quantize, to_decimal
+
+ZERO = Decimal(0)
+
+
+# ---- imports -----------------------------------------------------------------------------------
+def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
+                mapping_file: Path | None = None, date_format: str | None = None,
+                partial: bool = False, progress: Progress | None = None) -> ImportResult:
+    """Import one CSV/XLSX file. Atomic unless ``partial``; the result lists every problem."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown import kind {kind!r}; one of: {', '.join(KINDS)}")
+    table = read_table(Path(path), parse_mapping(mapping, mapping_file))
+    session = ctx.sessions()
+    try:
+        result, rejected = import_table(session, table, kind=kind, date_format=date_format,
+                                        actor=ctx.actor, now=ctx.clock.now(),
+                                        base_currency=ctx.settings.base_currency, progress=progress)
+        if result.errors and not partial:
+            session.rollback()
+            result.created = result.updated = 0
+            return result
+        if rejected:
+            result.rejected_file = write_rejected(Path(path), table.header, rejected)
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# ---- aging -------------------------------------------------------------------------------------
+def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "due",
+          buckets: str | Sequence[int] | None = None, collector: str | None = None,
+          currency: str | None = None, customer_ids: Sequence[str] | None = None) -> A.AgingReport:
+    if by not in A.GROUPINGS:
+        raise InvalidInput(f"--by {by!r}: one of {', '.join(A.GROUPINGS)}")
+    if basis not in A.BASES:
+        raise InvalidInput(f"--basis {basis!r}: one of {', '.join(A.BASES)}")
+    try:
+        bounds = A.parse_bounds(buckets) if not isinstance(buckets, (list, tuple)) else tuple(buckets)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    names = A.bucket_names(bounds)
+    with ctx.sessions() as session:
+        customer_rows = Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds,
+                                            collector=collector, currency=currency,
+                                            customer_ids=customer_ids)
+        unidentified = {} if (collector or customer_ids) else Q.unidentified_cash(session, as_of)
+    if currency:
+        unidentified = {c: a for c, a in unidentified.items() if c == currency}
+    for row in customer_rows:
+        row.buckets = [quantize(b, row.currency) for b in row.buckets]
+    rows = A.roll_up(customer_rows, by, len(names))
+    return A.AgingReport(as_of=as_of, basis=basis, by=by, bucket_names=names, rows=rows,
+                         totals=A.totals_by_currency(rows, len(names)), unidentified_cash=unidentified)
+
+
+# ---- customers ---------------------------------------------------------------------------------
+def _customer(session: Session, customer_id: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.customer_id == customer_id))
+    if customer is None:
+        raise NotFound(f"customer {customer_id!r} not found")
+    return customer
+
+
+@dataclass
+class CustomerOverview:
+    customer: dict[str, Any]
+    parent_id: str | None
+    children: list[str]
+    contacts: list[dict[str, Any]]
+    open_items: list[dict[str, Any]]
+    unapplied_cash: dict[str, Decimal]
+    unapplied_credits: dict[str, Decimal]
+    as_of: dt.date
+
+
+def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date) -> CustomerOverview:
+    with ctx.sessions() as session:
+        c = _customer(session, customer_id)
+        parent = session.scalar(select(Customer.customer_id).where(Customer.id == c.parent_pk)) if c.parent_pk else None
+        children = list(session.scalars(select(Customer.customer_id).where(Customer.parent_pk == c.id)
+                                        .order_by(Customer.customer_id)))
+        contacts = [{"email": k.email, "name": k.name, "phone": k.phone, "role": k.role,
+                     "language": k.language, "primary": k.primary}
+                    for k in session.scalars(select(Contact).where(Contact.customer_pk == c.id)
+                                             .order_by(Contact.primary.desc(), Contact.email))]
+        items = Q.open_items(session, c.id, as_of)
+        cash = Q.unapplied_by_customer(session, Payment, as_of, customer_ids=[customer_id])
+        credits = Q.unapplied_by_customer(session, CreditNote, as_of, customer_ids=[customer_id])
+        header = {k: getattr(c, k) for k in ("customer_id", "name", "currency", "payment_terms_days",
+                                             "credit_limit", "country", "timezone", "language",
+                                             "segment", "collector", "email", "phone")}
+    return CustomerOverview(header, parent, children, contacts, items,
+                            {k[3]: v for k, v in cash.items() if v},
+                            {k[3]: v for k, v in credits.items() if v}, as_of)
+
+
+# ---- applications, reversals, write-offs -------------------------------------------------------
+def _invoice(session: Session, invoice_id: str) -> Invoice:
+    inv = session.scalar(select(Invoice).where(Invoice.invoice_id == invoice_id))
+    if inv is None:
+        raise NotFound(f"invoice {invoice_id!r} not found")
+    return inv
+
+
+def _unapplied_of(session: Session, link: Any, pk: int, amount: Decimal) -> Decimal:
+    return amount - (session.scalar(select(func.sum(Application.amount)).where(link == pk)) or ZERO)
+
+
+def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
+                   payment_id: str | None = None, credit_note_id: str | None = None,
+                   applied_on: dt.date | None = None, source: str = "manual") -> int:
+    """Apply part of a payment or credit note to an invoice. Returns the application's key."""
+    if (payment_id is None) == (credit_note_id is None):
+        raise InvalidInput("name exactly one of payment_id or credit_note_id")
+    with ctx.unit_of_work() as session:
+        inv = _invoice(session, invoice_id)
+        value = quantize(to_decimal(amount), inv.currency)
+        if value <= 0:
+            raise InvalidInput(f"amount {value} must be greater than zero")
+        if payment_id is not None:
+            doc = session.scalar(select(Payment).where(Payment.payment_id == payment_id))
+            link, key, doc_date = Application.payment_pk, "payment_pk", None
+        else:
+            doc = session.scalar(select(CreditNote).where(CreditNote.credit_note_id == credit_note_id))
+            link, key, doc_date = Application.credit_note_pk, "credit_note_pk", None
+        if doc is None:
+            raise NotFound(f"{'payment' if payment_id else 'credit note'} {payment_id or credit_note_id!r} not found")
+        doc_date = doc.received_date if isinstance(doc, Payment) else doc.issue_date
+        if doc.currency != inv.currency:
+            raise InvalidInput(f"currency mismatch: document in {doc.currency}, invoice in {inv.currency}")
+        left = _unapplied_of(session, link, doc.id, doc.amount)
+        if value > left:
+            raise Conflict(f"only {left} of {payment_id or credit_note_id} is unapplied, not {value}")
+        open_now = Q.open_amount_of(session, inv.id)
+        if value > open_now:
+            raise Conflict(f"invoice {invoice_id} has {open_now} open, less than {value}")
+        when = applied_on or max(doc_date, inv.issue_date, ctx.clock.today())
+        app = Application(invoice_pk=inv.id, amount=value, currency=inv.currency, applied_on=when,
+                          source=source, created_at=ctx.clock.now(), created_by=ctx.actor, **{key: doc.id})
+        session.add(app)
+        session.flush()
+        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="apply", entity="invoice",
+                     entity_key=invoice_id, changes={"application": app.id, "amount": value,
+                                                     "from": payment_id or credit_note_id, "applied_on": when})
+        return app.id
+
+
+def reverse_application(ctx: Context, *, application_id: int, reversed_on: dt.date | None = None,
+                        reason: str) -> int:
+    """Undo an application with a new, negative row (the original stays). Returns the reversal's key."""
+    with ctx.unit_of_work() as session:
+        app = session.get(Application, application_id)
+        if app is None:
+            raise NotFound(f"application {application_id} not found")
+        if app.reverses_pk is not None:
+            raise Conflict(f"application {application_id} is itself a reversal")
+        if session.scalar(select(Application.id).where(Application.reverses_pk == app.id)):
+            raise Conflict(f"application {application_id} is already reversed")
+        when = reversed_on or ctx.clock.today()
+        if when < app.applied_on:
+            raise InvalidInput(f"a reversal cannot be dated before the application ({app.applied_on})")
+        rev = Application(invoice_pk=app.invoice_pk, payment_pk=app.payment_pk,
+                          credit_note_pk=app.credit_note_pk, write_off_pk=app.write_off_pk,
+                          amount=-app.amount, currency=app.currency, applied_on=when, reverses_pk=app.id,
+                          source="manual", created_at=ctx.clock.now(), created_by=ctx.actor)
+        session.add(rev)
+        session.flush()
+        invoice_id = session.scalar(select(Invoice.invoice_id).where(Invoice.id == app.invoice_pk))
+        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="reverse", entity="invoice",
+                     entity_key=invoice_id, changes={"application": app.id, "reversal": rev.id,
+                                                     "amount": app.amount, "reason": reason})
+        return rev.id
+
+
+def write_off(ctx: Context, *, invoice_id: str, amount: Decimal | str, written_off_on: dt.date,
+              reason: str, approved_by: str | None = None) -> int:
+    """Write part or all of an invoice's open amount off (bad debt, small balance)."""
+    if not reason.strip():
+        raise InvalidInput("a write-off needs a reason")
+    with ctx.unit_of_work() as session:
+        inv = _invoice(session, invoice_id)
+        value = quantize(to_decimal(amount), inv.currency)
+        if value <= 0:
+            raise InvalidInput(f"amount {value} must be greater than zero")
+        if written_off_on < inv.issue_date:
+            raise InvalidInput(f"a write-off cannot be dated before the invoice ({inv.issue_date})")
+        open_now = Q.open_amount_of(session, inv.id)
+        if value > open_now:
+            raise Conflict(f"invoice {invoice_id} has {open_now} open, less than the write-off {value}")
+        wo = WriteOff(invoice_pk=inv.id, amount=value, currency=inv.currency, written_off_on=written_off_on,
+                      reason=reason, approved_by=approved_by, created_at=ctx.clock.now(), created_by=ctx.actor)
+        session.add(wo)
+        session.flush()
+        session.add(Application(invoice_pk=inv.id, write_off_pk=wo.id, amount=value, currency=inv.currency,
+                                applied_on=written_off_on, source="write_off", created_at=ctx.clock.now(),
+                                created_by=ctx.actor))
+        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="write_off", entity="invoice",
+                     entity_key=invoice_id, changes={"amount": value, "reason": reason,
+                                                     "approved_by": approved_by, "on": written_off_on})
+        return wo.id
+
+
+# ---- ledger totals (the invariants of DESIGN §4) -----------------------------------------------
+@dataclass
+class LedgerTotals:
+    invoiced: Decimal
+    applied_payments: Decimal
+    applied_credits: Decimal
+    written_off: Decimal
+    open: Decimal
+    payments: Decimal
+    unapplied_cash: Decimal
+    credits: Decimal
+    unapplied_credits: Decimal
+
+
+def ledger_totals(ctx: Context, *, as_of: dt.date, currency: str) -> LedgerTotals:
+    """Σ of each side of the ledger for one currency as of a date (for reconciliation and tests)."""
+
+    def total(stmt: Any) -> Decimal:
+        return session.scalar(stmt) or ZERO
+
+    def s(col: Any) -> Any:
+        return type_coerce(func.sum(col), Money())
+
+    with ctx.sessions() as session:
+        invoiced = total(select(s(Invoice.amount)).where(Invoice.currency == currency, Invoice.issue_date <= as_of))
+        apps = {}
+        for name, link in (("payments", Application.payment_pk), ("credits", Application.credit_note_pk),
+                           ("write_offs", Application.write_off_pk)):
+            apps[name] = total(select(s(Application.amount)).join(Invoice, Invoice.id == Application.invoice_pk)
+                               .where(link.is_not(None), Application.currency == currency,
+                                      Application.applied_on <= as_of, Invoice.issue_date <= as_of))
+        payments = total(select(s(Payment.amount)).where(Payment.currency == currency, Payment.received_date <= as_of))
+        credits = total(select(s(CreditNote.amount)).where(CreditNote.currency == currency, CreditNote.issue_date <= as_of))
+        report_open = Decimal(0)
+        for row in Q.aging_by_customer(session, as_of=as_of, basis="due", bounds=A.DEFAULT_BOUNDS, currency=currency):
+            report_open += row.total
+        cash = sum((v for k, v in Q.unapplied_by_customer(session, Payment, as_of).items() if k[3] == currency), ZERO)
+        cash += Q.unidentified_cash(session, as_of).get(currency, ZERO)
+        cred = sum((v for k, v in Q.unapplied_by_customer(session, CreditNote, as_of).items() if k[3] == currency), ZERO)
+    return LedgerTotals(invoiced, apps["payments"], apps["credits"], apps["write_offs"], report_open,
+                        payments, cash, credits, cred)
+
+
+# ---- demo portfolio ----------------------------------------------------------------------------
+def load_demo(ctx: Context, *, customers: int = 200, seed: int = 42, as_of: dt.date | None = None,
+              progress: Progress | None = None) -> dict[str, int]:
+    """Generate and load a realistic demo book into an empty ledger (deterministic per seed)."""
+    from arcollect.ledger.demo import generate
+    from arcollect.ledger.demo_load import load_books
+
+    if customers < 1:
+        raise InvalidInput("--customers must be at least 1")
+    as_of = as_of or ctx.clock.today()
+    with ctx.unit_of_work() as session:
+        counts = load_books(session, generate(customers=customers, seed=seed, as_of=as_of),
+                            now=ctx.clock.now(), actor=ctx.actor, progress=progress)
+        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="demo", entity="ledger",
+                     entity_key=f"seed={seed}", changes={"customers": customers, "as_of": as_of, **counts})
+    return counts
+
+
+def is_empty(ctx: Context) -> bool:
+    with ctx.sessions() as session:
+        return session.scalar(select(Customer.id).limit(1)) is None

@@ -1,0 +1,4 @@
+"""Imports every feature's models so that the one metadata knows every table (Alembic, tests)."""
+
+from arcollect import audit  # noqa: F401
+from arcollect.ledger import models as ledger_models  # noqa: F401

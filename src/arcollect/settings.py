@@ -1,0 +1,87 @@
+"""Configuration: one Settings object (env prefix ARCOLLECT_, optional TOML settings file)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _default_home() -> Path:
+    return Path(user_data_dir("arcollect", appauthor=False))
+
+
+def _settings_file() -> Path | None:
+    # The only place besides Settings itself that looks at the environment: where the file is.
+    explicit = os.environ.get("ARCOLLECT_SETTINGS_FILE")
+    if explicit:
+        return Path(explicit)
+    home = os.environ.get("ARCOLLECT_HOME")
+    candidate = (Path(home) if home else _default_home()) / "settings.toml"
+    return candidate if candidate.exists() else None
+
+
+class Settings(BaseSettings):
+    """Every setting arcollect reads. Keys are fixed by CONTRACT §7; new ones may be added."""
+
+    model_config = SettingsConfigDict(env_prefix="ARCOLLECT_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: str | None = None
+    base_currency: str = "USD"
+    company_name: str = "arcollect demo company"
+    timezone: str = "UTC"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "collections@example.com"
+    mail_bcc: str | None = None
+    imap_host: str | None = None
+    imap_port: int = 143
+    imap_user: str | None = None
+    imap_password: str | None = None
+    imap_folder: str = "INBOX"
+    sql_echo: bool = False
+
+    @field_validator("base_currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        return value.strip().upper()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _settings_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, else the embedded SQLite file under ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'arcollect.db'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)
