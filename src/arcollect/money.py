@@ -32,7 +32,8 @@ def _known_currencies() -> frozenset[str]:
 
 
 def is_currency(code: str) -> bool:
-    return bool(re.fullmatch(r"[A-Z]{3}", code or "")) and code in _known_currencies()
+    # XXX (no currency) and XTS (testing) are ISO codes but never a receivable's currency
+    return bool(re.fullmatch(r"[A-Z]{3}", code or "")) and code in _known_currencies() and code not in ("XXX", "XTS")
 
 
 def check_currency(code: str) -> str:

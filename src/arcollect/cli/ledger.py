@@ -195,11 +195,15 @@ def demo(
     customers: int = typer.Option(200, "--customers", min=1, help="How many customer accounts"),
     seed: int = typer.Option(42, "--seed", help="Same seed, same portfolio"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The book ends on this date (default: today)"),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the ledger already has customers"),
 ) -> None:
     """Load a realistic demo portfolio into an empty ledger."""
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
+        if if_empty and not service.is_empty(ctx):
+            echo("the ledger already has data: demo not loaded")
+            return
         with Progress(TextColumn("generating demo"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, disable=not err_console.is_terminal, transient=True) as bar:
             task = bar.add_task("customers", total=customers)

@@ -137,7 +137,9 @@ def email_value(values: dict[str, str], column: str, *, required: bool = False) 
 def _territories() -> frozenset[str]:
     from babel import Locale
 
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    not_countries = {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"}  # CLDR regions that are not ISO 3166 countries
+    return frozenset(code for code in Locale("en").territories
+                     if len(code) == 2 and code.isalpha() and code not in not_countries)
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from arcollect.ledger.import_read import RawRow, Table, chunked
 from arcollect.ledger.models import (
     Application, Contact, CreditNote, Customer, ImportBatch, Invoice, Payment,
 )
-from arcollect.money import parse_amount
+from arcollect.money import parse_amount, quantize
 
 CHUNK = 20_000
 Progress = Callable[[int], None]
@@ -378,7 +378,7 @@ class _Importer:
             if before == after:
                 self.result.unchanged += 1
                 continue
-            covered = applied.get(current.id) or Decimal(0)
+            covered = quantize(applied.get(current.id) or Decimal(0), current.currency)
             if covered:
                 if f["amount"] < covered:
                     row.fail("amount", f"{f['amount']} is less than the {covered} already applied to invoice {f['invoice_id']}")
@@ -413,7 +413,8 @@ class _Importer:
                     .where(Invoice.invoice_id.in_(part)))
             for pk, iid, cpk, cur, issued, amount, done in self.s.execute(stmt):
                 self.invoice_cache[iid] = {"pk": pk, "customer_pk": cpk, "currency": cur,
-                                           "issue_date": issued, "open": amount - (done or Decimal(0))}
+                                           "issue_date": issued,
+                                           "open": quantize(amount - (done or Decimal(0)), cur)}
 
     def chunk_payments(self, rows: list[_Row]) -> None:
         self.documents(rows, model=Payment, id_col="payment_id", date_col="received_date",
@@ -508,7 +509,8 @@ class _Importer:
                                        or before["amount"] != after["amount"])
             mine = active.get(current.id, []) if current is not None else []
             if current is not None and not reapply:
-                applied_total = sum((a["amount"] for a in mine), Decimal(0)) + self.other_applied(link, current.id)
+                applied_total = quantize(sum((a["amount"] for a in mine), Decimal(0))
+                                         + self.other_applied(link, current.id), currency)
                 if f["amount"] < applied_total:
                     row.fail("amount", f"{f['amount']} is less than the {applied_total} already applied from {f[id_col]}")
             allocation: list[tuple[str, Decimal]] = []

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from arcollect.db import Money
 from arcollect.ledger.aging import AgingRow, bucket_cutoffs
+from arcollect.money import quantize
 from arcollect.ledger.models import Application, CreditNote, Customer, Invoice, Payment
 
 ZERO = Decimal(0)
@@ -132,6 +133,8 @@ def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[
     for row in session.execute(stmt):
         if row.open_amount:
             item = row._asdict()
+            item["amount"] = quantize(row.amount, row.currency)
+            item["open_amount"] = quantize(row.open_amount, row.currency)
             item["days_past_due"] = (as_of - row.due_date).days
             items.append(item)
     return items
@@ -141,5 +144,5 @@ def open_amount_of(session: Session, invoice_pk: int, as_of: dt.date | None = No
     stmt = select(func.sum(Application.amount)).where(Application.invoice_pk == invoice_pk)
     if as_of is not None:
         stmt = stmt.where(Application.applied_on <= as_of)
-    amount = session.scalar(select(Invoice.amount).where(Invoice.id == invoice_pk))
-    return amount - (session.scalar(stmt) or ZERO)
+    amount, currency = session.execute(select(Invoice.amount, Invoice.currency).where(Invoice.id == invoice_pk)).one()
+    return quantize(amount - (session.scalar(stmt) or ZERO), currency)

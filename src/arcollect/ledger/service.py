@@ -81,6 +81,9 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
         unidentified = {c: a for c, a in unidentified.items() if c == currency}
     for row in customer_rows:
         row.buckets = [quantize(b, row.currency) for b in row.buckets]
+        row.unapplied_cash = quantize(row.unapplied_cash, row.currency)
+        row.unapplied_credits = quantize(row.unapplied_credits, row.currency)
+    unidentified = {c: quantize(a, c) for c, a in unidentified.items()}
     rows = A.roll_up(customer_rows, by, len(names))
     return A.AgingReport(as_of=as_of, basis=basis, by=by, bucket_names=names, rows=rows,
                          totals=A.totals_by_currency(rows, len(names)), unidentified_cash=unidentified)
@@ -122,9 +125,11 @@ def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date) -> Cust
         header = {k: getattr(c, k) for k in ("customer_id", "name", "currency", "payment_terms_days",
                                              "credit_limit", "country", "timezone", "language",
                                              "segment", "collector", "email", "phone")}
+    if header["credit_limit"] is not None:
+        header["credit_limit"] = quantize(header["credit_limit"], header["currency"])
     return CustomerOverview(header, parent, children, contacts, items,
-                            {k[3]: v for k, v in cash.items() if v},
-                            {k[3]: v for k, v in credits.items() if v}, as_of)
+                            {k[3]: quantize(v, k[3]) for k, v in cash.items() if v},
+                            {k[3]: quantize(v, k[3]) for k, v in credits.items() if v}, as_of)
 
 
 # ---- applications, reversals, write-offs -------------------------------------------------------
@@ -135,8 +140,8 @@ def _invoice(session: Session, invoice_id: str) -> Invoice:
     return inv
 
 
-def _unapplied_of(session: Session, link: Any, pk: int, amount: Decimal) -> Decimal:
-    return amount - (session.scalar(select(func.sum(Application.amount)).where(link == pk)) or ZERO)
+def _unapplied_of(session: Session, link: Any, pk: int, amount: Decimal, currency: str) -> Decimal:
+    return quantize(amount - (session.scalar(select(func.sum(Application.amount)).where(link == pk)) or ZERO), currency)
 
 
 def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
@@ -161,7 +166,7 @@ def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
         doc_date = doc.received_date if isinstance(doc, Payment) else doc.issue_date
         if doc.currency != inv.currency:
             raise InvalidInput(f"currency mismatch: document in {doc.currency}, invoice in {inv.currency}")
-        left = _unapplied_of(session, link, doc.id, doc.amount)
+        left = _unapplied_of(session, link, doc.id, doc.amount, doc.currency)
         if value > left:
             raise Conflict(f"only {left} of {payment_id or credit_note_id} is unapplied, not {value}")
         open_now = Q.open_amount_of(session, inv.id)
