@@ -39,6 +39,7 @@ def import_(
     mapping: Optional[list[str]] = typer.Option(None, "--map", help="Rename columns: SRC=DST[,SRC=DST...] (repeatable)"),
     map_file: Optional[Path] = typer.Option(None, "--map-file", help="File of SRC=DST lines"),
     date_format: Optional[str] = typer.Option(None, "--date-format", help="strptime format of date cells, e.g. %m/%d/%Y"),
+    ignore_unknown: bool = typer.Option(False, "--ignore-unknown", help="Ignore unknown columns instead of keeping them as custom fields"),
 ) -> None:
     """Import customers, contacts, invoices, credit notes or payments (atomic, idempotent)."""
     if kind not in KINDS:
@@ -51,7 +52,7 @@ def import_(
             task = bar.add_task("rows", total=None)
             result = service.import_file(ctx, kind=kind, path=file, mapping=mapping, mapping_file=map_file,
                                          date_format=date_format, partial=partial,
-                                         progress=lambda n: bar.advance(task, n))
+                                         keep_unknown=not ignore_unknown, progress=lambda n: bar.advance(task, n))
     except ArcollectError as exc:
         if as_json:
             problems = getattr(exc, "problems", []) or [str(exc)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator
@@ -57,6 +58,10 @@ class Book:
     profile: str = ""
 
 
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def _pick(rng: random.Random, options: list[tuple], weight_index: int) -> tuple:
     return rng.choices(options, weights=[o[weight_index] for o in options])[0]
 
@@ -100,7 +105,7 @@ def generate(*, customers: int, seed: int, as_of: dt.date, months: int = 15) -> 
             name = f"{name.split(' ')[0]} {rng.choice(['North', 'South', 'East', 'West', 'Central'])} {name.split(' ', 1)[1]}"
         elif size != "small":
             parents.append((cid, country))
-        domain = name.split(" ")[0].lower().replace("ü", "u") + ".example"
+        domain = _ascii(name.split(" ")[0].lower()) + ".example"
         customer = {
             "customer_id": cid, "name": name, "parent_id": parent, "currency": currency,
             "payment_terms_days": terms,
@@ -112,7 +117,10 @@ def generate(*, customers: int, seed: int, as_of: dt.date, months: int = 15) -> 
         book = Book(customer=customer, profile=profile)
         for k, role in enumerate(["ap", "billing", "escalation"][: rng.randint(1, 3)]):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            email = f"ap@{domain}" if role == "ap" else f"{first.lower()}.{last.lower().replace('ü', 'u').replace('í', 'i')}@{domain}"
+            local = "ap" if role == "ap" else _ascii(f"{first}.{last}".lower())
+            email = f"{local}@{domain}"
+            if any(c["email"] == email for c in book.contacts):
+                email = f"{local}.{role}@{domain}"
             book.contacts.append({"email": email, "name": f"{first} {last}", "role": role,
                                   "phone": customer["phone"], "language": language, "primary": k == 0})
         # invoices: a Poisson-like count per month

@@ -57,15 +57,15 @@ class _Row:
         self.errors.append(R.CellError(column, message))
 
 
-def _fingerprint(values: dict[str, str]) -> tuple:
-    return tuple(sorted(values.items()))
+def _fingerprint(values: dict[str, str], columns: list[str]) -> tuple:
+    return tuple(values.get(c, "") for c in columns)
 
 
 class _Importer:
     """State of one import run (caches live across chunks of the same file)."""
 
     def __init__(self, session: Session, table: Table, kind: str, *, date_format: str | None,
-                 actor: str, now: dt.datetime, base_currency: str) -> None:
+                 actor: str, now: dt.datetime, base_currency: str, keep_unknown: bool = True) -> None:
         self.s = session
         self.table = table
         self.spec = R.SPECS[kind]
@@ -79,7 +79,11 @@ class _Importer:
         self.seen: dict[str, tuple[int, tuple]] = {}
         self.customers: dict[str, tuple[int, str]] = {}
         self.invoice_cache: dict[str, dict[str, Any]] = {}
-        self.custom_columns = [c for c in table.header if c not in self.spec.known]
+        self.unknown_columns = [c for c in table.header if c not in self.spec.known]
+        self.keep_unknown = keep_unknown and self.spec.keeps_custom_fields
+        self.custom_columns = self.unknown_columns if self.keep_unknown else []
+        # what makes two rows with the same id "the same row": the columns that are stored
+        self.fp_columns = [c for c in table.header if c in self.spec.known or c in self.custom_columns]
         self.batch_id: int | None = None
         self.audits: list[dict[str, Any]] = []
         self.rejected_rows: list[tuple[RawRow, str]] = []
@@ -90,14 +94,14 @@ class _Importer:
             self.customers[cid] = (pk, cur)
 
     def custom_fields(self, values: dict[str, str]) -> dict[str, str] | None:
-        if not self.spec.keeps_custom_fields:
+        if not self.custom_columns:
             return None
         found = {c: values[c] for c in self.custom_columns if values.get(c)}
         return found or None
 
     def first_sight(self, row: _Row, key: str) -> bool:
         """False when the same id came earlier in this file (identical: skipped; different: error)."""
-        fp = _fingerprint(row.raw.values)
+        fp = _fingerprint(row.raw.values, self.fp_columns)
         earlier = self.seen.get(key)
         if earlier is None:
             self.seen[key] = (row.raw.line, fp)
@@ -166,10 +170,10 @@ class _Importer:
         self.s.flush()
         self.batch_id = batch.id
         self.result.batch_id = batch.id
-        if self.custom_columns:
-            what = "kept as custom fields" if self.spec.keeps_custom_fields else "ignored"
+        if self.unknown_columns:
+            what = "kept as custom fields" if self.keep_unknown else "ignored"
             self.result.warnings.append(
-                f"{self.table.path}: unknown column(s) {what}: {', '.join(self.custom_columns)}")
+                f"{self.table.path}: unknown column(s) {what}: {', '.join(self.unknown_columns)}")
         self.load_customers()
         handler = getattr(self, "chunk_" + self.kind.replace("-", "_"))
         size = 10**9 if self.kind == "customers" else CHUNK  # parents may come after children
@@ -607,7 +611,8 @@ def write_rejected(path: Path, header: list[str], rejected: list[tuple[RawRow, s
 
 
 def import_table(session: Session, table: Table, *, kind: str, date_format: str | None, actor: str,
-                 now: dt.datetime, base_currency: str, progress: Progress | None = None) -> tuple[ImportResult, list[tuple[RawRow, str]]]:
+                 now: dt.datetime, base_currency: str, keep_unknown: bool = True,
+                 progress: Progress | None = None) -> tuple[ImportResult, list[tuple[RawRow, str]]]:
     """Validate and write one file's rows within the session's transaction."""
     missing = [c for c in R.SPECS[kind].required if c not in table.header]
     if missing:
@@ -615,6 +620,6 @@ def import_table(session: Session, table: Table, *, kind: str, date_format: str 
             f"{table.path}:1: {c}: required column is missing from the header" for c in missing])
         return result, []
     importer = _Importer(session, table, kind, date_format=date_format, actor=actor, now=now,
-                         base_currency=base_currency)
+                         base_currency=base_currency, keep_unknown=keep_unknown)
     result = importer.run(progress)
     return result, importer.rejected_rows

@@ -34,8 +34,12 @@ ZERO = Decimal(0)
 # ---- imports -----------------------------------------------------------------------------------
 def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
                 mapping_file: Path | None = None, date_format: str | None = None,
-                partial: bool = False, progress: Progress | None = None) -> ImportResult:
-    """Import one CSV/XLSX file. Atomic unless ``partial``; the result lists every problem."""
+                partial: bool = False, keep_unknown: bool = True,
+                progress: Progress | None = None) -> ImportResult:
+    """Import one CSV/XLSX file. Atomic unless ``partial``; the result lists every problem.
+
+    Unknown columns are kept as custom fields, or ignored when ``keep_unknown`` is False.
+    """
     if kind not in KINDS:
         raise InvalidInput(f"unknown import kind {kind!r}; one of: {', '.join(KINDS)}")
     table = read_table(Path(path), parse_mapping(mapping, mapping_file))
@@ -43,7 +47,8 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
     try:
         result, rejected = import_table(session, table, kind=kind, date_format=date_format,
                                         actor=ctx.actor, now=ctx.clock.now(),
-                                        base_currency=ctx.settings.base_currency, progress=progress)
+                                        base_currency=ctx.settings.base_currency,
+                                        keep_unknown=keep_unknown, progress=progress)
         if result.errors and not partial:
             session.rollback()
             result.created = result.updated = 0
@@ -157,10 +162,10 @@ def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
             raise InvalidInput(f"amount {value} must be greater than zero")
         if payment_id is not None:
             doc = session.scalar(select(Payment).where(Payment.payment_id == payment_id))
-            link, key, doc_date = Application.payment_pk, "payment_pk", None
+            link, key = Application.payment_pk, "payment_pk"
         else:
             doc = session.scalar(select(CreditNote).where(CreditNote.credit_note_id == credit_note_id))
-            link, key, doc_date = Application.credit_note_pk, "credit_note_pk", None
+            link, key = Application.credit_note_pk, "credit_note_pk"
         if doc is None:
             raise NotFound(f"{'payment' if payment_id else 'credit note'} {payment_id or credit_note_id!r} not found")
         doc_date = doc.received_date if isinstance(doc, Payment) else doc.issue_date
@@ -173,6 +178,9 @@ def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
         if value > open_now:
             raise Conflict(f"invoice {invoice_id} has {open_now} open, less than {value}")
         when = applied_on or max(doc_date, inv.issue_date, ctx.clock.today())
+        if when < doc_date or when < inv.issue_date:
+            raise InvalidInput(f"an application cannot be dated {when}, before the document ({doc_date}) "
+                               f"or the invoice ({inv.issue_date})")
         app = Application(invoice_pk=inv.id, amount=value, currency=inv.currency, applied_on=when,
                           source=source, created_at=ctx.clock.now(), created_by=ctx.actor, **{key: doc.id})
         session.add(app)
