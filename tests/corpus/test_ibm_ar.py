@@ -78,9 +78,11 @@ def test_excel_resave_with_day_first_dates_needs_and_honours_date_format(ctx, co
     path = corpus / DDMM
     service.import_file(ctx, kind="customers", path=path, mapping=CUSTOMER_MAP, keep_unknown=False)
     wrong = service.import_file(ctx, kind="invoices", path=path, mapping=INVOICE_MAP, date_format="%m/%d/%Y")
-    # '03/01/2012' would silently read as 1 March, but days 13..31 cannot be months: the file is refused
+    # day 13..31 cannot be a month, and a swapped date that does parse puts the due date before the
+    # issue date: every problem is a date cell, and the file is refused whole
     assert wrong.errors and wrong.created == 0
-    assert all("is not a date in the format %m/%d/%Y" in e for e in wrong.errors)
+    assert all(e.split(": ")[1] in ("issue_date", "due_date") for e in wrong.errors)
+    assert f"{path}:2: due_date: 2012-02-02 is before the issue date 2012-03-01" in wrong.errors
     with ctx.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Invoice)) == 0
     _, invoices, _ = _load(ctx, path, "%d/%m/%Y")
