@@ -84,7 +84,11 @@ def _run(ctx, invoices, ops) -> None:  # noqa: ANN001
         if amount <= 0:
             continue
         if kind == "write_off":
-            service.write_off(ctx, invoice_id=inv["invoice_id"], amount=amount, written_off_on=when, reason="property")
+            try:
+                service.write_off(ctx, invoice_id=inv["invoice_id"], amount=amount, written_off_on=when,
+                                  reason="property")
+            except Conflict as exc:
+                assert "open from" in str(exc)
             continue
         doc_amount = amount + Decimal("7.77")  # leave something unapplied on the document
         with ctx.unit_of_work() as s:
@@ -95,9 +99,12 @@ def _run(ctx, invoices, ops) -> None:  # noqa: ANN001
             else:
                 s.execute(insert(CreditNote), [{"credit_note_id": f"CN{n}", "customer_pk": cpk, "issue_date": when,
                                                 "amount": doc_amount, "currency": "USD", **stamp}])
-        applications.append(service.apply_document(
-            ctx, invoice_id=inv["invoice_id"], amount=amount, applied_on=when,
-            **({"payment_id": f"P{n}"} if kind == "pay" else {"credit_note_id": f"CN{n}"})))
+        try:
+            applications.append(service.apply_document(
+                ctx, invoice_id=inv["invoice_id"], amount=amount, applied_on=when,
+                **({"payment_id": f"P{n}"} if kind == "pay" else {"credit_note_id": f"CN{n}"})))
+        except Conflict as exc:  # refused: it would over-apply the invoice on some date before a reversal
+            assert "open from" in str(exc)
 
 
 def _reference(ctx, as_of: dt.date) -> tuple[Decimal, Decimal, Decimal]:  # noqa: ANN001
@@ -142,3 +149,21 @@ def test_ledger_truths_hold_to_the_cent_on_every_date(ctx, case):
         assert sum((r.unapplied_cash for r in report.rows), Decimal(0)) == expected_cash
         assert sum((r.unapplied_credits for r in report.rows), Decimal(0)) == expected_credits
         assert all(b >= 0 for r in report.rows for b in r.buckets)  # never over-applied
+
+
+def test_backdated_application_before_a_later_reversal_is_refused(ctx):
+    """Found by the property test: 0.09 applied on day 0 and reversed on day 10 leaves 0.18 open
+    today, but only 0.09 open on days 0-9; a 0.10 application dated day 0 would over-apply them."""
+    invoices = _seed(ctx, [(18, 0, 21)])
+    _run(ctx, invoices, [("pay", 0, 50, 0), ("reverse", 0, 0, 10)])
+    import pytest
+
+    with ctx.unit_of_work() as s:
+        s.execute(insert(Payment), [{"payment_id": "LATE", "customer_pk": s.scalar(select(Customer.id)),
+                                     "received_date": START, "amount": Decimal("0.10"), "currency": "USD",
+                                     "created_at": ctx.clock.now(), "updated_at": ctx.clock.now()}])
+    with pytest.raises(Conflict, match="0.09 open from 2026-01-01"):
+        service.apply_document(ctx, invoice_id="I0", amount="0.10", payment_id="LATE", applied_on=START)
+    # dated on or after the reversal it fits
+    service.apply_document(ctx, invoice_id="I0", amount="0.10", payment_id="LATE",
+                           applied_on=START + dt.timedelta(days=10))

@@ -34,3 +34,14 @@ def unapplied_as_of(amount: Decimal, document_date: dt.date, movements: Iterable
     if document_date > as_of:
         return Decimal(0)
     return amount - applied_as_of(movements, as_of)
+
+
+def available_from(total: Decimal, movements: Iterable[Movement], on: dt.date) -> Decimal:
+    """What can still be applied effective ``on`` without over-applying on any later date.
+
+    A later reversal raises today's open amount but not the open amount of the dates before it,
+    so the limit is the total less the highest cumulative application from ``on`` onward.
+    """
+    moves = list(movements)
+    dates = sorted({m.applied_on for m in moves if m.applied_on > on} | {on})
+    return total - max(applied_as_of(moves, d) for d in dates)

@@ -20,6 +20,7 @@ from arcollect.db import Money
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import aging as A
 from arcollect.ledger import queries as Q
+from arcollect.ledger.balances import Movement, available_from
 from arcollect.ledger.import_read import parse_mapping, read_table
 from arcollect.ledger.import_rows import KINDS
 from arcollect.ledger.imports import ImportResult, Progress, import_table, write_rejected
@@ -145,8 +146,11 @@ def _invoice(session: Session, invoice_id: str) -> Invoice:
     return inv
 
 
-def _unapplied_of(session: Session, link: Any, pk: int, amount: Decimal, currency: str) -> Decimal:
-    return quantize(amount - (session.scalar(select(func.sum(Application.amount)).where(link == pk)) or ZERO), currency)
+def _available(session: Session, column: Any, pk: int, total: Decimal, currency: str, on: dt.date) -> Decimal:
+    """What of an invoice (open) or document (unapplied) can be applied effective ``on``."""
+    moves = [Movement(a, d) for a, d in session.execute(
+        select(Application.amount, Application.applied_on).where(column == pk))]
+    return quantize(available_from(total, moves, on), currency)
 
 
 def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
@@ -171,16 +175,16 @@ def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
         doc_date = doc.received_date if isinstance(doc, Payment) else doc.issue_date
         if doc.currency != inv.currency:
             raise InvalidInput(f"currency mismatch: document in {doc.currency}, invoice in {inv.currency}")
-        left = _unapplied_of(session, link, doc.id, doc.amount, doc.currency)
-        if value > left:
-            raise Conflict(f"only {left} of {payment_id or credit_note_id} is unapplied, not {value}")
-        open_now = Q.open_amount_of(session, inv.id)
-        if value > open_now:
-            raise Conflict(f"invoice {invoice_id} has {open_now} open, less than {value}")
         when = applied_on or max(doc_date, inv.issue_date, ctx.clock.today())
         if when < doc_date or when < inv.issue_date:
             raise InvalidInput(f"an application cannot be dated {when}, before the document ({doc_date}) "
                                f"or the invoice ({inv.issue_date})")
+        left = _available(session, link, doc.id, doc.amount, doc.currency, when)
+        if value > left:
+            raise Conflict(f"only {left} of {payment_id or credit_note_id} is unapplied from {when} on, not {value}")
+        open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, when)
+        if value > open_then:
+            raise Conflict(f"invoice {invoice_id} has {open_then} open from {when} on, less than {value}")
         app = Application(invoice_pk=inv.id, amount=value, currency=inv.currency, applied_on=when,
                           source=source, created_at=ctx.clock.now(), created_by=ctx.actor, **{key: doc.id})
         session.add(app)
@@ -230,9 +234,10 @@ def write_off(ctx: Context, *, invoice_id: str, amount: Decimal | str, written_o
             raise InvalidInput(f"amount {value} must be greater than zero")
         if written_off_on < inv.issue_date:
             raise InvalidInput(f"a write-off cannot be dated before the invoice ({inv.issue_date})")
-        open_now = Q.open_amount_of(session, inv.id)
-        if value > open_now:
-            raise Conflict(f"invoice {invoice_id} has {open_now} open, less than the write-off {value}")
+        open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, written_off_on)
+        if value > open_then:
+            raise Conflict(f"invoice {invoice_id} has {open_then} open from {written_off_on} on, "
+                           f"less than the write-off {value}")
         wo = WriteOff(invoice_pk=inv.id, amount=value, currency=inv.currency, written_off_on=written_off_on,
                       reason=reason, approved_by=approved_by, created_at=ctx.clock.now(), created_by=ctx.actor)
         session.add(wo)
