@@ -146,3 +146,61 @@ def migrate(engine: Engine) -> None:
 
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
+
+
+def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, keys: bool = False) -> list[Any]:
+    """Insert many rows fast on both databases; with ``keys``, return the new keys in row order.
+
+    PostgreSQL: COPY (keys taken from the table's sequence first), values passed through each
+    column's own bind processing (exact Money, UTC timestamps, JSON). SQLite: executemany.
+    """
+    if not rows:
+        return []
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        rows = _same_keys(table, rows)
+        if not keys:
+            session.execute(table.insert(), rows)
+            return []
+        result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+        return [r[0] for r in result]
+    return _copy_rows(connection, table, rows)
+
+
+def _same_keys(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """executemany takes its columns from the first row: give every row every key."""
+    names = set().union(*rows)
+    if all(len(row) == len(names) for row in rows):
+        return rows
+    fill = {}
+    for name in names:
+        column = table.c[name]
+        fill[name] = column.default.arg if column.default is not None and column.default.is_scalar else None
+    return [{**fill, **row} for row in rows]
+
+
+def _copy_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    dialect = connection.dialect
+    if all("id" in row for row in rows):
+        ids = [row["id"] for row in rows]
+    else:
+        seq = connection.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
+        ids = list(connection.exec_driver_sql(
+            f"SELECT nextval('{seq}') FROM generate_series(1, {len(rows)})").scalars())
+    columns = list(table.columns)
+    plan = []
+    for column in columns:
+        default = column.default.arg if column.default is not None and column.default.is_scalar else None
+        plan.append((column.name, default, column.type._cached_bind_processor(dialect)))
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for key, row in zip(ids, rows):
+            values = []
+            for name, default, process in plan:
+                value = key if name == "id" else row.get(name, default)
+                if value is not None and process is not None:
+                    value = process(value)
+                values.append(value)
+            copy.write_row(values)
+    return ids

@@ -48,6 +48,7 @@ def minor_units(currency: str) -> int:
     return _ISO_MINOR_UNITS.get(currency, 2)
 
 
+@lru_cache(maxsize=None)
 def _exponent(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 
@@ -75,7 +76,9 @@ def to_decimal(value: object) -> Decimal:
 
 def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
     """Round to the currency's minor units, half up. The one rounding helper."""
-    return to_decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
+    if type(amount) is not Decimal:
+        amount = to_decimal(amount)
+    return amount.quantize(_exponent(currency), rounding=ROUND_HALF_UP)
 
 
 def zero(currency: str) -> Decimal:

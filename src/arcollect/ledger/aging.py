@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import attrgetter
 from decimal import Decimal
 from typing import Iterable, Sequence
 
@@ -93,7 +94,7 @@ class AgingReport:
 def roll_up(customer_rows: Iterable[AgingRow], by: str, n_buckets: int) -> list[AgingRow]:
     """Group per-customer rows by collector, currency or total (rows stay per currency)."""
     if by == "customer":
-        return sorted(customer_rows, key=lambda r: (r.key, r.currency))
+        return sorted(customer_rows, key=attrgetter("key", "currency"))
     grouped: dict[tuple[str, str], AgingRow] = {}
     for row in customer_rows:
         if by == "collector":
@@ -107,16 +108,21 @@ def roll_up(customer_rows: Iterable[AgingRow], by: str, n_buckets: int) -> list[
             target = grouped[(key, row.currency)] = AgingRow(key, name, row.currency,
                                                               [Decimal(0)] * n_buckets)
         target.add(row)
-    return sorted(grouped.values(), key=lambda r: (r.key, r.currency))
+    return sorted(grouped.values(), key=attrgetter("key", "currency"))
 
 
 def totals_by_currency(rows: Iterable[AgingRow], n_buckets: int) -> list[AgingRow]:
-    totals: dict[str, AgingRow] = {}
+    by_currency: dict[str, list[AgingRow]] = {}
     for row in rows:
-        target = totals.setdefault(row.currency, AgingRow("total", "Total", row.currency,
-                                                          [Decimal(0)] * n_buckets))
-        target.add(row)
-    return [totals[c] for c in sorted(totals)]
+        by_currency.setdefault(row.currency, []).append(row)
+    totals = []
+    for currency in sorted(by_currency):
+        group = by_currency[currency]
+        buckets = [sum((r.buckets[i] for r in group), Decimal(0)) for i in range(n_buckets)]
+        totals.append(AgingRow("total", "Total", currency, buckets,
+                               unapplied_cash=sum((r.unapplied_cash for r in group), Decimal(0)),
+                               unapplied_credits=sum((r.unapplied_credits for r in group), Decimal(0))))
+    return totals
 
 
 def _money_fields(row: AgingRow, names: Sequence[str]) -> dict[str, str]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Iterable
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from arcollect.errors import Conflict
 from arcollect.ledger.demo import Book
+from arcollect.db import bulk_insert
+from arcollect.ledger.queries import refresh_settled
 from arcollect.ledger.models import (
     Application, Contact, CreditNote, Customer, ImportBatch, Invoice, Payment,
 )
@@ -45,7 +47,7 @@ def load_books(session: Session, books: Iterable[Book], *, now: dt.datetime, act
         for model in TABLES:
             rows = pending[model]
             if rows:
-                session.execute(insert(model), rows)
+                bulk_insert(session, model.__table__, rows)
                 counts[model.__tablename__] += len(rows)
                 pending[model] = []
 
@@ -90,6 +92,8 @@ def load_books(session: Session, books: Iterable[Book], *, now: dt.datetime, act
     for child, parent in parent_links:
         session.execute(Customer.__table__.update().where(Customer.id == child)
                         .values(parent_pk=customer_pk[parent]))
+    for model in (Invoice, Payment, CreditNote):
+        refresh_settled(session, model)
     if session.get_bind().dialect.name == "postgresql":
         for model in TABLES:
             table = model.__tablename__

@@ -13,13 +13,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.ledger import import_rows as R
 from arcollect.ledger.allocation import allocate_document, normalize_applies_to, parse_applies_to
 from arcollect.ledger.import_read import RawRow, Table, chunked
+from arcollect.db import bulk_insert
+from arcollect.ledger.queries import refresh_settled
 from arcollect.ledger.models import (
     Application, Contact, CreditNote, Customer, ImportBatch, Invoice, Payment,
 )
@@ -252,7 +254,7 @@ class _Importer:
         if creates:
             records = [self.stamp({k: f[k] for k in ("customer_id", *self.CUSTOMER_FIELDS) if k != "parent_pk"})
                        for f in creates]
-            self.s.execute(insert(Customer), records)
+            bulk_insert(self.s, Customer.__table__, records)
             self.result.created += len(records)
             self.load_customers()
         for _, f in valid:  # parents and updates, now that every id has a key
@@ -326,7 +328,7 @@ class _Importer:
             self.result.updated += 1
             self.audit_update("contact", f["key"], before, after)
         if creates:
-            self.s.execute(insert(Contact), creates)
+            bulk_insert(self.s, Contact.__table__, creates)
             self.result.created += len(creates)
         self.s.flush()
 
@@ -372,6 +374,7 @@ class _Importer:
             .where(Application.invoice_pk.in_([i.id for i in existing.values()]))
             .group_by(Application.invoice_pk)).all()) if existing else {}
         creates = []
+        updated_pks: list[int] = []
         for row, f in valid:
             current = existing.get(f["invoice_id"])
             if current is None:
@@ -399,10 +402,12 @@ class _Importer:
             self.result.updated += 1
             self.audit_update("invoice", f["invoice_id"], before, after)
             self.invoice_cache.pop(f["invoice_id"], None)
+            updated_pks.append(current.id)
         if creates:
-            self.s.execute(insert(Invoice), creates)
+            bulk_insert(self.s, Invoice.__table__, creates)
             self.result.created += len(creates)
         self.s.flush()
+        refresh_settled(self.s, Invoice, updated_pks)
 
     # ---- payments and credit notes --------------------------------------------------------------
     def load_invoices(self, invoice_ids: Iterable[str]) -> None:
@@ -464,6 +469,8 @@ class _Importer:
         active = self.active_applications(link, [d.id for d in existing.values()])
         creates: list[dict[str, Any]] = []
         new_apps: list[tuple[str, str, Decimal, dt.date]] = []  # (doc id, invoice id, amount, date)
+        touched_invoices: set[int] = set()
+        touched_docs: set[int] = set()
         for row, f, ref in parsed:
             v = row.raw.values
             raw_targets = v.get("applies_to", "")
@@ -533,11 +540,14 @@ class _Importer:
             if row.errors:
                 self.reject(row)
                 continue
+            if current is not None:
+                touched_docs.add(current.id)
             if reapply:
                 for a in mine:  # reverse what the earlier import applied (a new row, nothing erased)
+                    touched_invoices.add(a["invoice_pk"])
                     self.invoice_cache.setdefault(a["invoice_id"], {"open": Decimal(0)})
                     self.invoice_cache[a["invoice_id"]]["open"] += a["amount"]
-                    self.s.execute(insert(Application), [{
+                    bulk_insert(self.s, Application.__table__, [{
                         "invoice_pk": a["invoice_pk"], link: current.id, "amount": -a["amount"],
                         "currency": currency, "applied_on": max(a["applied_on"], self.today),
                         "reverses_pk": a["id"], "source": "import", "created_at": self.now,
@@ -561,16 +571,19 @@ class _Importer:
                 self.audit_update(entity, f[id_col], before, after)
         doc_pk: dict[str, int] = {d_id: d.id for d_id, d in existing.items()}
         if creates:
-            returned = self.s.execute(insert(model).returning(model.id, getattr(model, id_col),
-                                                              sort_by_parameter_order=True), creates)
-            doc_pk.update({d_id: pk for pk, d_id in returned})
+            keys = bulk_insert(self.s, model.__table__, creates, keys=True)
+            doc_pk.update({record[id_col]: key for record, key in zip(creates, keys)})
             self.result.created += len(creates)
         if new_apps:
-            self.s.execute(insert(Application), [{
+            bulk_insert(self.s, Application.__table__, [{
                 "invoice_pk": self.invoice_cache[iid]["pk"], link: doc_pk[d_id], "amount": amount,
                 "currency": self.invoice_cache[iid]["currency"], "applied_on": when, "source": "import",
                 "created_at": self.now, "created_by": self.actor} for d_id, iid, amount, when in new_apps])
+            touched_invoices.update(self.invoice_cache[iid]["pk"] for _, iid, _, _ in new_apps)
+            touched_docs.update(doc_pk[d_id] for d_id, _, _, _ in new_apps)
         self.s.flush()
+        refresh_settled(self.s, Invoice, touched_invoices)
+        refresh_settled(self.s, model, touched_docs)
 
     def active_applications(self, link: str, doc_pks: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Import-made applications of these documents that no reversal has undone."""

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from arcollect.db import PK, Base, Money, UTCDateTime
 
 ERP_ID = String(64)
+OPEN = dt.date(9999, 12, 31)
 
 
 class ImportBatch(Base):
@@ -59,7 +60,7 @@ class Customer(Base):
     collector: Mapped[str | None] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(64))
-    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -90,19 +91,23 @@ class Invoice(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="ck_invoices_amount_positive"),
         CheckConstraint("due_date >= issue_date", name="ck_invoices_due_after_issue"),
-        Index("ix_invoices_customer_currency", "customer_pk", "currency"),
+        # covers the aging scan: walked in (customer, currency) order, no table lookups, no sort
+        Index("ix_invoices_aging", "customer_pk", "currency", "open_until", "due_date", "issue_date", "amount"),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     invoice_id: Mapped[str] = mapped_column(ERP_ID, unique=True)
-    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"))  # indexed by ix_invoices_aging
     issue_date: Mapped[dt.date] = mapped_column(Date)
     due_date: Mapped[dt.date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(String(3))
     po_number: Mapped[str | None] = mapped_column(String(128))
     description: Mapped[str | None] = mapped_column(Text)
-    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Fully applied from this date on (its last application); OPEN while anything is open.
+    # Lets as-of queries skip settled documents with one range condition: open_until > DATE.
+    open_until: Mapped[dt.date] = mapped_column(Date, default=OPEN)  # indexed by ix_invoices_aging
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -110,7 +115,10 @@ class Invoice(Base):
 
 class CreditNote(Base):
     __tablename__ = "credit_notes"
-    __table_args__ = (CheckConstraint("amount > 0", name="ck_credit_notes_amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_credit_notes_amount_positive"),
+        Index("ix_credit_notes_unapplied", "open_until", "customer_pk", "currency", "issue_date", "amount"),
+    )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     credit_note_id: Mapped[str] = mapped_column(ERP_ID, unique=True)
@@ -120,7 +128,10 @@ class CreditNote(Base):
     currency: Mapped[str] = mapped_column(String(3))
     applies_to: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Fully applied from this date on (its last application); OPEN while anything is open.
+    # Lets as-of queries skip settled documents with one range condition: open_until > DATE.
+    open_until: Mapped[dt.date] = mapped_column(Date, default=OPEN)  # indexed with the unapplied query
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -130,7 +141,10 @@ class Payment(Base):
     """Cash received. No customer = unidentified cash."""
 
     __tablename__ = "payments"
-    __table_args__ = (CheckConstraint("amount > 0", name="ck_payments_amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_payments_amount_positive"),
+        Index("ix_payments_unapplied", "open_until", "customer_pk", "currency", "received_date", "amount"),
+    )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     payment_id: Mapped[str] = mapped_column(ERP_ID, unique=True)
@@ -141,7 +155,10 @@ class Payment(Base):
     reference: Mapped[str | None] = mapped_column(Text)
     payer_name: Mapped[str | None] = mapped_column(String(256))
     applies_to: Mapped[str | None] = mapped_column(Text)
-    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Fully applied from this date on (its last application); OPEN while anything is open.
+    # Lets as-of queries skip settled documents with one range condition: open_until > DATE.
+    open_until: Mapped[dt.date] = mapped_column(Date, default=OPEN)  # indexed with the unapplied query
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -179,7 +196,7 @@ class Application(Base):
             name="ck_applications_one_source",
         ),
         CheckConstraint("amount <> 0", name="ck_applications_amount_nonzero"),
-        Index("ix_applications_invoice_date", "invoice_pk", "applied_on"),
+        Index("ix_applications_invoice_date", "invoice_pk", "applied_on", "amount"),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, case, func, literal, select, type_coerce
+from sqlalchemy import and_, case, func, literal, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.sqltypes import NullType
 
 from arcollect.db import Money
 from arcollect.ledger.aging import AgingRow, bucket_cutoffs
-from arcollect.money import quantize
-from arcollect.ledger.models import Application, CreditNote, Customer, Invoice, Payment
+from arcollect.money import STORAGE_SCALE, quantize
+from arcollect.ledger.models import OPEN, Application, CreditNote, Customer, Invoice, Payment
 
 ZERO = Decimal(0)
 
@@ -24,7 +25,15 @@ def _applied_as_of(as_of: dt.date):
             .group_by(Application.invoice_pk).subquery("applied"))
 
 
-def _customer_filter(stmt: Any, collector: str | None, customer_ids: Sequence[str] | None) -> Any:
+def _live(model: Any, as_of: dt.date) -> Any:
+    """Documents not fully applied on the date (settled ones add and subtract to zero: skipped)."""
+    return model.open_until > as_of
+
+
+def _customer_scope(collector: str | None, customer_ids: Sequence[str] | None) -> Any | None:
+    if collector is None and customer_ids is None:
+        return None
+    stmt = select(Customer.id)
     if collector is not None:
         stmt = stmt.where(Customer.collector == collector)
     if customer_ids is not None:
@@ -32,13 +41,7 @@ def _customer_filter(stmt: Any, collector: str | None, customer_ids: Sequence[st
     return stmt
 
 
-def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: Sequence[int],
-                      collector: str | None = None, currency: str | None = None,
-                      customer_ids: Sequence[str] | None = None) -> list[AgingRow]:
-    """One row per (customer, currency) with open amounts per bucket and unapplied cash/credits."""
-    applied = _applied_as_of(as_of)
-    open_amount = type_coerce(Invoice.amount - func.coalesce(applied.c.applied, 0), Money())
-    ref_date = Invoice.due_date if basis == "due" else Invoice.issue_date
+def _bucket_sums(ref_date: Any, value: Any, as_of: dt.date, bounds: Sequence[int]) -> list[Any]:
     cutoffs = bucket_cutoffs(as_of, bounds)
     sums = []
     for i in range(len(bounds) + 1):
@@ -47,77 +50,145 @@ def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: S
             conds.append(ref_date < cutoffs[i - 1])
         if i < len(bounds):
             conds.append(ref_date >= cutoffs[i])
-        sums.append(type_coerce(func.sum(case((and_(*conds), open_amount), else_=literal(0))), Money())
-                    .label(f"b{i}"))
-    stmt = (select(Customer.customer_id, Customer.name, Customer.collector, Invoice.currency, *sums)
-            .select_from(Invoice)
-            .join(Customer, Customer.id == Invoice.customer_pk)
-            .outerjoin(applied, applied.c.invoice_pk == Invoice.id)
-            .where(Invoice.issue_date <= as_of)
-            .group_by(Customer.id, Customer.customer_id, Customer.name, Customer.collector, Invoice.currency))
+        sums.append(_raw(func.sum(case((and_(*conds), value), else_=literal(0)))))
+    return sums
+
+
+def _raw(expression: Any) -> Any:
+    """No result processing: _money_reader converts the sums in one step."""
+    return type_coerce(expression, NullType())
+
+
+def _money_reader(session: Session) -> Any:
+    """Raw SQL sums → Decimal without per-value type processing (aging reads 100k+ rows)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return lambda v: Decimal(v).scaleb(-STORAGE_SCALE) if v else ZERO  # integer 1/10,000ths
+    return lambda v: v if v else ZERO
+
+
+def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: Sequence[int],
+                      collector: str | None = None, currency: str | None = None,
+                      customer_ids: Sequence[str] | None = None) -> list[AgingRow]:
+    """One row per (customer, currency) with open amounts per bucket and unapplied cash/credits.
+
+    Σ open per bucket = Σ invoice amounts − Σ applications (each bucketed by its invoice's date),
+    so two flat aggregations replace a per-invoice join; settled invoices are skipped on both sides.
+    """
+    ref_date = Invoice.due_date if basis == "due" else Invoice.issue_date
+    scope = _customer_scope(collector, customer_ids)
+    key = (Invoice.customer_pk, Invoice.currency)
+    filters = [Invoice.issue_date <= as_of, _live(Invoice, as_of)]
     if currency:
-        stmt = stmt.where(Invoice.currency == currency)
-    stmt = _customer_filter(stmt, collector, customer_ids)
-    rows: dict[tuple[str, str], AgingRow] = {}
-    for cid, name, coll, cur, *buckets in session.execute(stmt):
-        values = [b or ZERO for b in buckets]
-        if any(values):
-            rows[(cid, cur)] = AgingRow(cid, name, cur, values, collector=coll)
-    for kind, amounts in (("cash", unapplied_by_customer(session, Payment, as_of, collector, customer_ids)),
-                          ("credits", unapplied_by_customer(session, CreditNote, as_of, collector, customer_ids))):
-        for (cid, name, coll, cur), amount in amounts.items():
-            if not amount or (currency and cur != currency):
-                continue
-            row = rows.get((cid, cur))
-            if row is None:
-                row = rows[(cid, cur)] = AgingRow(cid, name, cur, [ZERO] * (len(bounds) + 1), collector=coll)
-            if kind == "cash":
-                row.unapplied_cash += amount
-            else:
-                row.unapplied_credits += amount
-    return list(rows.values())
+        filters.append(Invoice.currency == currency)
+    if scope is not None:
+        filters.append(Invoice.customer_pk.in_(scope))
+    invoiced = (select(*key, *_bucket_sums(ref_date, Invoice.amount, as_of, bounds))
+                .where(*filters).group_by(*key))
+    applied = (select(*key, *_bucket_sums(ref_date, Application.amount, as_of, bounds))
+               .select_from(Invoice).join(Application, Application.invoice_pk == Invoice.id)
+               .where(*filters, Application.applied_on <= as_of).group_by(*key))
+    n = len(bounds) + 1
+    read = _money_reader(session)
+    connection = session.connection()
+    totals: dict[tuple[int, str], list[Decimal]] = {}
+    for cpk, cur, *buckets in connection.execute(invoiced).all():
+        totals[(cpk, cur)] = [read(b) for b in buckets]
+    for cpk, cur, *buckets in connection.execute(applied).all():
+        target = totals.setdefault((cpk, cur), [ZERO] * n)
+        for i, b in enumerate(buckets):
+            if b:
+                target[i] -= read(b)
+    cash = unapplied_by_customer(session, Payment, as_of, collector, customer_ids)
+    credits = unapplied_by_customer(session, CreditNote, as_of, collector, customer_ids)
+    wanted = {k for k, v in totals.items() if any(v)} | set(cash) | set(credits)
+    if currency:
+        wanted = {k for k in wanted if k[1] == currency}
+    info = _customer_info(session, {k[0] for k in wanted})
+    rows = []
+    for cpk, cur in wanted:
+        cid, name, coll = info[cpk]
+        rows.append(AgingRow(cid, name, cur, totals.get((cpk, cur)) or [ZERO] * n, collector=coll,
+                             unapplied_cash=cash.get((cpk, cur), ZERO),
+                             unapplied_credits=credits.get((cpk, cur), ZERO)))
+    return rows
+
+
+def _customer_info(session: Session, pks: set[int]) -> dict[int, tuple[str, str, str | None]]:
+    if not pks:
+        return {}
+    stmt = select(Customer.id, Customer.customer_id, Customer.name, Customer.collector)
+    if len(pks) <= 5000:
+        stmt = stmt.where(Customer.id.in_(list(pks)))
+    return {pk: (cid, name, coll) for pk, cid, name, coll in session.connection().execute(stmt).all() if pk in pks}
 
 
 def unapplied_by_customer(session: Session, model: Any, as_of: dt.date, collector: str | None = None,
-                          customer_ids: Sequence[str] | None = None) -> dict[tuple, Decimal]:
-    """Unapplied amount of payments or credit notes per (customer_id, name, collector, currency)."""
+                          customer_ids: Sequence[str] | None = None) -> dict[tuple[int, str], Decimal]:
+    """Unapplied amount of payments or credit notes per (customer key, currency) on a date."""
     date_col = model.received_date if model is Payment else model.issue_date
     link = Application.payment_pk if model is Payment else Application.credit_note_pk
-    key = (Customer.customer_id, Customer.name, Customer.collector, model.currency)
-    received = _customer_filter(
-        select(*key, type_coerce(func.sum(model.amount), Money()))
-        .join(Customer, Customer.id == model.customer_pk)
-        .where(date_col <= as_of).group_by(Customer.id, *key), collector, customer_ids)
-    applied = _customer_filter(
-        select(*key, type_coerce(func.sum(Application.amount), Money()))
-        .select_from(Application).join(model, model.id == link)
-        .join(Customer, Customer.id == model.customer_pk)
-        .where(Application.applied_on <= as_of, date_col <= as_of).group_by(Customer.id, *key),
-        collector, customer_ids)
-    totals: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    for *k, amount in session.execute(received):
-        totals[tuple(k)] += amount or ZERO
-    for *k, amount in session.execute(applied):
-        totals[tuple(k)] -= amount or ZERO
-    return dict(totals)
+    # Unapplied documents are few, so the open_until range must drive the query. Grouping by an
+    # expression ("+ 0") and leaving out "customer_pk IS NOT NULL" keep SQLite, which has no
+    # statistics, off the customer index; null customers are dropped below.
+    key = ((model.customer_pk + 0).label("customer_pk"), model.currency)
+    filters = [_live(model, as_of), date_col <= as_of]
+    scope = _customer_scope(collector, customer_ids)
+    if scope is not None:
+        filters.append(model.customer_pk.in_(scope))
+    received = select(*key, _raw(func.sum(model.amount))).where(*filters).group_by(*key)
+    applied = (select(*key, _raw(func.sum(Application.amount)))
+               .select_from(model).join(Application, link == model.id)
+               .where(*filters, Application.applied_on <= as_of).group_by(*key))
+    read = _money_reader(session)
+    connection = session.connection()
+    totals: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    for cpk, cur, amount in connection.execute(received).all():
+        totals[(cpk, cur)] += read(amount)
+    for cpk, cur, amount in connection.execute(applied).all():
+        totals[(cpk, cur)] -= read(amount)
+    return {k: v for k, v in totals.items() if v and k[0] is not None}
 
 
 def unidentified_cash(session: Session, as_of: dt.date) -> dict[str, Decimal]:
     """Cash received with no customer, per currency, not applied as of the date."""
+    filters = [Payment.customer_pk.is_(None), Payment.received_date <= as_of, _live(Payment, as_of)]
     received = (select(Payment.currency, type_coerce(func.sum(Payment.amount), Money()))
-                .where(Payment.customer_pk.is_(None), Payment.received_date <= as_of)
-                .group_by(Payment.currency))
+                .where(*filters).group_by(Payment.currency))
     applied = (select(Payment.currency, type_coerce(func.sum(Application.amount), Money()))
-               .select_from(Application).join(Payment, Payment.id == Application.payment_pk)
-               .where(Payment.customer_pk.is_(None), Application.applied_on <= as_of,
-                      Payment.received_date <= as_of)
-               .group_by(Payment.currency))
+               .select_from(Payment).join(Application, Application.payment_pk == Payment.id)
+               .where(*filters, Application.applied_on <= as_of).group_by(Payment.currency))
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for cur, amount in session.execute(received):
         totals[cur] += amount or ZERO
     for cur, amount in session.execute(applied):
         totals[cur] -= amount or ZERO
     return {c: a for c, a in totals.items() if a}
+
+
+SETTLE_LINKS = {"invoices": "invoice_pk", "payments": "payment_pk", "credit_notes": "credit_note_pk"}
+
+
+def refresh_settled(session: Session, model: Any, pks: Iterable[int] | None = None) -> None:
+    """Recompute ``open_until`` (last application date when fully applied, else OPEN) for documents.
+
+    Correct for every date: from the last movement on, every application is counted, so a document
+    whose applications equal its amount stays at zero from then on. ``pks`` None: the whole table.
+    """
+    link = getattr(Application, SETTLE_LINKS[model.__tablename__])
+    keys = None if pks is None else sorted(set(pks))
+    chunks = [None] if keys is None else [keys[i:i + 5000] for i in range(0, len(keys), 5000)]
+    for chunk in chunks:
+        if chunk == []:
+            continue
+        sums = (select(link.label("pk"), type_coerce(func.sum(Application.amount), Money()).label("applied"),
+                       func.max(Application.applied_on).label("last"))
+                .where(link.is_not(None)).group_by(link))
+        if chunk is not None:
+            sums = sums.where(link.in_(chunk))
+        sub = sums.subquery("s")
+        session.execute(update(model).where(model.id == sub.c.pk)
+                        .values(open_until=case((model.amount == sub.c.applied, sub.c.last), else_=OPEN))
+                        .execution_options(synchronize_session=False))
 
 
 def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[str, Any]]:

@@ -85,10 +85,8 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
         unidentified = {} if (collector or customer_ids) else Q.unidentified_cash(session, as_of)
     if currency:
         unidentified = {c: a for c, a in unidentified.items() if c == currency}
-    for row in customer_rows:
-        row.buckets = [quantize(b, row.currency) for b in row.buckets]
-        row.unapplied_cash = quantize(row.unapplied_cash, row.currency)
-        row.unapplied_credits = quantize(row.unapplied_credits, row.currency)
+    # Amounts are stored quantized to their currency, so these sums are exact already; money_str
+    # gives each the currency's digits on output.
     unidentified = {c: quantize(a, c) for c, a in unidentified.items()}
     rows = A.roll_up(customer_rows, by, len(names))
     return A.AgingReport(as_of=as_of, basis=basis, by=by, bucket_names=names, rows=rows,
@@ -134,8 +132,8 @@ def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date) -> Cust
     if header["credit_limit"] is not None:
         header["credit_limit"] = quantize(header["credit_limit"], header["currency"])
     return CustomerOverview(header, parent, children, contacts, items,
-                            {k[3]: quantize(v, k[3]) for k, v in cash.items() if v},
-                            {k[3]: quantize(v, k[3]) for k, v in credits.items() if v}, as_of)
+                            {k[1]: quantize(v, k[1]) for k, v in cash.items() if v},
+                            {k[1]: quantize(v, k[1]) for k, v in credits.items() if v}, as_of)
 
 
 # ---- applications, reversals, write-offs -------------------------------------------------------
@@ -189,6 +187,8 @@ def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
                           source=source, created_at=ctx.clock.now(), created_by=ctx.actor, **{key: doc.id})
         session.add(app)
         session.flush()
+        Q.refresh_settled(session, Invoice, [inv.id])
+        Q.refresh_settled(session, type(doc), [doc.id])
         audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="apply", entity="invoice",
                      entity_key=invoice_id, changes={"application": app.id, "amount": value,
                                                      "from": payment_id or credit_note_id, "applied_on": when})
@@ -215,6 +215,11 @@ def reverse_application(ctx: Context, *, application_id: int, reversed_on: dt.da
                           source="manual", created_at=ctx.clock.now(), created_by=ctx.actor)
         session.add(rev)
         session.flush()
+        Q.refresh_settled(session, Invoice, [app.invoice_pk])
+        if app.payment_pk:
+            Q.refresh_settled(session, Payment, [app.payment_pk])
+        if app.credit_note_pk:
+            Q.refresh_settled(session, CreditNote, [app.credit_note_pk])
         invoice_id = session.scalar(select(Invoice.invoice_id).where(Invoice.id == app.invoice_pk))
         audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="reverse", entity="invoice",
                      entity_key=invoice_id, changes={"application": app.id, "reversal": rev.id,
@@ -245,6 +250,8 @@ def write_off(ctx: Context, *, invoice_id: str, amount: Decimal | str, written_o
         session.add(Application(invoice_pk=inv.id, write_off_pk=wo.id, amount=value, currency=inv.currency,
                                 applied_on=written_off_on, source="write_off", created_at=ctx.clock.now(),
                                 created_by=ctx.actor))
+        session.flush()
+        Q.refresh_settled(session, Invoice, [inv.id])
         audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="write_off", entity="invoice",
                      entity_key=invoice_id, changes={"amount": value, "reason": reason,
                                                      "approved_by": approved_by, "on": written_off_on})
@@ -287,9 +294,9 @@ def ledger_totals(ctx: Context, *, as_of: dt.date, currency: str) -> LedgerTotal
         report_open = Decimal(0)
         for row in Q.aging_by_customer(session, as_of=as_of, basis="due", bounds=A.DEFAULT_BOUNDS, currency=currency):
             report_open += row.total
-        cash = sum((v for k, v in Q.unapplied_by_customer(session, Payment, as_of).items() if k[3] == currency), ZERO)
+        cash = sum((v for k, v in Q.unapplied_by_customer(session, Payment, as_of).items() if k[1] == currency), ZERO)
         cash += Q.unidentified_cash(session, as_of).get(currency, ZERO)
-        cred = sum((v for k, v in Q.unapplied_by_customer(session, CreditNote, as_of).items() if k[3] == currency), ZERO)
+        cred = sum((v for k, v in Q.unapplied_by_customer(session, CreditNote, as_of).items() if k[1] == currency), ZERO)
     return LedgerTotals(invoiced, apps["payments"], apps["credits"], apps["write_offs"], report_open,
                         payments, cash, credits, cred)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 00:42:15.619754
+Create Date: 2026-11-23 01:28:09.361591
 """
 from typing import Sequence, Union
 
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('collector', sa.String(length=64), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=64), nullable=True),
-    sa.Column('custom_fields', sa.JSON(), nullable=True),
+    sa.Column('custom_fields', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('import_batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
@@ -106,7 +106,8 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('applies_to', sa.Text(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('custom_fields', sa.JSON(), nullable=True),
+    sa.Column('open_until', sa.Date(), nullable=False),
+    sa.Column('custom_fields', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('import_batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
@@ -118,6 +119,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('credit_notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_credit_notes_customer_pk'), ['customer_pk'], unique=False)
+        batch_op.create_index('ix_credit_notes_unapplied', ['open_until', 'customer_pk', 'currency', 'issue_date', 'amount'], unique=False)
 
     op.create_table('invoices',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -129,7 +131,8 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('po_number', sa.String(length=128), nullable=True),
     sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('custom_fields', sa.JSON(), nullable=True),
+    sa.Column('open_until', sa.Date(), nullable=False),
+    sa.Column('custom_fields', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('import_batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
@@ -141,7 +144,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('invoice_id')
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.create_index('ix_invoices_customer_currency', ['customer_pk', 'currency'], unique=False)
+        batch_op.create_index('ix_invoices_aging', ['customer_pk', 'currency', 'open_until', 'due_date', 'issue_date', 'amount'], unique=False)
 
     op.create_table('payments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -153,7 +156,8 @@ def upgrade() -> None:
     sa.Column('reference', sa.Text(), nullable=True),
     sa.Column('payer_name', sa.String(length=256), nullable=True),
     sa.Column('applies_to', sa.Text(), nullable=True),
-    sa.Column('custom_fields', sa.JSON(), nullable=True),
+    sa.Column('open_until', sa.Date(), nullable=False),
+    sa.Column('custom_fields', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('import_batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
@@ -166,6 +170,7 @@ def upgrade() -> None:
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_customer_pk'), ['customer_pk'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_received_date'), ['received_date'], unique=False)
+        batch_op.create_index('ix_payments_unapplied', ['open_until', 'customer_pk', 'currency', 'received_date', 'amount'], unique=False)
 
     op.create_table('write_offs',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -208,7 +213,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_applications_credit_note_pk'), ['credit_note_pk'], unique=False)
-        batch_op.create_index('ix_applications_invoice_date', ['invoice_pk', 'applied_on'], unique=False)
+        batch_op.create_index('ix_applications_invoice_date', ['invoice_pk', 'applied_on', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_payment_pk'), ['payment_pk'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_write_off_pk'), ['write_off_pk'], unique=False)
 
@@ -229,15 +234,17 @@ def downgrade() -> None:
 
     op.drop_table('write_offs')
     with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_payments_unapplied')
         batch_op.drop_index(batch_op.f('ix_payments_received_date'))
         batch_op.drop_index(batch_op.f('ix_payments_customer_pk'))
 
     op.drop_table('payments')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.drop_index('ix_invoices_customer_currency')
+        batch_op.drop_index('ix_invoices_aging')
 
     op.drop_table('invoices')
     with op.batch_alter_table('credit_notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_credit_notes_unapplied')
         batch_op.drop_index(batch_op.f('ix_credit_notes_customer_pk'))
 
     op.drop_table('credit_notes')

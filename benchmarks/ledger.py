@@ -1,0 +1,142 @@
+"""Ledger benchmark (issue #2): CSV import rate, aging time and aging peak memory, SQLite and PostgreSQL.
+
+    make bench                       # 100k customers, ~1.09M invoices, ~0.89M payments
+    make bench BENCH_ARGS="--customers 10000"
+
+Prints figures; asserts nothing. Targets: import ≥ 20,000 rows/s; aging of 1M open invoices by
+customer ≤ 1 s on PostgreSQL and ≤ 2 s on SQLite; aging command peak memory ≤ 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from arcollect.context import build_context  # noqa: E402
+from arcollect.ledger import service  # noqa: E402
+from arcollect.ledger.demo import generate  # noqa: E402
+from arcollect.settings import Settings  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 23)
+
+
+def write_csvs(out: Path, customers: int, seed: int) -> dict[str, tuple[Path, int]]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = {k: out / f"{k}.csv" for k in ("customers", "invoices", "payments")}
+    handles = {k: p.open("w", newline="", encoding="utf-8") for k, p in files.items()}
+    writers = {k: csv.writer(h) for k, h in handles.items()}
+    writers["customers"].writerow(["customer_id", "name", "parent_id", "currency", "payment_terms_days",
+                                   "credit_limit", "country", "timezone", "language", "segment", "collector",
+                                   "email", "phone"])
+    writers["invoices"].writerow(["invoice_id", "customer_id", "issue_date", "due_date", "amount", "currency",
+                                  "po_number", "description"])
+    writers["payments"].writerow(["payment_id", "customer_id", "received_date", "amount", "currency",
+                                  "reference", "payer_name", "applies_to"])
+    counts = dict.fromkeys(files, 0)
+    books = list(generate(customers=customers, seed=seed, as_of=AS_OF))
+    known = set()
+    for b in books:  # parents first: the generator names parents that come earlier
+        c = b.customer
+        known.add(c["customer_id"])
+        writers["customers"].writerow([c["customer_id"], c["name"], c["parent_id"] or "", c["currency"],
+                                       c["payment_terms_days"], c["credit_limit"], c["country"], c["timezone"],
+                                       c["language"], c["segment"], c["collector"], c["email"], c["phone"]])
+        counts["customers"] += 1
+        for i in b.invoices:
+            writers["invoices"].writerow([i["invoice_id"], c["customer_id"], i["issue_date"], i["due_date"],
+                                          i["amount"], i["currency"], i["po_number"] or "", i["description"]])
+            counts["invoices"] += 1
+    for b in books:
+        for p in b.payments:
+            writers["payments"].writerow([p["payment_id"], "" if p["unidentified"] else b.customer["customer_id"],
+                                          p["received_date"], p["amount"], p["currency"], p["reference"],
+                                          p["payer_name"], p["applies_to"] or ""])
+            counts["payments"] += 1
+    for h in handles.values():
+        h.close()
+    return {k: (files[k], counts[k]) for k in files}
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:  # noqa: ANN001
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def aging_peak_memory_mb(url: str) -> tuple[float, float]:
+    """Run the real `arcollect aging` command in a child process; its wall time and peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "arcollect.cli.main", "--db", url, "aging", "--as-of", AS_OF.isoformat(),
+                    "--by", "customer", "--format", "json", "--output", os.devnull], check=True,
+                   stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
+def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
+    print(f"\n== {name}")
+    ctx = build_context(Settings(database_url=url, home=Path(tempfile.mkdtemp())), actor="bench")
+    for kind in ("customers", "invoices"):
+        path, rows = files[kind]
+        seconds, result = timed(lambda: service.import_file(ctx, kind=kind, path=path))
+        assert not result.errors, result.errors[:3]
+        print(f"import {kind:<9} {rows:>9,} rows  {seconds:7.1f} s  {rows / seconds:>9,.0f} rows/s")
+    # every invoice is open before the payments arrive: the 1M-open-invoice aging
+    seconds, report = timed(lambda: service.aging(ctx, as_of=AS_OF), repeat=3)
+    print(f"aging by customer, all {files['invoices'][1]:,} invoices open: {seconds:.2f} s "
+          f"({len(report.rows):,} rows, median of 3)")
+    path, rows = files["payments"]
+    seconds, result = timed(lambda: service.import_file(ctx, kind="payments", path=path))
+    assert not result.errors, result.errors[:3]
+    print(f"import payments  {rows:>9,} rows  {seconds:7.1f} s  {rows / seconds:>9,.0f} rows/s (with applies_to)")
+    seconds, report = timed(lambda: service.aging(ctx, as_of=AS_OF), repeat=3)
+    print(f"aging by customer after payments: {seconds:.2f} s ({len(report.rows):,} rows, median of 3)")
+    seconds, again = timed(lambda: service.import_file(ctx, kind="invoices", path=files["invoices"][0]))
+    print(f"re-import invoices (all unchanged): {seconds:.1f} s, {files['invoices'][1] / seconds:,.0f} rows/s")
+    wall, peak = aging_peak_memory_mb(url)
+    print(f"`arcollect aging --format json` command: {wall:.2f} s wall (incl. start-up), peak RSS {peak:,.0f} MB")
+    ctx.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="arcollect-bench-"))
+    print(f"generating {args.customers:,} customers (seed {args.seed}) into {work}")
+    seconds, files = timed(lambda: write_csvs(work / "csv", args.customers, args.seed))
+    print(f"generated in {seconds:.1f} s: " + ", ".join(f"{n:,} {k}" for k, (_, n) in files.items()))
+    backends = [b.strip() for b in args.backends.split(",")]
+    if "sqlite" in backends:
+        run_backend("SQLite", f"sqlite:///{work / 'bench.db'}", files)
+    if "postgresql" in backends:
+        from tests.pg import Cluster
+
+        cluster = Cluster().start()
+        try:
+            run_backend("PostgreSQL (private cluster, fsync off)", cluster.create_database("bench"), files)
+        finally:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
