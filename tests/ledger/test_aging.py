@@ -143,3 +143,14 @@ def test_bucket_helpers_agree_with_the_sql_cutoffs():
     bounds = parse_bounds("0,30,60,90")
     assert bucket_names(bounds) == ["current", "1-30", "31-60", "61-90", "90+"]
     assert [bucket_index(d, bounds) for d in (-1, 0, 1, 30, 31, 90, 91)] == [0, 0, 1, 1, 2, 3, 4]
+
+
+def test_streamed_json_is_the_same_document_as_to_json(ctx, tmp_path):
+    from arcollect.ledger.aging import iter_json, to_json
+
+    _book(ctx, tmp_path, ["I1,C1,2026-10-01,2026-10-31,100.00,", "I2,C2,2026-10-01,2026-10-31,1.50,"],
+          ["P1,C3,2026-11-01,10.00,,"])
+    report = service.aging(ctx, as_of=AS_OF)
+    assert json.loads("".join(iter_json(report))) == to_json(report)
+    empty = service.aging(ctx, as_of=dt.date(2000, 1, 1))
+    assert json.loads("".join(iter_json(empty))) == to_json(empty)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -105,14 +106,13 @@ def aging(
     if fmt == "table" and output is None:
         _print_table(report)
         return
-    text = json.dumps(A.to_json(report), indent=2) if fmt == "json" else to_csv(report)
-    if fmt == "table":
-        text = to_csv(report)
+    pieces = A.iter_json(report) if fmt == "json" else [to_csv(report)]  # table to a file: CSV
     if output:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        with output.open("w", encoding="utf-8") as handle:
+            handle.writelines(pieces)
         echo(f"aging written to {output}")
     else:
-        echo(text)
+        sys.stdout.writelines(pieces)
 
 
 def _print_table(report: A.AgingReport) -> None:

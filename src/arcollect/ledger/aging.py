@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from operator import attrgetter
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from arcollect.money import money_str
 
@@ -136,8 +137,26 @@ def _money_fields(row: AgingRow, names: Sequence[str]) -> dict[str, str]:
 
 def to_json(report: AgingReport) -> dict:
     """The CONTRACT §3 JSON object (money as strings with the currency's minor-unit digits)."""
-    rows = [{"key": r.key, "name": r.name, "currency": r.currency,
-             **_money_fields(r, report.bucket_names)} for r in report.rows]
+    rows = [_json_row(r, report) for r in report.rows]
+    return {"as_of": report.as_of.isoformat(), "basis": report.basis, "by": report.by,
+            "buckets": list(report.bucket_names), "rows": rows, "totals": _json_totals(report)}
+
+
+def iter_json(report: AgingReport) -> Iterator[str]:
+    """The same document as ``to_json``, as text pieces: 100k rows never sit in memory twice."""
+    head = {"as_of": report.as_of.isoformat(), "basis": report.basis, "by": report.by,
+            "buckets": list(report.bucket_names)}
+    yield json.dumps(head)[:-1] + ', "rows": ['
+    for i, row in enumerate(report.rows):
+        yield ("\n  " if i == 0 else ",\n  ") + json.dumps(_json_row(row, report))
+    yield '\n], "totals": ' + json.dumps(_json_totals(report)) + "}\n"
+
+
+def _json_row(r: AgingRow, report: AgingReport) -> dict:
+    return {"key": r.key, "name": r.name, "currency": r.currency, **_money_fields(r, report.bucket_names)}
+
+
+def _json_totals(report: AgingReport) -> list[dict]:
     totals = []
     for t in report.totals:
         item = {"currency": t.currency, **_money_fields(t, report.bucket_names)}
@@ -148,8 +167,7 @@ def to_json(report: AgingReport) -> dict:
         item = {"currency": currency, **_money_fields(empty, report.bucket_names)}
         item["unidentified_cash"] = money_str(report.unidentified_cash[currency], currency)
         totals.append(item)
-    return {"as_of": report.as_of.isoformat(), "basis": report.basis, "by": report.by,
-            "buckets": list(report.bucket_names), "rows": rows, "totals": totals}
+    return totals
 
 
 def table_columns(report: AgingReport) -> list[str]:

@@ -59,6 +59,18 @@ class _Row:
         self.errors.append(R.CellError(column, message))
 
 
+IN_CHUNK = 5000  # PostgreSQL takes at most 65,535 bind parameters per statement
+
+
+def _in_chunks(session: Session, build: Callable[[list[Any]], Any], values: Iterable[Any]) -> list[Any]:
+    """Run ``build(part)`` for parts of ``values`` small enough for one IN list; all rows."""
+    items = list(values)
+    rows: list[Any] = []
+    for start in range(0, len(items), IN_CHUNK):
+        rows.extend(session.execute(build(items[start:start + IN_CHUNK])).all())
+    return rows
+
+
 def _fingerprint(values: dict[str, str], columns: list[str]) -> tuple:
     return tuple(values.get(c, "") for c in columns)
 
@@ -248,8 +260,9 @@ class _Importer:
         for row, _ in parsed:
             if row.errors:
                 self.reject(row)
-        existing = {c.customer_id: c for c in self.s.scalars(
-            select(Customer).where(Customer.customer_id.in_([f["customer_id"] for _, f in valid])))} if valid else {}
+        existing = {c.customer_id: c for (c,) in _in_chunks(
+            self.s, lambda part: select(Customer).where(Customer.customer_id.in_(part)),
+            [f["customer_id"] for _, f in valid])}
         creates = [f for _, f in valid if f["customer_id"] not in existing]
         if creates:
             records = [self.stamp({k: f[k] for k in ("customer_id", *self.CUSTOMER_FIELDS) if k != "parent_pk"})
@@ -309,8 +322,8 @@ class _Importer:
         if not valid:
             return
         pks = {f["customer_pk"] for f in valid}
-        existing = {(c.customer_pk, c.email): c for c in self.s.scalars(
-            select(Contact).where(Contact.customer_pk.in_(pks)))}
+        existing = {(c.customer_pk, c.email): c for (c,) in _in_chunks(
+            self.s, lambda part: select(Contact).where(Contact.customer_pk.in_(part)), pks)}
         creates = []
         for f in valid:
             current = existing.get((f["customer_pk"], f["email"]))
@@ -368,11 +381,12 @@ class _Importer:
         if not valid:
             return
         ids = [f["invoice_id"] for _, f in valid]
-        existing = {i.invoice_id: i for i in self.s.scalars(select(Invoice).where(Invoice.invoice_id.in_(ids)))}
-        applied = dict(self.s.execute(
-            select(Application.invoice_pk, func.sum(Application.amount))
-            .where(Application.invoice_pk.in_([i.id for i in existing.values()]))
-            .group_by(Application.invoice_pk)).all()) if existing else {}
+        existing = {i.invoice_id: i for (i,) in _in_chunks(
+            self.s, lambda part: select(Invoice).where(Invoice.invoice_id.in_(part)), ids)}
+        applied = dict(_in_chunks(
+            self.s, lambda part: select(Application.invoice_pk, func.sum(Application.amount))
+            .where(Application.invoice_pk.in_(part)).group_by(Application.invoice_pk),
+            [i.id for i in existing.values()]))
         creates = []
         updated_pks: list[int] = []
         for row, f in valid:
@@ -465,7 +479,8 @@ class _Importer:
                     wanted.add(part.split(":")[0].strip())
         self.load_invoices(wanted)
         ids = [f[id_col] for _, f, _ in parsed if f.get(id_col)]
-        existing = {getattr(d, id_col): d for d in self.s.scalars(select(model).where(getattr(model, id_col).in_(ids)))} if ids else {}
+        existing = {getattr(d, id_col): d for (d,) in _in_chunks(
+            self.s, lambda part: select(model).where(getattr(model, id_col).in_(part)), ids)}
         active = self.active_applications(link, [d.id for d in existing.values()])
         creates: list[dict[str, Any]] = []
         new_apps: list[tuple[str, str, Decimal, dt.date]] = []  # (doc id, invoice id, amount, date)
@@ -590,11 +605,11 @@ class _Importer:
         if not doc_pks:
             return {}
         col = getattr(Application, link)
-        rows = self.s.execute(
+        rows = _in_chunks(self.s, lambda part: (
             select(Application.id, col, Application.invoice_pk, Invoice.invoice_id, Application.amount,
                    Application.applied_on, Application.reverses_pk)
             .join(Invoice, Invoice.id == Application.invoice_pk)
-            .where(col.in_(doc_pks), Application.source == "import")).all()
+            .where(col.in_(part), Application.source == "import")), doc_pks)
         reversed_ids = {r.reverses_pk for r in rows if r.reverses_pk}
         result: dict[int, list[dict[str, Any]]] = {}
         for r in rows:
