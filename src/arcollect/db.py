@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import BigInteger, DateTime, Integer, Numeric, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric, create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -151,56 +151,65 @@ def migrate(engine: Engine) -> None:
 def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, keys: bool = False) -> list[Any]:
     """Insert many rows fast on both databases; with ``keys``, return the new keys in row order.
 
-    PostgreSQL: COPY (keys taken from the table's sequence first), values passed through each
-    column's own bind processing (exact Money, UTC timestamps, JSON). SQLite: executemany.
+    Values go through each column's own bind processing (exact Money, UTC timestamps, JSON) and
+    Python-side defaults, then straight to the driver: COPY on PostgreSQL, executemany on SQLite.
     """
     if not rows:
         return []
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        rows = _same_keys(table, rows)
-        if not keys:
-            session.execute(table.insert(), rows)
-            return []
-        result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
-        return [r[0] for r in result]
-    return _copy_rows(connection, table, rows)
+    raw = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        ids = _new_keys(connection, table, rows, keys=True)
+        columns, values = _processed(connection, table, rows, ids)
+        names = ", ".join(f'"{c.name}"' for c in columns)
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in values:
+                copy.write_row(row)
+        return ids if keys else []
+    ids = _new_keys(connection, table, rows, keys=keys)
+    columns, values = _processed(connection, table, rows, ids or None)
+    if not ids:  # let SQLite number the rows
+        columns = [c for c in columns if c.name != "id"]
+        values = (row[1:] for row in values)
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    raw.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
+    return ids
 
 
-def _same_keys(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """executemany takes its columns from the first row: give every row every key."""
-    names = set().union(*rows)
-    if all(len(row) == len(names) for row in rows):
-        return rows
-    fill = {}
-    for name in names:
-        column = table.c[name]
-        fill[name] = column.default.arg if column.default is not None and column.default.is_scalar else None
-    return [{**fill, **row} for row in rows]
-
-
-def _copy_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> list[Any]:
-    dialect = connection.dialect
+def _new_keys(connection: Any, table: Any, rows: list[dict[str, Any]], *, keys: bool) -> list[Any]:
     if all("id" in row for row in rows):
-        ids = [row["id"] for row in rows]
-    else:
+        return [row["id"] for row in rows]
+    if not keys:
+        return []
+    if connection.dialect.name == "postgresql":
         seq = connection.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
-        ids = list(connection.exec_driver_sql(
+        return list(connection.exec_driver_sql(
             f"SELECT nextval('{seq}') FROM generate_series(1, {len(rows)})").scalars())
-    columns = list(table.columns)
+    # SQLite: the transaction already holds the single write lock (the caller wrote before), so the
+    # keys after MAX(id) are ours to take.
+    start = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+    return list(range(start, start + len(rows)))
+
+
+def _processed(connection: Any, table: Any, rows: list[dict[str, Any]],
+               ids: list[Any] | None) -> tuple[list[Any], Any]:
+    """The table's columns (id first) and a generator of driver-ready value tuples."""
+    dialect = connection.dialect
+    columns = [table.c.id] + [c for c in table.columns if c.name != "id"]
     plan = []
-    for column in columns:
+    for column in columns[1:]:
         default = column.default.arg if column.default is not None and column.default.is_scalar else None
         plan.append((column.name, default, column.type._cached_bind_processor(dialect)))
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for key, row in zip(ids, rows):
-            values = []
+
+    def values() -> Any:
+        for n, row in enumerate(rows):
+            out = [ids[n] if ids else None]
             for name, default, process in plan:
-                value = key if name == "id" else row.get(name, default)
+                value = row.get(name, default)
                 if value is not None and process is not None:
                     value = process(value)
-                values.append(value)
-            copy.write_row(values)
-    return ids
+                out.append(value)
+            yield tuple(out)
+
+    return columns, values()

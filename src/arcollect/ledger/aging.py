@@ -119,10 +119,10 @@ def totals_by_currency(rows: Iterable[AgingRow], n_buckets: int) -> list[AgingRo
     totals = []
     for currency in sorted(by_currency):
         group = by_currency[currency]
-        buckets = [sum((r.buckets[i] for r in group), Decimal(0)) for i in range(n_buckets)]
-        totals.append(AgingRow("total", "Total", currency, buckets,
-                               unapplied_cash=sum((r.unapplied_cash for r in group), Decimal(0)),
-                               unapplied_credits=sum((r.unapplied_credits for r in group), Decimal(0))))
+        columns = list(zip(*(r.buckets for r in group)))  # column-wise sums run in C
+        totals.append(AgingRow("total", "Total", currency, [sum(c, Decimal(0)) for c in columns],
+                               unapplied_cash=sum([r.unapplied_cash for r in group], Decimal(0)),
+                               unapplied_credits=sum([r.unapplied_credits for r in group], Decimal(0))))
     return totals
 
 

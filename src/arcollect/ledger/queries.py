@@ -90,17 +90,19 @@ def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: S
     n = len(bounds) + 1
     read = _money_reader(session)
     connection = session.connection()
-    totals: dict[tuple[int, str], list[Decimal]] = {}
+    raw: dict[tuple[int, str], list[Any]] = {}  # database units until the end
     for cpk, cur, *buckets in connection.execute(invoiced).all():
-        totals[(cpk, cur)] = [read(b) for b in buckets]
+        raw[(cpk, cur)] = buckets
     for cpk, cur, *buckets in connection.execute(applied).all():
-        target = totals.setdefault((cpk, cur), [ZERO] * n)
-        for i, b in enumerate(buckets):
-            if b:
-                target[i] -= read(b)
+        target = raw.get((cpk, cur))
+        if target is None:
+            raw[(cpk, cur)] = [-(b or 0) for b in buckets]
+        else:
+            raw[(cpk, cur)] = [(a or 0) - (b or 0) for a, b in zip(target, buckets)]
+    totals = {k: [read(v) for v in values] for k, values in raw.items() if any(values)}
     cash = unapplied_by_customer(session, Payment, as_of, collector, customer_ids)
     credits = unapplied_by_customer(session, CreditNote, as_of, collector, customer_ids)
-    wanted = {k for k, v in totals.items() if any(v)} | set(cash) | set(credits)
+    wanted = set(totals) | set(cash) | set(credits)
     if currency:
         wanted = {k for k in wanted if k[1] == currency}
     info = _customer_info(session, {k[0] for k in wanted})
