@@ -306,3 +306,24 @@ def test_lookups_are_chunked_so_large_files_stay_under_the_parameter_limit(ctx, 
     rows[7] = "C07,Renamed"
     again = service.import_file(ctx, kind="customers", path=write_csv(tmp_path / "b.csv", "customer_id,name", *rows))
     assert (again.created, again.updated, again.unchanged) == (0, 1, 9)
+
+
+def test_backdated_import_application_must_fit_the_dates_before_a_later_reversal(ctx, tmp_path):
+    """0001 (100.00): 60.00 applied on 10-01 and reversed on 10-20 leaves 100.00 open today but only
+    40.00 between 10-01 and 10-19. A payment dated 10-05 may apply 40.00 there, not 60.00."""
+    import datetime as dt
+
+    _setup(ctx, tmp_path)
+    header = "payment_id,customer_id,received_date,amount,applies_to"
+    service.import_file(ctx, kind="payments", path=write_csv(tmp_path / "p1.csv", header, "P1,C1,2026-10-01,60.00,0001"))
+    with ctx.sessions() as s:
+        app_id = s.scalar(select(Application.id))
+    service.reverse_application(ctx, application_id=app_id, reversed_on=dt.date(2026, 10, 20), reason="bounced")
+    f = write_csv(tmp_path / "p2.csv", header, "P2,C1,2026-10-05,60.00,0001:60.00")
+    assert service.import_file(ctx, kind="payments", path=f).errors == [
+        f"{f}:2: applies_to: 60.00 applied to 0001 exceeds its open amount 40.00"]
+    ok = write_csv(tmp_path / "p3.csv", header, "P2,C1,2026-10-20,60.00,0001:60.00")
+    assert not service.import_file(ctx, kind="payments", path=ok).errors
+    for day in (dt.date(2026, 10, 5), dt.date(2026, 10, 19), dt.date(2026, 10, 20)):
+        report = service.aging(ctx, as_of=day)
+        assert all(b >= 0 for r in report.rows for b in r.buckets), day

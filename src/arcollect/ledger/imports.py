@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from arcollect import audit
 from arcollect.ledger import import_rows as R
 from arcollect.ledger.allocation import allocate_document, normalize_applies_to, parse_applies_to
+from arcollect.ledger.balances import Movement, available_from
 from arcollect.ledger.import_read import RawRow, Table, chunked
 from arcollect.db import bulk_insert
 from arcollect.ledger.queries import refresh_settled
@@ -428,16 +429,40 @@ class _Importer:
         wanted = [i for i in set(invoice_ids) if i not in self.invoice_cache]
         for start in range(0, len(wanted), 5000):
             part = wanted[start:start + 5000]
-            applied = (select(Application.invoice_pk, func.sum(Application.amount).label("applied"))
+            applied = (select(Application.invoice_pk, func.sum(Application.amount).label("applied"),
+                              func.min(Application.amount).label("lowest"))
                        .group_by(Application.invoice_pk).subquery())
             stmt = (select(Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency,
-                           Invoice.issue_date, Invoice.amount, applied.c.applied)
+                           Invoice.issue_date, Invoice.amount, applied.c.applied, applied.c.lowest)
                     .outerjoin(applied, applied.c.invoice_pk == Invoice.id)
                     .where(Invoice.invoice_id.in_(part)))
-            for pk, iid, cpk, cur, issued, amount, done in self.s.execute(stmt):
+            for pk, iid, cpk, cur, issued, amount, done, lowest in self.s.execute(stmt):
                 self.invoice_cache[iid] = {"pk": pk, "customer_pk": cpk, "currency": cur,
-                                           "issue_date": issued,
+                                           "issue_date": issued, "amount": amount,
                                            "open": quantize(amount - (done or Decimal(0)), cur)}
+                if lowest is not None and lowest < 0:
+                    self.track_movements(iid, [])
+
+    def track_movements(self, invoice_id: str, pending: list[Movement]) -> None:
+        """Keep an invoice's dated movements once it has a reversal.
+
+        Without reversals an invoice's applied total only grows, so today's open amount is the
+        limit on every date; after a reversal, a backdated application must fit the dates before it.
+        """
+        inv = self.invoice_cache[invoice_id]
+        if "moves" not in inv:
+            inv["moves"] = [Movement(a, d) for a, d in self.s.execute(
+                select(Application.amount, Application.applied_on).where(Application.invoice_pk == inv["pk"]))]
+            inv["moves"].extend(pending)
+
+    def available(self, invoice_id: str, on: dt.date, extra: Decimal = Decimal(0)) -> Decimal:
+        """What may be applied to the invoice effective ``on`` (``extra``: reversed just now)."""
+        inv = self.invoice_cache[invoice_id]
+        open_now = inv["open"] + extra
+        if "moves" not in inv:
+            return open_now
+        moves = inv["moves"] + ([Movement(-extra, self.today)] if extra else [])
+        return min(open_now, quantize(available_from(inv["amount"], moves, on), inv["currency"]))
 
     def chunk_payments(self, rows: list[_Row]) -> None:
         self.documents(rows, model=Payment, id_col="payment_id", date_col="received_date",
@@ -545,7 +570,8 @@ class _Importer:
                 for a in mine:
                     iid = a["invoice_id"]
                     restored[iid] = restored.get(iid, Decimal(0)) + a["amount"]
-                opens = {t.invoice_id: self.invoice_cache[t.invoice_id]["open"] + restored.get(t.invoice_id, Decimal(0))
+                opens = {t.invoice_id: self.available(t.invoice_id, self.application_date(f[date_col], t.invoice_id, current),
+                                                      restored.get(t.invoice_id, Decimal(0)))
                          for t in targets}
                 available = f["amount"] - (self.other_applied(link, current.id) if current is not None else Decimal(0))
                 try:
@@ -560,19 +586,23 @@ class _Importer:
             if reapply:
                 for a in mine:  # reverse what the earlier import applied (a new row, nothing erased)
                     touched_invoices.add(a["invoice_pk"])
-                    self.invoice_cache.setdefault(a["invoice_id"], {"open": Decimal(0)})
+                    self.load_invoices([a["invoice_id"]])
+                    reversed_on = max(a["applied_on"], self.today)
+                    self.track_movements(a["invoice_id"], [Movement(amt, when) for d_id, iid, amt, when in new_apps
+                                                           if iid == a["invoice_id"]])
+                    self.invoice_cache[a["invoice_id"]]["moves"].append(Movement(-a["amount"], reversed_on))
                     self.invoice_cache[a["invoice_id"]]["open"] += a["amount"]
                     bulk_insert(self.s, Application.__table__, [{
                         "invoice_pk": a["invoice_pk"], link: current.id, "amount": -a["amount"],
-                        "currency": currency, "applied_on": max(a["applied_on"], self.today),
+                        "currency": currency, "applied_on": reversed_on,
                         "reverses_pk": a["id"], "source": "import", "created_at": self.now,
                         "created_by": self.actor}])
                 for iid, amount in allocation:
-                    self.invoice_cache[iid]["open"] -= amount
                     inv = self.invoice_cache[iid]
-                    when = max(f[date_col], inv["issue_date"])
-                    if current is not None:
-                        when = max(when, self.today)
+                    inv["open"] -= amount
+                    when = self.application_date(f[date_col], iid, current)
+                    if "moves" in inv:
+                        inv["moves"].append(Movement(amount, when))
                     new_apps.append((f[id_col], iid, amount, when))
             if current is None:
                 record = {k: f[k] for k in (id_col, "customer_pk", date_col, "amount", "currency", *extra,
@@ -599,6 +629,12 @@ class _Importer:
         self.s.flush()
         refresh_settled(self.s, Invoice, touched_invoices)
         refresh_settled(self.s, model, touched_docs)
+
+    def application_date(self, document_date: dt.date, invoice_id: str, current: Any) -> dt.date:
+        """A document applies on its own date, or the invoice's issue date if later; a changed
+        document re-applies today (its history up to now stays as it was)."""
+        when = max(document_date, self.invoice_cache[invoice_id]["issue_date"])
+        return max(when, self.today) if current is not None else when
 
     def active_applications(self, link: str, doc_pks: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Import-made applications of these documents that no reversal has undone."""
