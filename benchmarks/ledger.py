@@ -13,7 +13,6 @@ import argparse
 import csv
 import datetime as dt
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -78,16 +77,24 @@ def timed(fn, repeat: int = 1) -> tuple[float, object]:  # noqa: ANN001
     return statistics.median(times), result
 
 
+_MEASURED = """
+import resource, sys
+from arcollect.cli.main import app
+try:
+    app(sys.argv[1:], standalone_mode=False)
+finally:
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
 def aging_peak_memory_mb(url: str) -> tuple[float, float]:
-    """Run the real `arcollect aging` command in a child process; its wall time and peak RSS."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run the real `arcollect aging` command in a child process: its wall time and its own peak RSS."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "arcollect.cli.main", "--db", url, "aging", "--as-of", AS_OF.isoformat(),
-                    "--by", "customer", "--format", "json", "--output", os.devnull], check=True,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-c", _MEASURED, "--db", url, "aging", "--as-of", AS_OF.isoformat(),
+                           "--by", "customer", "--format", "json", "--output", os.devnull],
+                          check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024
+    return elapsed, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001

@@ -429,14 +429,15 @@ class _Importer:
         wanted = [i for i in set(invoice_ids) if i not in self.invoice_cache]
         for start in range(0, len(wanted), 5000):
             part = wanted[start:start + 5000]
-            applied = (select(Application.invoice_pk, func.sum(Application.amount).label("applied"),
-                              func.min(Application.amount).label("lowest"))
-                       .group_by(Application.invoice_pk).subquery())
-            stmt = (select(Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency,
-                           Invoice.issue_date, Invoice.amount, applied.c.applied, applied.c.lowest)
-                    .outerjoin(applied, applied.c.invoice_pk == Invoice.id)
-                    .where(Invoice.invoice_id.in_(part)))
-            for pk, iid, cpk, cur, issued, amount, done, lowest in self.s.execute(stmt):
+            found = self.s.execute(select(Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency,
+                                          Invoice.issue_date, Invoice.amount)
+                                   .where(Invoice.invoice_id.in_(part))).all()
+            # sums for these invoices only (an unfiltered GROUP BY would aggregate every application)
+            sums = {pk: (done, lowest) for pk, done, lowest in self.s.execute(
+                select(Application.invoice_pk, func.sum(Application.amount), func.min(Application.amount))
+                .where(Application.invoice_pk.in_([r[0] for r in found])).group_by(Application.invoice_pk))}
+            for pk, iid, cpk, cur, issued, amount in found:
+                done, lowest = sums.get(pk, (None, None))
                 self.invoice_cache[iid] = {"pk": pk, "customer_pk": cpk, "currency": cur,
                                            "issue_date": issued, "amount": amount,
                                            "open": quantize(amount - (done or Decimal(0)), cur)}
