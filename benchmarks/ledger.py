@@ -77,13 +77,16 @@ def timed(fn, repeat: int = 1) -> tuple[float, object]:  # noqa: ANN001
     return statistics.median(times), result
 
 
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child forked from this (large)
+# benchmark process would report the parent's high-water mark.
 _MEASURED = """
-import resource, sys
+import sys
 from arcollect.cli.main import app
 try:
     app(sys.argv[1:], standalone_mode=False)
 finally:
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    status = open("/proc/self/status").read()
+    print(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM:")), file=sys.stderr)
 """
 
 

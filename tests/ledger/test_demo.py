@@ -83,6 +83,8 @@ def test_cli_demo_if_empty_and_customer_show(cli):
     for item in data["open_items"]:
         assert item["days_past_due"] == (AS_OF - dt.date.fromisoformat(item["due_date"])).days
         assert Decimal(item["open_amount"]) > 0
+    for currency, balance in data["open_balance"].items():
+        assert Decimal(balance) == sum(Decimal(i["open_amount"]) for i in data["open_items"] if i["currency"] == currency)
     table = cli("customer", "show", "C000001", "--as-of", "2026-11-23")
     assert "Open items as of 2026-11-23" in table.stdout
     missing = cli("customer", "show", "NOPE")

@@ -161,7 +161,8 @@ def customer_show(
                             "open_amount": money_str(i["open_amount"], i["currency"]), "po_number": i["po_number"]}
                            for i in view.open_items],
             "unapplied_cash": {k: money_str(v, k) for k, v in view.unapplied_cash.items()},
-            "unapplied_credits": {k: money_str(v, k) for k, v in view.unapplied_credits.items()}}, indent=2))
+            "unapplied_credits": {k: money_str(v, k) for k, v in view.unapplied_credits.items()},
+            "open_balance": {k: money_str(v, k) for k, v in view.open_balance.items()}}, indent=2))
         return
     console.print(f"[b]{c['customer_id']}  {c['name']}[/b]", highlight=False)
     limit = format_money(c["credit_limit"], c["currency"]) if c["credit_limit"] is not None else "-"
@@ -177,14 +178,14 @@ def customer_show(
     for col, just in (("invoice", "left"), ("PO", "left"), ("issued", "left"), ("due", "left"),
                       ("days past due", "right"), ("amount", "right"), ("open", "right")):
         table.add_column(col, justify=just, no_wrap=True)
-    totals: dict[str, object] = {}
     for i in view.open_items:
         table.add_row(i["invoice_id"], i["po_number"] or "", str(i["issue_date"]), str(i["due_date"]),
                       str(i["days_past_due"]), money_str(i["amount"], i["currency"]),
                       money_str(i["open_amount"], i["currency"]) + " " + i["currency"])
-        totals[i["currency"]] = totals.get(i["currency"], 0) + i["open_amount"]
     console.print(table)
-    for cur, amount in totals.items():
+    if not view.open_items:
+        console.print("no open items")
+    for cur, amount in view.open_balance.items():
         console.print(f"open balance {format_money(amount, cur)}", highlight=False)
     for cur, amount in view.unapplied_cash.items():
         console.print(f"unapplied cash {format_money(amount, cur)}", highlight=False)

@@ -115,6 +115,14 @@ class CustomerOverview:
     unapplied_credits: dict[str, Decimal]
     as_of: dt.date
 
+    @property
+    def open_balance(self) -> dict[str, Decimal]:
+        """Σ open amounts per currency."""
+        totals: dict[str, Decimal] = {}
+        for item in self.open_items:
+            totals[item["currency"]] = totals.get(item["currency"], ZERO) + item["open_amount"]
+        return totals
+
 
 def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date) -> CustomerOverview:
     with ctx.sessions() as session:
