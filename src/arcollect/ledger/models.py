@@ -197,6 +197,8 @@ class Application(Base):
         ),
         CheckConstraint("amount <> 0", name="ck_applications_amount_nonzero"),
         Index("ix_applications_invoice_date", "invoice_pk", "applied_on", "amount"),
+        Index("ix_applications_live_invoice", "invoice_open_until", "invoice_pk", "applied_on", "amount"),
+        Index("ix_applications_live_document", "document_open_until", "applied_on"),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
@@ -208,6 +210,10 @@ class Application(Base):
     currency: Mapped[str] = mapped_column(String(3))
     applied_on: Mapped[dt.date] = mapped_column(Date)
     reverses_pk: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    # Copies of the invoice's and the payment's/credit note's open_until (kept by refresh_settled),
+    # so that as-of queries read only the applications of documents still open on the date.
+    invoice_open_until: Mapped[dt.date] = mapped_column(Date, default=OPEN)
+    document_open_until: Mapped[dt.date] = mapped_column(Date, default=OPEN)
     source: Mapped[str] = mapped_column(String(16), default="manual")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(128))

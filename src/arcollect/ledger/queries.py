@@ -92,8 +92,9 @@ def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: S
     invoiced = (select(*key, *_bucket_sums(ref_date, Invoice.amount, as_of, bounds, dialect))
                 .where(*filters).group_by(*key))
     applied = (select(*key, *_bucket_sums(ref_date, Application.amount, as_of, bounds, dialect))
-               .select_from(Invoice).join(Application, Application.invoice_pk == Invoice.id)
-               .where(*filters, Application.applied_on <= as_of).group_by(*key))
+               .select_from(Application).join(Invoice, Application.invoice_pk == Invoice.id)
+               .where(Application.invoice_open_until > as_of, Application.applied_on <= as_of, *filters)
+               .group_by(*key))
     n = len(bounds) + 1
     read = _from_units
     connection = session.connection()
@@ -147,8 +148,9 @@ def unapplied_by_customer(session: Session, model: Any, as_of: dt.date, collecto
     dialect = session.get_bind().dialect.name
     received = select(*key, _raw(func.sum(model.amount), dialect)).where(*filters).group_by(*key)
     applied = (select(*key, _raw(func.sum(Application.amount), dialect))
-               .select_from(model).join(Application, link == model.id)
-               .where(*filters, Application.applied_on <= as_of).group_by(*key))
+               .select_from(Application).join(model, link == model.id)
+               .where(Application.document_open_until > as_of, Application.applied_on <= as_of, *filters)
+               .group_by(*key))
     read = _from_units
     connection = session.connection()
     totals: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
@@ -199,6 +201,12 @@ def refresh_settled(session: Session, model: Any, pks: Iterable[int] | None = No
         session.execute(update(model).where(model.id == sub.c.pk)
                         .values(open_until=case((model.amount == sub.c.applied, sub.c.last), else_=OPEN))
                         .execution_options(synchronize_session=False))
+        copy = Application.invoice_open_until if model is Invoice else Application.document_open_until
+        own = (select(model.open_until).where(model.id == link).scalar_subquery())
+        stmt = update(Application).where(link.is_not(None)).values({copy: own})
+        if chunk is not None:
+            stmt = stmt.where(link.in_(chunk))
+        session.execute(stmt.execution_options(synchronize_session=False))
 
 
 def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 01:28:09.361591
+Create Date: 2026-11-23 02:34:47.393336
 """
 from typing import Sequence, Union
 
@@ -199,6 +199,8 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('applied_on', sa.Date(), nullable=False),
     sa.Column('reverses_pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('invoice_open_until', sa.Date(), nullable=False),
+    sa.Column('document_open_until', sa.Date(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('created_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=128), nullable=False),
@@ -214,6 +216,8 @@ def upgrade() -> None:
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_applications_credit_note_pk'), ['credit_note_pk'], unique=False)
         batch_op.create_index('ix_applications_invoice_date', ['invoice_pk', 'applied_on', 'amount'], unique=False)
+        batch_op.create_index('ix_applications_live_document', ['document_open_until', 'applied_on'], unique=False)
+        batch_op.create_index('ix_applications_live_invoice', ['invoice_open_until', 'invoice_pk', 'applied_on', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_payment_pk'), ['payment_pk'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_write_off_pk'), ['write_off_pk'], unique=False)
 
@@ -225,6 +229,8 @@ def downgrade() -> None:
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_applications_write_off_pk'))
         batch_op.drop_index(batch_op.f('ix_applications_payment_pk'))
+        batch_op.drop_index('ix_applications_live_invoice')
+        batch_op.drop_index('ix_applications_live_document')
         batch_op.drop_index('ix_applications_invoice_date')
         batch_op.drop_index(batch_op.f('ix_applications_credit_note_pk'))
 
