@@ -36,3 +36,15 @@ class Conflict(ArcollectError):
 
 class PermissionDenied(ArcollectError):
     http_status = 403
+
+
+class NotAuthenticated(ArcollectError):
+    """No valid credentials (no session, bad password, unknown or revoked token)."""
+
+    http_status = 401
+
+
+class TooManyAttempts(ArcollectError):
+    """Login refused for a while after repeated failures."""
+
+    http_status = 429

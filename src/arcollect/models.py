@@ -1,4 +1,5 @@
 """Imports every feature's models so that the one metadata knows every table (Alembic, tests)."""
 
 from arcollect import audit  # noqa: F401
+from arcollect.auth import models as auth_models  # noqa: F401
 from arcollect.ledger import models as ledger_models  # noqa: F401

@@ -58,6 +58,7 @@ class Customer(Base):
     language: Mapped[str | None] = mapped_column(String(35))
     segment: Mapped[str | None] = mapped_column(String(64))
     collector: Mapped[str | None] = mapped_column(String(64), index=True)
+    team: Mapped[str | None] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(64))
     custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))

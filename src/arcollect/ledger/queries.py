@@ -15,14 +15,9 @@ from arcollect.db import Money
 from arcollect.ledger.aging import AgingRow, bucket_cutoffs
 from arcollect.money import STORAGE_SCALE, quantize
 from arcollect.ledger.models import OPEN, Application, CreditNote, Customer, Invoice, Payment
+from arcollect.ledger.scope import CustomerScope
 
 ZERO = Decimal(0)
-
-
-def _applied_as_of(as_of: dt.date):
-    return (select(Application.invoice_pk, func.sum(Application.amount).label("applied"))
-            .where(Application.applied_on <= as_of)
-            .group_by(Application.invoice_pk).subquery("applied"))
 
 
 def _live(model: Any, as_of: dt.date) -> Any:
@@ -30,14 +25,20 @@ def _live(model: Any, as_of: dt.date) -> Any:
     return model.open_until > as_of
 
 
-def _customer_scope(collector: str | None, customer_ids: Sequence[str] | None) -> Any | None:
-    if collector is None and customer_ids is None:
+def _customer_scope(collector: str | None, customer_ids: Sequence[str] | None,
+                    scope: CustomerScope | None = None, segment: str | None = None) -> Any | None:
+    allowed = scope.condition() if scope is not None else None
+    if collector is None and customer_ids is None and allowed is None and segment is None:
         return None
     stmt = select(Customer.id)
+    if segment is not None:
+        stmt = stmt.where(Customer.segment == segment)
     if collector is not None:
         stmt = stmt.where(Customer.collector == collector)
     if customer_ids is not None:
         stmt = stmt.where(Customer.customer_id.in_(list(customer_ids)))
+    if allowed is not None:
+        stmt = stmt.where(allowed)
     return stmt
 
 
@@ -74,20 +75,21 @@ def _from_units(value: Any) -> Decimal:
 
 def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: Sequence[int],
                       collector: str | None = None, currency: str | None = None,
-                      customer_ids: Sequence[str] | None = None) -> list[AgingRow]:
+                      customer_ids: Sequence[str] | None = None,
+                      scope: CustomerScope | None = None, segment: str | None = None) -> list[AgingRow]:
     """One row per (customer, currency) with open amounts per bucket and unapplied cash/credits.
 
     Σ open per bucket = Σ invoice amounts − Σ applications (each bucketed by its invoice's date),
     so two flat aggregations replace a per-invoice join; settled invoices are skipped on both sides.
     """
     ref_date = Invoice.due_date if basis == "due" else Invoice.issue_date
-    scope = _customer_scope(collector, customer_ids)
+    within = _customer_scope(collector, customer_ids, scope, segment)
     key = (Invoice.customer_pk, Invoice.currency)
     filters = [Invoice.issue_date <= as_of, _live(Invoice, as_of)]
     if currency:
         filters.append(Invoice.currency == currency)
-    if scope is not None:
-        filters.append(Invoice.customer_pk.in_(scope))
+    if within is not None:
+        filters.append(Invoice.customer_pk.in_(within))
     dialect = session.get_bind().dialect.name
     invoiced = (select(*key, *_bucket_sums(ref_date, Invoice.amount, as_of, bounds, dialect))
                 .where(*filters).group_by(*key))
@@ -108,8 +110,8 @@ def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: S
         else:
             raw[(cpk, cur)] = [(a or 0) - (b or 0) for a, b in zip(target, buckets)]
     totals = {k: [read(v) for v in values] for k, values in raw.items() if any(values)}
-    cash = unapplied_by_customer(session, Payment, as_of, collector, customer_ids)
-    credits = unapplied_by_customer(session, CreditNote, as_of, collector, customer_ids)
+    cash = unapplied_by_customer(session, Payment, as_of, collector, customer_ids, scope, segment)
+    credits = unapplied_by_customer(session, CreditNote, as_of, collector, customer_ids, scope, segment)
     wanted = set(totals) | set(cash) | set(credits)
     if currency:
         wanted = {k for k in wanted if k[1] == currency}
@@ -133,7 +135,9 @@ def _customer_info(session: Session, pks: set[int]) -> dict[int, tuple[str, str,
 
 
 def unapplied_by_customer(session: Session, model: Any, as_of: dt.date, collector: str | None = None,
-                          customer_ids: Sequence[str] | None = None) -> dict[tuple[int, str], Decimal]:
+                          customer_ids: Sequence[str] | None = None,
+                          scope: CustomerScope | None = None,
+                          segment: str | None = None) -> dict[tuple[int, str], Decimal]:
     """Unapplied amount of payments or credit notes per (customer key, currency) on a date."""
     date_col = model.received_date if model is Payment else model.issue_date
     link = Application.payment_pk if model is Payment else Application.credit_note_pk
@@ -142,9 +146,9 @@ def unapplied_by_customer(session: Session, model: Any, as_of: dt.date, collecto
     # statistics, off the customer index; null customers are dropped below.
     key = ((model.customer_pk + 0).label("customer_pk"), model.currency)
     filters = [_live(model, as_of), date_col <= as_of]
-    scope = _customer_scope(collector, customer_ids)
-    if scope is not None:
-        filters.append(model.customer_pk.in_(scope))
+    within = _customer_scope(collector, customer_ids, scope, segment)
+    if within is not None:
+        filters.append(model.customer_pk.in_(within))
     dialect = session.get_bind().dialect.name
     received = select(*key, _raw(func.sum(model.amount), dialect)).where(*filters).group_by(*key)
     applied = (select(*key, _raw(func.sum(Application.amount), dialect))
@@ -211,7 +215,10 @@ def refresh_settled(session: Session, model: Any, pks: Iterable[int] | None = No
 
 def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[str, Any]]:
     """A customer's invoices open on a date, oldest due first."""
-    applied = _applied_as_of(as_of)
+    applied = (select(Application.invoice_pk, func.sum(Application.amount).label("applied"))
+               .join(Invoice, Invoice.id == Application.invoice_pk)
+               .where(Invoice.customer_pk == customer_pk, Application.applied_on <= as_of)
+               .group_by(Application.invoice_pk).subquery("applied"))
     open_amount = type_coerce(Invoice.amount - func.coalesce(applied.c.applied, 0), Money())
     stmt = (select(Invoice.invoice_id, Invoice.issue_date, Invoice.due_date, Invoice.amount,
                    Invoice.currency, Invoice.po_number, open_amount.label("open_amount"))
@@ -235,3 +242,44 @@ def open_amount_of(session: Session, invoice_pk: int, as_of: dt.date | None = No
         stmt = stmt.where(Application.applied_on <= as_of)
     amount, currency = session.execute(select(Invoice.amount, Invoice.currency).where(Invoice.id == invoice_pk)).one()
     return quantize(amount - (session.scalar(stmt) or ZERO), currency)
+
+
+def past_due_by_date(session: Session, *, dates: Sequence[dt.date], basis_days: int = 0,
+                     scope: CustomerScope | None = None) -> dict[str, list[Decimal]]:
+    """Σ past-due open amount per currency at each date (the past-due trend), in two scans.
+
+    At date d an invoice is past due when due_date < d - basis_days; its open amount is its amount
+    less the applications dated ≤ d. One conditional sum per date over the invoices not settled
+    before the earliest date, and the same over their applications.
+    """
+    if not dates:
+        return {}
+    dialect = session.get_bind().dialect.name
+    first = min(dates)
+    within = _customer_scope(None, None, scope)
+    filters = [Invoice.open_until > first]
+    if within is not None:
+        filters.append(Invoice.customer_pk.in_(within))
+
+    def sums(value: Any, applied_on: Any | None) -> list[Any]:
+        out = []
+        for d in dates:
+            conds = [Invoice.issue_date <= d, Invoice.due_date < d - dt.timedelta(days=basis_days),
+                     Invoice.open_until > d]
+            if applied_on is not None:
+                conds.append(applied_on <= d)
+            out.append(_raw(func.sum(case((and_(*conds), value), else_=literal(0))), dialect))
+        return out
+
+    invoiced = select(Invoice.currency, *sums(Invoice.amount, None)).where(*filters).group_by(Invoice.currency)
+    applied = (select(Invoice.currency, *sums(Application.amount, Application.applied_on))
+               .select_from(Application).join(Invoice, Invoice.id == Application.invoice_pk)
+               .where(Application.invoice_open_until > first, *filters).group_by(Invoice.currency))
+    totals: dict[str, list[Decimal]] = {}
+    connection = session.connection()
+    for cur, *values in connection.execute(invoiced).all():
+        totals[cur] = [_from_units(v) for v in values]
+    for cur, *values in connection.execute(applied).all():
+        base = totals.setdefault(cur, [ZERO] * len(dates))
+        totals[cur] = [a - _from_units(v) for a, v in zip(base, values)]
+    return {cur: [quantize(v, cur) for v in values] for cur, values in totals.items()}

@@ -27,6 +27,12 @@ from arcollect.ledger.imports import ImportResult, Progress, import_table, write
 from arcollect.ledger.models import (
     Application, Contact, CreditNote, Customer, Invoice, Payment, WriteOff,
 )
+from arcollect.ledger.browse import (  # noqa: F401  (part of this service's interface)
+    balance_history, customer_activity, customer_header, customer_hierarchy, list_applications,
+    list_contacts, list_customers, list_documents, month_ends, scoped_customer,
+)
+from arcollect.ledger.dashboard import Dashboard
+from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.money import quantize, to_decimal
 
 ZERO = Decimal(0)
@@ -71,7 +77,9 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
 # ---- aging -------------------------------------------------------------------------------------
 def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "due",
           buckets: str | Sequence[int] | None = None, collector: str | None = None,
-          currency: str | None = None, customer_ids: Sequence[str] | None = None) -> A.AgingReport:
+          currency: str | None = None, customer_ids: Sequence[str] | None = None,
+          segment: str | None = None, scope: CustomerScope = EVERYTHING) -> A.AgingReport:
+    """Aging as of a date, limited to ``scope`` (the caller's portfolio) and the filters given."""
     if by not in A.GROUPINGS:
         raise InvalidInput(f"--by {by!r}: one of {', '.join(A.GROUPINGS)}")
     if basis not in A.BASES:
@@ -83,9 +91,10 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
     names = A.bucket_names(bounds)
     with ctx.sessions() as session:
         customer_rows = Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds,
-                                            collector=collector, currency=currency,
-                                            customer_ids=customer_ids)
-        unidentified = {} if (collector or customer_ids) else Q.unidentified_cash(session, as_of)
+                                            collector=collector, currency=currency, segment=segment,
+                                            customer_ids=customer_ids, scope=scope)
+        narrowed = collector or customer_ids is not None or segment or not scope.everything
+        unidentified = {} if narrowed else Q.unidentified_cash(session, as_of)
     if currency:
         unidentified = {c: a for c, a in unidentified.items() if c == currency}
     # Amounts are stored quantized to their currency, so these sums are exact already; money_str
@@ -96,14 +105,19 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
                          totals=A.totals_by_currency(rows, len(names)), unidentified_cash=unidentified)
 
 
+def dashboard(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYTHING, months: int = 6,
+              top: int = 20) -> "Dashboard":
+    """Portfolio health for the caller's scope: totals by bucket, % current, past-due trend, top accounts."""
+    from arcollect.ledger.dashboard import summarise
+
+    report = aging(ctx, as_of=as_of, scope=scope)
+    dates = month_ends(as_of, months)
+    with ctx.sessions() as session:
+        trend = Q.past_due_by_date(session, dates=dates, scope=scope)
+    return summarise(report, dates, trend, top=top)
+
+
 # ---- customers ---------------------------------------------------------------------------------
-def _customer(session: Session, customer_id: str) -> Customer:
-    customer = session.scalar(select(Customer).where(Customer.customer_id == customer_id))
-    if customer is None:
-        raise NotFound(f"customer {customer_id!r} not found")
-    return customer
-
-
 @dataclass
 class CustomerOverview:
     customer: dict[str, Any]
@@ -124,9 +138,10 @@ class CustomerOverview:
         return totals
 
 
-def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date) -> CustomerOverview:
+def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date,
+                      scope: CustomerScope = EVERYTHING) -> CustomerOverview:
     with ctx.sessions() as session:
-        c = _customer(session, customer_id)
+        c = scoped_customer(session, scope, customer_id)
         parent = session.scalar(select(Customer.customer_id).where(Customer.id == c.parent_pk)) if c.parent_pk else None
         children = list(session.scalars(select(Customer.customer_id).where(Customer.parent_pk == c.id)
                                         .order_by(Customer.customer_id)))
@@ -137,14 +152,84 @@ def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date) -> Cust
         items = Q.open_items(session, c.id, as_of)
         cash = Q.unapplied_by_customer(session, Payment, as_of, customer_ids=[customer_id])
         credits = Q.unapplied_by_customer(session, CreditNote, as_of, customer_ids=[customer_id])
-        header = {k: getattr(c, k) for k in ("customer_id", "name", "currency", "payment_terms_days",
-                                             "credit_limit", "country", "timezone", "language",
-                                             "segment", "collector", "email", "phone")}
-    if header["credit_limit"] is not None:
-        header["credit_limit"] = quantize(header["credit_limit"], header["currency"])
+        header = customer_header(c)
     return CustomerOverview(header, parent, children, contacts, items,
                             {k[1]: quantize(v, k[1]) for k, v in cash.items() if v},
                             {k[1]: quantize(v, k[1]) for k, v in credits.items() if v}, as_of)
+
+
+EDITABLE_FIELDS = ("email", "phone", "language", "timezone")
+
+
+def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, str | None],
+                    scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
+    """Change a customer's contact details (email, phone, language, time zone); audited.
+
+    The ERP stays the master of everything else: the next import overwrites what it sends.
+    """
+    from zoneinfo import available_timezones
+
+    problems = [f"{k}: not editable here (one of {', '.join(EDITABLE_FIELDS)})" for k in changes
+                if k not in EDITABLE_FIELDS]
+    clean: dict[str, str | None] = {}
+    for key, value in changes.items():
+        if key not in EDITABLE_FIELDS:
+            continue
+        value = value.strip() if isinstance(value, str) else value
+        value = value or None
+        if key == "email" and value is not None and ("@" not in value or len(value) > 254 or " " in value):
+            problems.append(f"email: {value!r} is not an email address")
+        if key == "timezone" and value is not None and value not in available_timezones():
+            problems.append(f"timezone: {value!r} is not an IANA time zone (e.g. Europe/Paris)")
+        if key == "phone" and value is not None and len(value) > 64:
+            problems.append("phone: at most 64 characters")
+        if key == "language" and value is not None and len(value) > 35:
+            problems.append("language: at most 35 characters")
+        clean[key] = value
+    if problems:
+        raise InvalidInput("invalid customer update", problems)
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        c = scoped_customer(session, scope, customer_id)
+        before = customer_header(c)
+        for key, value in clean.items():
+            setattr(c, key, value)
+        c.updated_at = now
+        after = customer_header(c)
+        changed = audit.diff(before, after)
+        if changed:
+            audit.record(session, at=now, actor=ctx.actor, action="update", entity="customer",
+                         entity_key=c.customer_id, changes=changed)
+        return after
+
+
+def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: str | None = None,
+                     team: str | None = None) -> int:
+    """Set the collector and/or team of customers (all or nothing); audited per customer."""
+    ids = list(dict.fromkeys(i.strip() for i in customer_ids if i.strip()))
+    if not ids:
+        raise InvalidInput("name at least one customer")
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        found = {c.customer_id: c for c in session.scalars(select(Customer).where(Customer.customer_id.in_(ids)))}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"customers not found: {', '.join(missing[:20])}" + (" …" if len(missing) > 20 else ""))
+        changed = 0
+        for cid in ids:
+            c = found[cid]
+            before = {"collector": c.collector, "team": c.team}
+            if collector is not None:
+                c.collector = collector
+            if team is not None:
+                c.team = team
+            diff = audit.diff(before, {"collector": c.collector, "team": c.team})
+            if diff:
+                changed += 1
+                c.updated_at = now
+                audit.record(session, at=now, actor=ctx.actor, action="assign", entity="customer",
+                             entity_key=cid, changes=diff)
+        return changed
 
 
 # ---- applications, reversals, write-offs -------------------------------------------------------

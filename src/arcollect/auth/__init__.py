@@ -1,0 +1,1 @@
+"""Users, roles, teams, API tokens and what each role may see and do."""

@@ -1,0 +1,58 @@
+"""Roles → permissions, and the Principal (who is calling, what they may do and see). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from arcollect.errors import PermissionDenied
+from arcollect.ledger.service import CustomerScope
+
+READ = "ledger:read"              # customers, documents, aging, dashboard
+EDIT_CUSTOMER = "customer:edit"   # contact details of a customer in scope
+IMPORT = "ledger:import"          # upload ERP files
+ASSIGN = "portfolio:assign"       # move customers between collectors and teams
+ADMIN = "users:admin"             # users, roles, teams, everyone's tokens
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN}),
+    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN}),
+    "collector": frozenset({READ, EDIT_CUSTOMER}),
+    "cash_app": frozenset({READ, IMPORT}),
+    # Stakeholders work on the cases routed to them (disputes, issue #6), not on the portfolio.
+    "stakeholder": frozenset(),
+    "viewer": frozenset({READ}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_pk: int
+    login: str
+    role: str
+    team: str | None = None
+    team_collectors: tuple[str, ...] = ()
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def scope(self) -> CustomerScope:
+        """Collectors: their portfolio. Managers in a team: the team's customers and its
+        collectors' portfolios. Everyone else with read access: every customer."""
+        if self.role == "collector":
+            return CustomerScope(collectors=(self.login,))
+        if self.role == "manager" and self.team:
+            return CustomerScope(collectors=self.team_collectors, teams=(self.team,))
+        if self.role == "stakeholder":
+            return CustomerScope()
+        return CustomerScope.all()
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise PermissionDenied(f"role {self.role!r} may not do this ({permission})")
+
+
+def principal_for(*, user_pk: int, login: str, role: str, team: str | None = None,
+                  team_collectors: tuple[str, ...] = ()) -> Principal:
+    return Principal(user_pk, login, role, team, team_collectors, PERMISSIONS[role])
