@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     imap_password: str | None = None
     imap_folder: str = "INBOX"
     sql_echo: bool = False
+    # Signs web sessions; generated once into HOME/secret_key when not set.
+    secret_key: str | None = None
+    # Mark cookies Secure (set it behind HTTPS; sessions on plain http://127.0.0.1 need it off).
+    cookie_secure: bool = False
 
     @field_validator("base_currency")
     @classmethod

@@ -285,3 +285,19 @@ def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: st
         if team is not None:
             team = _team(session, team, create=False, now=ctx.clock.now()).name
     return ledger.assign_portfolio(ctx, customer_ids=customer_ids, collector=collector, team=team)
+
+
+# ---- demo logins -------------------------------------------------------------------------------
+def ensure_demo_users(ctx: Context) -> list[tuple[str, str, str]]:
+    """Create the demo admin and a demo collector (owner of the largest demo portfolio) if missing.
+
+    Returns (login, role, password) for the users created now — their passwords are shown once.
+    """
+    created = []
+    existing = {u["login"] for u in list_users(ctx)}
+    collector = ledger.busiest_collector(ctx) or "alice"
+    for login, role in (("admin", "admin"), (collector, "collector")):
+        if login not in existing:
+            _, password = add_user(ctx, login=login, role=role, name=f"Demo {role}")
+            created.append((login, role, password or ""))
+    return created

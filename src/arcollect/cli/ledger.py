@@ -198,6 +198,8 @@ def demo(
     seed: int = typer.Option(42, "--seed", help="Same seed, same portfolio"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The book ends on this date (default: today)"),
     if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the ledger already has customers"),
+    with_users: bool = typer.Option(False, "--with-users",
+                                    help="Also create a demo admin and a demo collector (passwords printed once)"),
 ) -> None:
     """Load a realistic demo portfolio into an empty ledger."""
     date = parse_date(as_of, "--as-of")
@@ -205,6 +207,8 @@ def demo(
         ctx = context()
         if if_empty and not service.is_empty(ctx):
             echo("the ledger already has data: demo not loaded")
+            if with_users:
+                _demo_users(ctx)
             return
         with Progress(TextColumn("generating demo"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, disable=not err_console.is_terminal, transient=True) as bar:
@@ -215,6 +219,19 @@ def demo(
         fail(exc)
         return
     echo("demo loaded: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+    if with_users:
+        _demo_users(ctx)
+
+
+def _demo_users(ctx) -> None:  # noqa: ANN001
+    from arcollect.auth import service as auth
+
+    created = auth.ensure_demo_users(ctx)
+    for login, role, password in created:
+        echo(f"demo {role}: login {login}  password {password}   (shown once; reset with "
+             f"`arcollect user password {login}`)")
+    if not created:
+        echo("demo users exist already (reset a password with `arcollect user password LOGIN`)")
 
 
 __all__ = ["aging", "customer_app", "demo", "import_", "init", "InvalidInput"]

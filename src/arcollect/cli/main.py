@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import ledger
+from arcollect.cli import ledger, users
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -31,6 +31,10 @@ app.command("import")(ledger.import_)
 app.command("aging")(ledger.aging)
 app.command("demo")(ledger.demo)
 app.add_typer(ledger.customer_app, name="customer")
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.token_app, name="token")
+app.add_typer(users.portfolio_app, name="portfolio")
+app.command("serve")(users.serve)
 
 
 def main() -> None:

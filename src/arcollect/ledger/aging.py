@@ -173,3 +173,27 @@ def _json_totals(report: AgingReport) -> list[dict]:
 def table_columns(report: AgingReport) -> list[str]:
     return ["key", "name", "currency", *report.bucket_names, "total", "unapplied_cash",
             "unapplied_credits", "net_balance"]
+
+
+SORT_KEYS = ("key", "name", "collector", "total", "past_due", "net_balance")
+
+
+def select_rows(rows: Iterable[AgingRow], *, bucket: int | None = None, sort: str = "past_due",
+                descending: bool = True) -> list[AgingRow]:
+    """Rows with something in ``bucket`` (an index; None: all), ordered by a column or a bucket
+    (``b0``, ``b1``…); ties by key. Amounts of different currencies are compared as numbers."""
+    chosen = [r for r in rows if bucket is None or r.buckets[bucket] != 0]
+    if sort.startswith("b") and sort[1:].isdigit():
+        i = int(sort[1:])
+        value = lambda r: r.buckets[i] if i < len(r.buckets) else Decimal(0)  # noqa: E731
+    elif sort == "past_due":
+        value = lambda r: sum(r.buckets[1:], Decimal(0))  # noqa: E731
+    elif sort in ("total", "net_balance"):
+        value = lambda r: getattr(r, sort)  # noqa: E731
+    elif sort in ("key", "name", "collector"):
+        value = lambda r: (getattr(r, sort) or "").lower()  # noqa: E731
+    else:
+        raise ValueError(f"sort {sort!r}: one of {', '.join(SORT_KEYS)} or b0, b1, …")
+    chosen.sort(key=lambda r: r.key)
+    chosen.sort(key=value, reverse=descending)
+    return chosen

@@ -267,3 +267,19 @@ def customer_activity(ctx: Context, *, scope: CustomerScope, customer_id: str, l
             events.append({"on": a.at.date(), "kind": a.action, "by": a.actor, "text": f"{a.action}: {fields}"})
     events.sort(key=lambda e: e["on"], reverse=True)
     return events[:limit]
+
+
+def customer_facets(ctx: Context, *, scope: CustomerScope) -> dict[str, list[str]]:
+    """The distinct collectors, teams, segments and currencies among the customers in scope (filter menus)."""
+    out: dict[str, list[str]] = {}
+    with ctx.sessions() as session:
+        for name, column in (("collectors", Customer.collector), ("teams", Customer.team),
+                             ("segments", Customer.segment), ("currencies", Invoice.currency)):
+            if column is Invoice.currency:
+                stmt = select(Invoice.currency).distinct()
+                if not scope.everything:
+                    stmt = stmt.where(Invoice.customer_pk.in_(_scoped(select(Customer.id), scope)))
+            else:
+                stmt = _scoped(select(column).where(column.is_not(None)).distinct(), scope)
+            out[name] = sorted(v for v in session.scalars(stmt) if v)
+    return out

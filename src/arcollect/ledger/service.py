@@ -28,7 +28,7 @@ from arcollect.ledger.models import (
     Application, Contact, CreditNote, Customer, Invoice, Payment, WriteOff,
 )
 from arcollect.ledger.browse import (  # noqa: F401  (part of this service's interface)
-    balance_history, customer_activity, customer_header, customer_hierarchy, list_applications,
+    balance_history, customer_activity, customer_facets, customer_header, customer_hierarchy, list_applications,
     list_contacts, list_customers, list_documents, month_ends, scoped_customer,
 )
 from arcollect.ledger.dashboard import Dashboard
@@ -42,10 +42,11 @@ ZERO = Decimal(0)
 def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
                 mapping_file: Path | None = None, date_format: str | None = None,
                 partial: bool = False, keep_unknown: bool = True,
-                progress: Progress | None = None) -> ImportResult:
+                progress: Progress | None = None, dry_run: bool = False) -> ImportResult:
     """Import one CSV/XLSX file. Atomic unless ``partial``; the result lists every problem.
 
     Unknown columns are kept as custom fields, or ignored when ``keep_unknown`` is False.
+    ``dry_run`` validates and counts everything, then rolls back: nothing is written.
     """
     if kind not in KINDS:
         raise InvalidInput(f"unknown import kind {kind!r}; one of: {', '.join(KINDS)}")
@@ -56,6 +57,9 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
                                         actor=ctx.actor, now=ctx.clock.now(),
                                         base_currency=ctx.settings.base_currency,
                                         keep_unknown=keep_unknown, progress=progress)
+        if dry_run:
+            session.rollback()
+            return result
         if result.errors and not partial:
             session.rollback()
             result.created = result.updated = 0
@@ -72,6 +76,73 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
         raise
     finally:
         session.close()
+
+
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def save_upload(ctx: Context, *, name: str, stream: Any) -> Path:
+    """Copy an uploaded file under ``home/uploads/<random>/`` keeping its (sanitised) name, so that
+    error messages name the file the user sent. Refuses files larger than MAX_UPLOAD."""
+    import re
+    import secrets
+    import shutil
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".") or "upload.csv"
+    if Path(safe).suffix.lower() not in (".csv", ".xlsx", ".txt"):
+        raise InvalidInput(f"{safe}: upload a .csv or .xlsx file")
+    folder = Path(ctx.settings.home) / "uploads" / secrets.token_hex(8)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / safe
+    with open(target, "wb") as out:
+        shutil.copyfileobj(stream, out, length=1024 * 1024)
+    if target.stat().st_size > MAX_UPLOAD:
+        discard_upload(target)
+        raise InvalidInput(f"{safe}: larger than {MAX_UPLOAD // 1024 // 1024} MB")
+    return target
+
+
+def find_upload(ctx: Context, *, token: str) -> Path:
+    """The file saved by ``save_upload`` under ``token`` (its folder's name)."""
+    import re
+
+    folder = Path(ctx.settings.home) / "uploads" / token
+    files = sorted(folder.iterdir()) if re.fullmatch(r"[0-9a-f]{16}", token) and folder.is_dir() else []
+    if not files:
+        raise NotFound("the uploaded file is gone (uploads are kept until imported); upload it again")
+    return files[0]
+
+
+def discard_upload(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
+def import_upload(ctx: Context, *, kind: str, name: str, stream: Any, dry_run: bool = False,
+                  partial: bool = False) -> dict[str, Any]:
+    """Import an uploaded file (API, web): the import report as plain data; the copy is removed."""
+    path = save_upload(ctx, name=name, stream=stream)
+    try:
+        return import_saved(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial)
+    finally:
+        discard_upload(path)
+
+
+def import_saved(ctx: Context, *, kind: str, path: Path, dry_run: bool = False,
+                 partial: bool = False) -> dict[str, Any]:
+    """Import a file saved by ``save_upload``; messages name the file, not where the server keeps it."""
+    full, name = str(path), Path(path).name
+    try:
+        result = import_file(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial)
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc.args[0]).replace(full, name), [p.replace(full, name) for p in exc.problems]) from None
+    committed = not dry_run and (partial or not result.errors)
+    summary = result.summary()
+    summary.pop("rejected_file", None)
+    for key in ("errors", "warnings"):
+        summary[key] = [m.replace(full, name) for m in summary[key]]
+    return {"kind": kind, "file_name": name, "committed": committed, **summary}
 
 
 # ---- aging -------------------------------------------------------------------------------------
@@ -115,6 +186,21 @@ def dashboard(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYTHING
     with ctx.sessions() as session:
         trend = Q.past_due_by_date(session, dates=dates, scope=scope)
     return summarise(report, dates, trend, top=top)
+
+
+def export_aging(report: A.AgingReport, *, fmt: str) -> tuple[bytes, str]:
+    """The report as a CSV or XLSX file: (content, media type)."""
+    import io
+
+    from arcollect.ledger.aging_export import to_csv, write_xlsx
+
+    if fmt == "csv":
+        return to_csv(report).encode("utf-8"), "text/csv; charset=utf-8"
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        write_xlsx(report, buffer)  # type: ignore[arg-type]
+        return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    raise InvalidInput(f"format {fmt!r}: csv or xlsx")
 
 
 # ---- customers ---------------------------------------------------------------------------------
@@ -413,6 +499,14 @@ def load_demo(ctx: Context, *, customers: int = 200, seed: int = 42, as_of: dt.d
         audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="demo", entity="ledger",
                      entity_key=f"seed={seed}", changes={"customers": customers, "as_of": as_of, **counts})
     return counts
+
+
+def busiest_collector(ctx: Context) -> str | None:
+    """The collector login with the most customers (None when no customer has one)."""
+    with ctx.sessions() as session:
+        return session.scalar(select(Customer.collector).where(Customer.collector.is_not(None))
+                              .group_by(Customer.collector).order_by(func.count().desc(), Customer.collector)
+                              .limit(1))
 
 
 def is_empty(ctx: Context) -> bool:

@@ -1,0 +1,15 @@
+"""The API's routers under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arcollect.api.routers import admin, aging, customers, documents, health, imports
+
+PREFIX = "/api/v1"
+
+
+def include(app: Any) -> None:
+    for module in (customers, documents, aging, imports, admin, health):
+        app.include_router(module.router, prefix=PREFIX)
+    app.include_router(health.router, include_in_schema=False)  # /healthz at the root too

@@ -1,0 +1,32 @@
+"""/api/v1/aging: the same report and JSON as `arcollect aging --format json`, within the caller's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from arcollect.api.deps import Caller, Ctx
+from arcollect.api.problems import responses
+from arcollect.api.schemas import AgingRead
+from arcollect.auth.permissions import READ
+from arcollect.ledger import aging as A
+from arcollect.ledger import service as ledger
+
+router = APIRouter(tags=["aging"])
+
+
+@router.get("/aging", response_model=AgingRead, responses=responses(401, 403, 422))
+def aging(ctx: Ctx, caller: Caller, as_of: dt.date | None = None,
+          by: Literal["customer", "collector", "currency", "total"] = "customer",
+          basis: Literal["due", "issue"] = "due",
+          buckets: Annotated[str | None, Query(max_length=100, description="Upper bounds, e.g. 30,60,90")] = None,
+          collector: str | None = None, currency: Annotated[str | None, Query(max_length=3)] = None,
+          segment: str | None = None) -> JSONResponse:
+    """Open receivables by bucket as of a date (default today), grouped ``by``; totals per currency."""
+    caller.require(READ)
+    report = ledger.aging(ctx, as_of=as_of or ctx.clock.today(), by=by, basis=basis, buckets=buckets,
+                          collector=collector, currency=currency, segment=segment, scope=caller.scope)
+    return JSONResponse(A.to_json(report))

@@ -1,0 +1,1 @@
+"""The web app: Jinja2 pages with htmx, thin views over the services."""

@@ -1,0 +1,104 @@
+"""Server-rendered SVG charts (no JavaScript, nothing fetched): bars by bucket, lines over time. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from html import escape
+
+from arcollect.money import format_money
+
+BUCKET_COLOURS = ["#2e7d32", "#9e9d24", "#f9a825", "#ef6c00", "#c62828", "#6a1b9a", "#4e342e"]
+LINE_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a"]
+
+
+def _nice_max(value: Decimal) -> Decimal:
+    if value <= 0:
+        return Decimal(1)
+    exponent = len(str(int(value))) - 1
+    step = Decimal(10) ** exponent
+    for m in (1, 2, 2.5, 5, 10):
+        top = step * Decimal(str(m))
+        if top >= value:
+            return top
+    return step * 10
+
+
+def bucket_bars(buckets: list[tuple[str, Decimal]], currency: str, width: int = 520, height: int = 220) -> str:
+    """A bar per aging bucket, labelled with its amount; colours go from current (green) to oldest."""
+    pad_l, pad_b, pad_t = 8, 34, 22
+    n = max(len(buckets), 1)
+    top = _nice_max(max((v for _, v in buckets), default=Decimal(0)))
+    slot = (width - pad_l * 2) / n
+    plot_h = height - pad_b - pad_t
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
+             f'aria-label="Open amount by aging bucket, {escape(currency)}">']
+    parts.append(f"<title>Open amount by aging bucket ({escape(currency)})</title>")
+    for i, (name, value) in enumerate(buckets):
+        h = float(value / top) * plot_h if value > 0 else 0.0
+        x = pad_l + i * slot + slot * 0.12
+        y = pad_t + plot_h - h
+        colour = BUCKET_COLOURS[min(i, len(BUCKET_COLOURS) - 1)]
+        label = format_money(value, currency)
+        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.76:.1f}" height="{h:.1f}" fill="{colour}">'
+                     f"<title>{escape(name)}: {escape(label)}</title></rect>")
+        parts.append(f'<text x="{x + slot * 0.38:.1f}" y="{max(y - 5, 12):.1f}" text-anchor="middle" '
+                     f'class="chart-value">{escape(_short(value))}</text>')
+        parts.append(f'<text x="{x + slot * 0.38:.1f}" y="{height - pad_b + 16:.1f}" text-anchor="middle" '
+                     f'class="chart-label">{escape(name)}</text>')
+    parts.append(f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - pad_l}" y2="{pad_t + plot_h}" '
+                 f'stroke="#999" stroke-width="1"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _short(value: Decimal) -> str:
+    v = abs(value)
+    sign = "-" if value < 0 else ""
+    if v >= 1_000_000:
+        return f"{sign}{v / 1_000_000:.1f}M"
+    if v >= 1_000:
+        return f"{sign}{v / 1_000:.0f}k"
+    return f"{sign}{v:.0f}"
+
+
+def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: str,
+               width: int = 520, height: int = 200) -> str:
+    """One line per series (e.g. per currency) over the dates, with the last value labelled."""
+    pad_l, pad_r, pad_b, pad_t = 44, 70, 28, 14
+    values = [v for points in series.values() for v in points]
+    top = _nice_max(max(values, default=Decimal(0)))
+    low = min(Decimal(0), min(values, default=Decimal(0)))
+    span = top - low or Decimal(1)
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    n = max(len(dates) - 1, 1)
+
+    def xy(i: int, v: Decimal) -> tuple[float, float]:
+        return pad_l + plot_w * i / n, pad_t + plot_h - float((v - low) / span) * plot_h
+
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>"]
+    for frac in (0, 0.5, 1):
+        y = pad_t + plot_h - plot_h * frac
+        parts.append(f'<line x1="{pad_l}" y1="{y:.1f}" x2="{pad_l + plot_w}" y2="{y:.1f}" stroke="#e3e3e3"/>')
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 4:.1f}" text-anchor="end" class="chart-label">'
+                     f"{escape(_short(low + span * Decimal(str(frac))))}</text>")
+    for i, d in enumerate(dates):
+        if i in (0, len(dates) - 1) or len(dates) <= 8:
+            x, _ = xy(i, low)
+            parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-label">'
+                         f"{d.strftime('%b %y') if i < len(dates) - 1 else 'today'}</text>")
+    for k, (name, points) in enumerate(sorted(series.items())):
+        colour = LINE_COLOURS[k % len(LINE_COLOURS)]
+        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(points)))
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>')
+        for i, v in enumerate(points):
+            x, y = xy(i, v)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}">'
+                         f"<title>{name} {dates[i].isoformat()}: {escape(format_money(v, name))}</title></circle>")
+        if points:
+            x, y = xy(len(points) - 1, points[-1])
+            parts.append(f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" class="chart-value" fill="{colour}">'
+                         f"{escape(name)} {escape(_short(points[-1]))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)

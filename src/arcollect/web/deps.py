@@ -1,0 +1,93 @@
+"""Web request helpers: the signed-in user (session cookie), CSRF checks, page rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from arcollect.auth import service as auth
+from arcollect.auth.permissions import Principal
+from arcollect.context import Context
+from arcollect.errors import NotAuthenticated, PermissionDenied
+from arcollect.money import format_money, money_str
+from arcollect.web import sessions as S
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["money"] = lambda v, cur: "" if v is None else format_money(Decimal(v), cur)
+TEMPLATES.env.filters["amount"] = lambda v, cur: "" if v is None else money_str(Decimal(v), cur)
+TEMPLATES.env.filters["date"] = lambda d: d.isoformat() if isinstance(d, (dt.date, dt.datetime)) else (d or "")
+TEMPLATES.env.globals["quote"] = lambda s: quote(str(s), safe="")
+
+
+def get_ctx(request: Request) -> Context:
+    return request.app.state.ctx
+
+
+def web_user(request: Request) -> Principal:
+    """The signed-in user, or NotAuthenticated (the app turns it into a redirect to /login)."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    data = request.app.state.signer.load_session(request.cookies.get(S.SESSION_COOKIE))
+    if data is None:
+        raise NotAuthenticated("please sign in")
+    principal = auth.principal_for_session(request.app.state.ctx, user_pk=int(data["u"]),
+                                           session_version=int(data["v"]))
+    request.state.principal = principal
+    return principal
+
+
+def acting(request: Request, principal: Principal) -> Context:
+    from dataclasses import replace
+
+    return replace(request.app.state.ctx, actor=principal.login)
+
+
+def _csrf_token(request: Request) -> tuple[str, str | None]:
+    """(token for this page's forms, new cookie value to set or None)."""
+    existing = request.app.state.signer.csrf_from_cookie(request.cookies.get(S.CSRF_COOKIE))
+    if existing:
+        return existing, None
+    cached = getattr(request.state, "new_csrf", None)
+    if cached is None:
+        cached = request.app.state.signer.new_csrf()
+        request.state.new_csrf = cached
+    return cached
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing form post carries the token of its signed CSRF cookie (or the header)."""
+    form = await request.form()
+    sent = form.get(S.CSRF_FIELD) or request.headers.get(S.CSRF_HEADER)
+    expected = request.app.state.signer.csrf_from_cookie(request.cookies.get(S.CSRF_COOKIE))
+    if not S.same_token(sent if isinstance(sent, str) else None, expected):
+        raise PermissionDenied("the form's security token is missing or expired; reload the page and try again")
+
+
+def set_cookie(request: Request, response: Any, name: str, value: str, max_age: int | None = S.SESSION_MAX_AGE) -> None:
+    settings = request.app.state.ctx.settings
+    secure = settings.cookie_secure or request.url.scheme == "https"
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    token, cookie = _csrf_token(request)
+    principal = getattr(request.state, "principal", None)
+    ctx = request.app.state.ctx
+    response = TEMPLATES.TemplateResponse(request, template, {
+        "user": principal, "csrf_token": token, "company": ctx.settings.company_name,
+        "today": ctx.clock.today(), **context}, status_code=status_code)
+    if cookie is not None:
+        set_cookie(request, response, S.CSRF_COOKIE, cookie, max_age=S.SESSION_MAX_AGE * 2)
+    return response
+
+
+User = Annotated[Principal, Depends(web_user)]
+Csrf = Depends(check_csrf)

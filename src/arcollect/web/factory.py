@@ -1,0 +1,108 @@
+"""Builds the served application: the web pages, the REST API under /api/v1, static files, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from arcollect import __version__
+from arcollect.api import app as api
+from arcollect.api import problems
+from arcollect.context import Context, build_context
+from arcollect.errors import ArcollectError
+from arcollect.settings import load_settings
+from arcollect.web.deps import page
+from arcollect.web.sessions import Signer, load_secret
+from arcollect.web.views import account, admin, auth, imports, portfolio
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                  b"script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding the security headers to every response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def wrapped(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in SECURITY_HEADERS if h[0] not in names]
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(api.PREFIX) or request.url.path == "/healthz"
+
+
+def _error_page(request: Request, status: int, message: str, problems_: list[str] | None = None) -> Response:
+    return page(request, "error.html", status_code=status, status=status, message=message,
+                problems=problems_ or [])
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(title="arcollect", version=__version__,
+                  description="Accounts-receivable collections: customers, documents, aging, imports. "
+                              "Authenticate with `Authorization: Bearer TOKEN` (`arcollect token create LOGIN`). "
+                              "Errors are RFC 9457 problem details (application/problem+json).",
+                  openapi_url=f"{api.PREFIX}/openapi.json", docs_url=f"{api.PREFIX}/docs", redoc_url=None)
+    app.state.ctx = ctx
+    app.state.signer = Signer(load_secret(ctx.settings.home, ctx.settings.secret_key))
+    api.include(app)
+    for module in (auth, portfolio, account, imports, admin):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(ArcollectError)
+    async def _arcollect(request: Request, exc: ArcollectError) -> Response:
+        if _is_api(request):
+            headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+            return problems.problem(exc.http_status, str(exc).split("\n", 1)[0],
+                                    list(getattr(exc, "problems", [])), headers)
+        if exc.http_status == 401:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return _error_page(request, exc.http_status, str(exc).split("\n", 1)[0], list(getattr(exc, "problems", [])))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg', 'invalid')}"
+                  for e in exc.errors()]
+        if _is_api(request):
+            return problems.problem(422, "invalid request", errors)
+        return _error_page(request, 422, "Some of the values sent are not valid.", errors)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if _is_api(request):
+            return problems.problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    return app
+
+
+def app_from_settings() -> FastAPI:
+    """The uvicorn factory for `arcollect serve`: settings from the environment / settings file."""
+    return create_app(build_context(load_settings(), migrate_schema=False))

@@ -1,0 +1,60 @@
+"""Account 360: header, contacts, open items, payments and applications, credits, timeline, balance chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from arcollect.auth.permissions import EDIT_CUSTOMER, READ
+from arcollect.errors import InvalidInput
+from arcollect.ledger import service as ledger
+from arcollect.web.charts import line_chart
+from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/customers/{customer_id}")
+def account(request: Request, user: User, customer_id: str, as_of: dt.date | None = None,
+            error: str | None = None) -> Response:
+    user.require(READ)
+    ctx = get_ctx(request)
+    day = as_of or ctx.clock.today()
+    scope = user.scope
+    view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=day, scope=scope)
+    hierarchy = ledger.customer_hierarchy(ctx, scope=scope, customer_id=customer_id)
+    payments, n_payments = ledger.list_documents(ctx, scope=scope, kind="payments", as_of=day,
+                                                 customer_id=customer_id, limit=25)
+    credits, n_credits = ledger.list_documents(ctx, scope=scope, kind="credit_notes", as_of=day,
+                                               customer_id=customer_id, limit=25)
+    applications, n_apps = ledger.list_applications(ctx, scope=scope, customer_id=customer_id, limit=25)
+    timeline = ledger.customer_activity(ctx, scope=scope, customer_id=customer_id, limit=30)
+    dates = ledger.month_ends(day, 12)
+    series = ledger.balance_history(ctx, scope=scope, customer_id=customer_id, dates=dates)
+    chart = line_chart(dates, {k: [v for _, v in pts] for k, pts in series.items()},
+                       "Open balance at each month-end") if series else ""
+    past_due = {}
+    for item in view.open_items:
+        if item["days_past_due"] > 0:
+            past_due[item["currency"]] = past_due.get(item["currency"], 0) + item["open_amount"]
+    return page(request, "account.html", nav="customers", view=view, c=view.customer, hierarchy=hierarchy,
+                payments=payments, n_payments=n_payments, credits=credits, n_credits=n_credits,
+                applications=applications, n_apps=n_apps, timeline=timeline, chart=chart, past_due=past_due,
+                can_edit=user.can(EDIT_CUSTOMER), error=error)
+
+
+@router.post("/customers/{customer_id}/contact-details", dependencies=[Csrf])
+def update_details(request: Request, user: User, customer_id: str,
+                   email: Annotated[str, Form(max_length=254)] = "", phone: Annotated[str, Form(max_length=64)] = "",
+                   language: Annotated[str, Form(max_length=35)] = "",
+                   timezone: Annotated[str, Form(max_length=64)] = "") -> Response:
+    user.require(EDIT_CUSTOMER)
+    try:
+        ledger.update_customer(acting(request, user), customer_id=customer_id, scope=user.scope,
+                               changes={"email": email, "phone": phone, "language": language, "timezone": timezone})
+    except InvalidInput as exc:
+        return account(request, user, customer_id, error="; ".join(exc.problems) or str(exc))
+    return RedirectResponse(f"/customers/{customer_id}", status_code=303)

@@ -1,0 +1,81 @@
+"""Dashboard, aging (filters, sort, export) and the customer search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from arcollect.auth.permissions import READ
+from arcollect.errors import InvalidInput
+from arcollect.ledger import aging as A
+from arcollect.ledger import service as ledger
+from arcollect.web.charts import bucket_bars, line_chart
+from arcollect.web.deps import User, get_ctx, page
+
+router = APIRouter(include_in_schema=False)
+PAGE = 100
+
+
+@router.get("/")
+def dashboard(request: Request, user: User) -> Response:
+    user.require(READ)
+    ctx = get_ctx(request)
+    dash = ledger.dashboard(ctx, as_of=ctx.clock.today(), scope=user.scope)
+    charts = {s.currency: bucket_bars(s.buckets, s.currency) for s in dash.currencies}
+    trend = line_chart(dash.trend_dates, dash.trend, "Past-due amount at each month-end") if dash.trend else ""
+    return page(request, "dashboard.html", nav="dashboard", dash=dash, charts=charts, trend=trend,
+                past_due=lambda r: r.total - r.buckets[0])
+
+
+def _report(request: Request, user, as_of, collector, currency, segment):  # noqa: ANN001, ANN202
+    ctx = get_ctx(request)
+    return ledger.aging(ctx, as_of=as_of or ctx.clock.today(), by="customer", collector=collector or None,
+                        currency=currency or None, segment=segment or None, scope=user.scope)
+
+
+Text = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/aging")
+def aging(request: Request, user: User, as_of: dt.date | None = None, collector: Text = None,
+          currency: Text = None, segment: Text = None, bucket: Annotated[int | None, Query(ge=0, le=20)] = None,
+          sort: Annotated[str, Query(max_length=20)] = "past_due", dir: Literal["asc", "desc"] = "desc",
+          page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1) -> Response:
+    user.require(READ)
+    report = _report(request, user, as_of, collector, currency, segment)
+    if bucket is not None and bucket >= len(report.bucket_names):
+        raise InvalidInput(f"bucket {bucket}: there are {len(report.bucket_names)} buckets")
+    try:
+        rows = A.select_rows(report.rows, bucket=bucket, sort=sort, descending=dir == "desc")
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    pages = max(1, -(-len(rows) // PAGE))
+    page_no = min(page_no, pages)
+    facets = ledger.customer_facets(get_ctx(request), scope=user.scope)
+    filters = {"as_of": report.as_of.isoformat(), "collector": collector or "", "currency": currency or "",
+               "segment": segment or "", "bucket": "" if bucket is None else str(bucket)}
+    return page(request, "aging.html", nav="aging", report=report, rows=rows[(page_no - 1) * PAGE: page_no * PAGE],
+                count=len(rows), page_no=page_no, pages=pages, sort=sort, dir=dir, filters=filters, facets=facets)
+
+
+@router.get("/aging/export")
+def aging_export(request: Request, user: User, format: Literal["csv", "xlsx"] = "xlsx", as_of: dt.date | None = None,
+                 collector: Text = None, currency: Text = None, segment: Text = None) -> Response:
+    user.require(READ)
+    report = _report(request, user, as_of, collector, currency, segment)
+    content, media = ledger.export_aging(report, fmt=format)
+    name = f"aging-{report.as_of.isoformat()}.{format}"
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/customers")
+def customers(request: Request, user: User, q: Annotated[str | None, Query(max_length=100)] = None,
+              page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1) -> Response:
+    user.require(READ)
+    items, total = ledger.list_customers(get_ctx(request), scope=user.scope, q=q or None, limit=PAGE,
+                                         offset=(page_no - 1) * PAGE)
+    return page(request, "customers.html", nav="customers", items=items, total=total, q=q or "", page_no=page_no,
+                pages=max(1, -(-total // PAGE)))
