@@ -112,3 +112,67 @@ def cli(db_url) -> Cli:  # noqa: ANN001
 def write_csv(path: Path, header: str, *rows: str) -> Path:
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path
+
+
+# ---- the served app (API and web) --------------------------------------------------------------
+class Served:
+    """A demo ledger with one user per role, their API tokens, and a TestClient on the app."""
+
+    PASSWORD = "correct horse battery"
+
+    def __init__(self, ctx: Context) -> None:
+        from fastapi.testclient import TestClient
+
+        from arcollect.auth import service as auth
+        from arcollect.ledger import service as ledger
+        from arcollect.web.factory import create_app
+
+        self.ctx = ctx
+        ledger.load_demo(ctx, customers=36, seed=7)
+        self.collectors = sorted(ledger.customer_facets(ctx, scope=ledger.EVERYTHING)["collectors"])
+        self.collector, self.other = self.collectors[0], self.collectors[1]
+        self.tokens: dict[str, str] = {}
+        users = [("admin", "admin", None), (self.collector, "collector", "north"), (self.other, "collector", "south"),
+                 ("vera", "viewer", None), ("cash", "cash_app", None), ("mona", "manager", "north"),
+                 ("stan", "stakeholder", "billing")]
+        for login, role, team in users:
+            auth.add_user(ctx, login=login, role=role, team=team, password=self.PASSWORD)
+            self.tokens[login] = auth.create_token(ctx, login=login)[1]
+        self.app = create_app(ctx)
+        self.client = TestClient(self.app)
+
+    def h(self, login: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[login]}"}
+
+    def customers_of(self, collector: str) -> set[str]:
+        from sqlalchemy import select
+
+        from arcollect.ledger.models import Customer
+
+        with self.ctx.sessions() as s:
+            return set(s.scalars(select(Customer.customer_id).where(Customer.collector == collector)))
+
+    def browser(self, login: str | None = None):  # noqa: ANN201
+        """A new TestClient (own cookie jar), signed in as ``login`` through the login form."""
+        from fastapi.testclient import TestClient
+
+        client = TestClient(self.app)
+        if login:
+            token = csrf_of(client.get("/login"))
+            r = client.post("/login", data={"login": login, "password": self.PASSWORD, "csrf_token": token,
+                                            "next": "/"}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+        return client
+
+
+def csrf_of(response) -> str:  # noqa: ANN001
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def served(ctx) -> Served:  # noqa: ANN001
+    return Served(ctx)

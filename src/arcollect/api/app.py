@@ -7,9 +7,10 @@ from typing import Any
 from arcollect.api.routers import admin, aging, customers, documents, health, imports
 
 PREFIX = "/api/v1"
+ROUTERS = tuple(m.router for m in (customers, documents, aging, imports, admin, health))
 
 
 def include(app: Any) -> None:
-    for module in (customers, documents, aging, imports, admin, health):
-        app.include_router(module.router, prefix=PREFIX)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
     app.include_router(health.router, include_in_schema=False)  # /healthz at the root too

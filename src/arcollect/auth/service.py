@@ -64,7 +64,7 @@ def _team(session: Session, name: str, create: bool, now: dt.datetime) -> Team:
 
 
 def _team_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Team.id, Team.name)).tuples().all())
+    return dict(session.execute(select(Team.id, Team.name)).all())
 
 
 def _read(user: User, teams: dict[int, str]) -> dict[str, Any]:
@@ -163,7 +163,7 @@ def set_password(ctx: Context, *, login: str, password: str | None = None) -> st
 
 def list_teams(ctx: Context) -> list[dict[str, Any]]:
     with ctx.sessions() as session:
-        counts = dict(session.execute(select(User.team_pk, func.count()).group_by(User.team_pk)).tuples().all())
+        counts = dict(session.execute(select(User.team_pk, func.count()).group_by(User.team_pk)).all())
         return [{"name": t.name, "members": counts.get(t.id, 0)}
                 for t in session.scalars(select(Team).order_by(Team.name))]
 
@@ -196,14 +196,18 @@ def authenticate_password(ctx: Context, *, login: str, password: str) -> tuple[P
         user = session.scalar(select(User).where(User.login == login))
         ok = S.verify_password(user.password_hash if user else None, password)
         if not ok or user is None or not user.active:
-            session.add(LoginFailure(login=login, at=now))
-            raise NotAuthenticated("wrong login or password")
-        session.execute(delete(LoginFailure).where(LoginFailure.login == login))
-        if S.needs_rehash(user.password_hash or ""):
-            user.password_hash = S.hash_password(password)
-        user.last_login_at = now
-        audit.record(session, at=now, actor=login, action="login", entity="user", entity_key=login, changes={})
-        return _principal(session, user), user.session_version
+            session.add(LoginFailure(login=login, at=now))  # committed: the failure must count
+            principal = None
+        else:
+            session.execute(delete(LoginFailure).where(LoginFailure.login == login))
+            if S.needs_rehash(user.password_hash or ""):
+                user.password_hash = S.hash_password(password)
+            user.last_login_at = now
+            audit.record(session, at=now, actor=login, action="login", entity="user", entity_key=login, changes={})
+            principal, version = _principal(session, user), user.session_version
+    if principal is None:
+        raise NotAuthenticated("wrong login or password")
+    return principal, version
 
 
 def principal_for_session(ctx: Context, *, user_pk: int, session_version: int) -> Principal:
@@ -252,7 +256,7 @@ def list_tokens(ctx: Context, *, login: str | None = None) -> list[dict[str, Any
         stmt = select(ApiToken, User.login).join(User, User.id == ApiToken.user_pk).order_by(ApiToken.id)
         if login is not None:
             stmt = stmt.where(User.login == login.strip().lower())
-        return [_token_read(t, u) for t, u in session.execute(stmt).tuples()]
+        return [_token_read(t, u) for t, u in session.execute(stmt)]
 
 
 def revoke_token(ctx: Context, *, token_id: int) -> dict[str, Any]:

@@ -151,7 +151,7 @@ def list_documents(ctx: Context, *, scope: CustomerScope, kind: str, as_of: dt.d
         stmt = (select(model, Customer.customer_id).outerjoin(Customer, Customer.id == model.customer_pk)
                 .where(*filters).order_by(date_col.desc(), getattr(model, id_field).desc())
                 .limit(limit).offset(offset))
-        rows = session.execute(stmt).tuples().all()
+        rows = session.execute(stmt).all()
         applied = _applied(session, link, [d.id for d, _ in rows], as_of)
         items = []
         for doc, cid in rows:
@@ -255,7 +255,7 @@ def customer_activity(ctx: Context, *, scope: CustomerScope, customer_id: str, l
                            "text": f"Credit note {n.credit_note_id}: {quantize(n.amount, n.currency)} {n.currency}"
                                    + (f" — {n.reason}" if n.reason else "")})
         for w, inv in session.execute(select(WriteOff, Invoice.invoice_id).join(Invoice, Invoice.id == WriteOff.invoice_pk)
-                                      .where(Invoice.customer_pk == c.id).limit(limit)).tuples():
+                                      .where(Invoice.customer_pk == c.id).limit(limit)):
             events.append({"on": w.written_off_on, "kind": "write_off", "by": w.created_by,
                            "text": f"Write-off on {inv}: {quantize(w.amount, w.currency)} {w.currency} — {w.reason}"})
         for a in session.scalars(select(AuditEntry).where(AuditEntry.entity == "customer",

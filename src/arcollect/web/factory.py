@@ -52,6 +52,9 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+VIEWS = tuple(m.router for m in (auth, portfolio, account, imports, admin))
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(api.PREFIX) or request.url.path == "/healthz"
 
@@ -70,8 +73,8 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.ctx = ctx
     app.state.signer = Signer(load_secret(ctx.settings.home, ctx.settings.secret_key))
     api.include(app)
-    for module in (auth, portfolio, account, imports, admin):
-        app.include_router(module.router)
+    for router in VIEWS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(SecurityHeaders)
 
