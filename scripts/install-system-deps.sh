@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# System packages the tests need (Debian): a PostgreSQL server. Installs only what is missing.
+# System packages the tests and benchmarks need (Debian): a PostgreSQL server, Chromium for the
+# browser tests (Playwright drives /usr/bin/chromium), fonts for its screenshots, and wrk for the
+# web/API load benchmark. Installs only what is missing.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

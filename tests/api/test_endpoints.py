@@ -172,3 +172,26 @@ def test_health_and_openapi_are_public(served):
                 continue
             assert "401" in documented, (method, path)
             assert all(s in documented for s in ("422",) if op.get("parameters") or op.get("requestBody")), (method, path)
+
+
+def test_nul_is_refused_everywhere_and_changes_nothing(served):
+    """PostgreSQL cannot store NUL: it is refused as a 422 naming the field, on both databases alike."""
+    from tests.conftest import csrf_of
+
+    h = served.h("admin")
+    mine = sorted(served.customers_of(served.collector))[0]
+    before = served.client.get(f"/api/v1/customers/{mine}", headers=h).json()
+    for method, path, kwargs, where in (
+            ("get", "/api/v1/applications", {"params": {"customer_id": "C\x00"}}, "query parameter 'customer_id'"),
+            ("get", "/api/v1/customers/C%00", {}, "the URL path"),
+            ("patch", f"/api/v1/customers/{mine}", {"json": {"email": "a\x00@b.example"}}, "field 'email'"),
+            ("post", "/api/v1/tokens", {"json": {"login": "ad\x00min"}}, "field 'login'")):
+        r = served.client.request(method, path, headers=h, **kwargs)
+        assert r.status_code == 422, (path, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["detail"].startswith(where), r.json()
+    assert served.client.get(f"/api/v1/customers/{mine}", headers=h).json() == before
+    browser = served.browser()
+    r = browser.post("/login", data={"login": "admin\x00", "password": served.PASSWORD,
+                                      "csrf_token": csrf_of(browser.get("/login"))}, follow_redirects=False)
+    assert r.status_code == 422 and "field 'login'" in r.json()["detail"]

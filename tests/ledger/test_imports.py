@@ -327,3 +327,16 @@ def test_backdated_import_application_must_fit_the_dates_before_a_later_reversal
     for day in (dt.date(2026, 10, 5), dt.date(2026, 10, 19), dt.date(2026, 10, 20)):
         report = service.aging(ctx, as_of=day)
         assert all(b >= 0 for r in report.rows for b in r.buckets), day
+
+
+def test_nul_characters_are_cell_errors_on_both_databases(ctx, tmp_path):
+    _setup(ctx, tmp_path)
+    before = _counts(ctx)
+    bad = write_csv(tmp_path / "nul.csv", CUSTOMERS + ",region",
+                    "C4,Gamma\x00 Ltd,USD,US,America/New_York,en,alice,,",
+                    "C5,Delta Ltd,USD,US,America/New_York,en,alice,,West\x00")
+    result = service.import_file(ctx, kind="customers", path=bad)
+    assert len(result.errors) == 2, result.errors
+    assert ":2: name: contains a NUL character" in result.errors[0]
+    assert ":3: region: contains a NUL character" in result.errors[1]
+    assert _counts(ctx) == before

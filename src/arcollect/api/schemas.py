@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arcollect.auth.service import LOGIN_PATTERN
+from arcollect.email_address import EMAIL_PATTERN
+from arcollect.email_address import MAX_LENGTH as MAX_EMAIL_LENGTH
 from arcollect.money import money_str
 
 T = TypeVar("T")
@@ -57,12 +60,36 @@ class CustomerDetail(CustomerRead):
     unapplied_credits: dict[str, str] = {}
 
 
+def _timezones() -> list[str]:
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones())
+
+
+def _languages() -> list[str]:
+    from babel import localedata
+
+    return sorted({tag.replace("_", "-") for tag in localedata.locale_identifiers() if "-" not in tag})
+
+
+# Documented here, checked by the services, so that every bad field is reported at once in plain words.
+Email = Annotated[str, Field(max_length=MAX_EMAIL_LENGTH, json_schema_extra={"pattern": EMAIL_PATTERN})]
+Login = Annotated[str, Field(json_schema_extra={"pattern": LOGIN_PATTERN},
+                             description="2–64 characters: lowercase letters, digits and . _ @ -")]
+TimeZone = Annotated[str, Field(json_schema_extra=lambda s: s.update(enum=_timezones()),
+                                description="IANA time zone, e.g. Europe/Paris")]
+Language = Annotated[str, Field(json_schema_extra=lambda s: s.update(enum=_languages()),
+                                description="BCP 47 language tag, e.g. en, de-CH")]
+
+
 class CustomerUpdate(BaseModel):
+    """Contact details the collections team may correct; null clears a field. The ERP owns the rest."""
+
     model_config = ConfigDict(extra="forbid")
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=64)
-    language: str | None = Field(None, max_length=35)
-    timezone: str | None = Field(None, max_length=64)
+    email: Email | None = None
+    phone: Annotated[str, Field(max_length=64)] | None = None
+    language: Language | None = None
+    timezone: TimeZone | None = None
 
 
 class CustomerRef(BaseModel):
@@ -191,11 +218,11 @@ class UserRead(BaseModel):
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    login: str = Field(min_length=2, max_length=64)
+    login: Login
     role: Role
     team: str | None = Field(None, min_length=1, max_length=64)
     name: str | None = Field(None, max_length=256)
-    email: str | None = Field(None, max_length=254)
+    email: Email | None = None
     password: str | None = Field(None, min_length=10, max_length=256,
                                  description="Omit to have a random password generated and returned once")
 
@@ -210,7 +237,7 @@ class UserUpdate(BaseModel):
     team: str | None = Field(None, min_length=1, max_length=64)
     active: bool | None = None
     name: str | None = Field(None, max_length=256)
-    email: str | None = Field(None, max_length=254)
+    email: Email | None = None
 
 
 class TokenCreate(BaseModel):

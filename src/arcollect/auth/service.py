@@ -14,10 +14,12 @@ from arcollect.auth import secrets as S
 from arcollect.auth.models import ROLES, ApiToken, LoginFailure, Team, User
 from arcollect.auth.permissions import Principal, principal_for
 from arcollect.context import Context
+from arcollect.email_address import is_email_address
 from arcollect.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from arcollect.ledger import service as ledger
 
-LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._@-]{1,63}$"
+LOGIN_RE = re.compile(LOGIN_PATTERN)
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 
@@ -28,6 +30,13 @@ def _check_login(login: str) -> str:
     if not LOGIN_RE.match(login):
         raise InvalidInput(f"login {login!r}: 2–64 characters, lowercase letters, digits and . _ @ -")
     return login
+
+
+def _check_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower() or None
+    if email is not None and not is_email_address(email):
+        raise InvalidInput(f"email {email!r} is not an email address")
+    return email
 
 
 def _check_role(role: str) -> str:
@@ -77,7 +86,7 @@ def _read(user: User, teams: dict[int, str]) -> dict[str, Any]:
 def add_user(ctx: Context, *, login: str, role: str, team: str | None = None, password: str | None = None,
              name: str | None = None, email: str | None = None) -> tuple[dict[str, Any], str | None]:
     """Create a user. Without a password a random one is generated and returned (shown once)."""
-    login, role = _check_login(login), _check_role(role)
+    login, role, email = _check_login(login), _check_role(role), _check_email(email)
     generated = None
     if password is None:
         password = generated = S.random_password()
@@ -125,7 +134,7 @@ def update_user(ctx: Context, *, login: str, role: str | None = None, team: str 
         if name is not None:
             user.name = name
         if email is not None:
-            user.email = email
+            user.email = _check_email(email)
         if active is not None and active != user.active:
             user.active = active
             user.session_version += 1

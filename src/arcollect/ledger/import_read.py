@@ -164,6 +164,8 @@ def read_table(path: Path, mapping: list[tuple[str, str]] | None = None) -> Tabl
         header, records = _read_csv(path, data)
     if not any(header):
         raise InvalidInput(f"{path}:1: the header row is empty")
+    if any("\x00" in h for h in header):
+        raise InvalidInput(f"{path}:1: a column name contains a NUL character")
     blank = [i + 1 for i, h in enumerate(header) if not h]
     if blank:
         raise InvalidInput(f"{path}:1: header cell(s) {blank} are empty: every column needs a name")

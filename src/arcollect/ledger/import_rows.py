@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
+from arcollect.email_address import is_email_address
 from arcollect.money import check_currency
 
 ID_MAX = 64
-EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 CONTACT_ROLES = ("ap", "billing", "escalation", "other")
 TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0", ""}
@@ -128,7 +128,7 @@ def bool_value(values: dict[str, str], column: str) -> bool:
 
 def email_value(values: dict[str, str], column: str, *, required: bool = False) -> str | None:
     value = text(values, column, required=required, max_len=254)
-    if value is not None and not EMAIL_RE.match(value):
+    if value is not None and not is_email_address(value):
         raise CellError(column, f"{value!r} is not an email address")
     return value.lower() if value else None
 

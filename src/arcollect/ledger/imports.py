@@ -60,6 +60,12 @@ class _Row:
         self.errors.append(R.CellError(column, message))
 
 
+def _nul_cells(raw: RawRow) -> list[R.CellError]:
+    """NUL characters are refused in every cell: no ERP value has one and PostgreSQL cannot store them."""
+    return [R.CellError(column, "contains a NUL character") for column, value in raw.values.items()
+            if "\x00" in value]
+
+
 IN_CHUNK = 5000  # PostgreSQL takes at most 65,535 bind parameters per statement
 
 
@@ -193,7 +199,7 @@ class _Importer:
         handler = getattr(self, "chunk_" + self.kind.replace("-", "_"))
         size = 10**9 if self.kind == "customers" else CHUNK  # parents may come after children
         for rows in chunked(self.table.rows, size):
-            handler([_Row(r) for r in rows])
+            handler([_Row(r, _nul_cells(r)) for r in rows])
             audit.record_many(self.s, self.audits)
             self.audits = []
             if progress:

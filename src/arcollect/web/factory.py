@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -19,38 +18,9 @@ from arcollect.context import Context, build_context
 from arcollect.errors import ArcollectError
 from arcollect.settings import load_settings
 from arcollect.web.deps import page
+from arcollect.web.middleware import RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
 from arcollect.web.views import account, admin, auth, imports, portfolio
-
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                  b"script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
-]
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware adding the security headers to every response."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def wrapped(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    h for h in SECURITY_HEADERS if h[0] not in names]
-            await send(message)
-
-        await self.app(scope, receive, wrapped)
-
 
 VIEWS = tuple(m.router for m in (auth, portfolio, account, imports, admin))
 
@@ -68,7 +38,8 @@ def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(title="arcollect", version=__version__,
                   description="Accounts-receivable collections: customers, documents, aging, imports. "
                               "Authenticate with `Authorization: Bearer TOKEN` (`arcollect token create LOGIN`). "
-                              "Errors are RFC 9457 problem details (application/problem+json).",
+                              "Errors are RFC 9457 problem details (application/problem+json). "
+                              "Text anywhere in a request (path, query, JSON, form) must not contain NUL characters.",
                   openapi_url=f"{api.PREFIX}/openapi.json", docs_url=f"{api.PREFIX}/docs", redoc_url=None)
     app.state.ctx = ctx
     app.state.signer = Signer(load_secret(ctx.settings.home, ctx.settings.secret_key))
@@ -76,6 +47,7 @@ def create_app(ctx: Context) -> FastAPI:
     for router in VIEWS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.add_middleware(RejectNul)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(ArcollectError)

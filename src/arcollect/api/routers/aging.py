@@ -22,7 +22,8 @@ router = APIRouter(tags=["aging"])
 def aging(ctx: Ctx, caller: Caller, as_of: dt.date | None = None,
           by: Literal["customer", "collector", "currency", "total"] = "customer",
           basis: Literal["due", "issue"] = "due",
-          buckets: Annotated[str | None, Query(max_length=100, description="Upper bounds, e.g. 30,60,90")] = None,
+          buckets: Annotated[str | None, Query(max_length=100, pattern=r"^0(,[0-9]{1,5})*$",
+                                               description="Bucket bounds in days past due, strictly increasing from 0, e.g. 0,30,60,90")] = None,
           collector: str | None = None, currency: Annotated[str | None, Query(max_length=3)] = None,
           segment: str | None = None) -> JSONResponse:
     """Open receivables by bucket as of a date (default today), grouped ``by``; totals per currency."""
