@@ -209,3 +209,22 @@ def test_pages_have_labels_and_security_headers(served, path):
         assert ident or "aria-label" in field, field
         if ident and "aria-label" not in field:
             assert f'for="{ident.group(1)}"' in r.text, field
+
+
+def test_aging_export_is_the_filtered_sorted_page(served):
+    import csv
+    import html
+
+    browser = served.browser("admin")
+    params = {"currency": "USD", "bucket": 1, "sort": "b1", "dir": "desc"}
+    page = browser.get("/aging", params=params).text
+    shown = re.findall(r'<tr><td><a href="/customers/(C\d+)">', page)
+    link = html.unescape(re.search(r'href="(/aging/export\?format=csv[^"]*)"', page).group(1))
+    assert shown and "bucket=1" in link and "sort=b1" in link
+    exported = list(csv.DictReader(io.StringIO(browser.get(link).text)))  # the page's own Export CSV link
+    body = [r for r in exported if r["key"] != "TOTAL"]
+    assert [r["key"] for r in body] == shown
+    report = ledger.aging(served.ctx, as_of=served.ctx.clock.today(), currency="USD")
+    wanted = sum((r.total for r in report.rows if r.buckets[1] != 0), Decimal(0))
+    total = next(r for r in exported if r["key"] == "TOTAL")
+    assert Decimal(total["total"]) == wanted < report.totals[0].total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from decimal import Decimal
 from typing import Iterable, Iterator, Sequence
@@ -197,3 +197,18 @@ def select_rows(rows: Iterable[AgingRow], *, bucket: int | None = None, sort: st
     chosen.sort(key=lambda r: r.key)
     chosen.sort(key=value, reverse=descending)
     return chosen
+
+
+def narrow(report: AgingReport, *, bucket: int | None = None, sort: str = "past_due",
+           descending: bool = True) -> AgingReport:
+    """The report as a collector filtered and sorted it on screen, ready to export: only the rows
+    with something in ``bucket``, in the chosen order, and totals of exactly those rows (cash not yet
+    identified to a customer belongs to no bucket, so it is left out of a bucket's totals)."""
+    if bucket is not None and not 0 <= bucket < len(report.bucket_names):
+        raise ValueError(f"bucket {bucket}: there are {len(report.bucket_names)} buckets (0–"
+                         f"{len(report.bucket_names) - 1})")
+    rows = select_rows(report.rows, bucket=bucket, sort=sort, descending=descending)
+    if bucket is None:
+        return replace(report, rows=rows)
+    return replace(report, rows=rows, totals=totals_by_currency(rows, len(report.bucket_names)),
+                   unidentified_cash={})

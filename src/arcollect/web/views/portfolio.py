@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -39,33 +40,43 @@ def _report(request: Request, user, as_of, collector, currency, segment):  # noq
 Text = Annotated[str | None, Query(max_length=64)]
 
 
-@router.get("/aging")
-def aging(request: Request, user: User, as_of: dt.date | None = None, collector: Text = None,
-          currency: Text = None, segment: Text = None, bucket: Annotated[int | None, Query(ge=0, le=20)] = None,
-          sort: Annotated[str, Query(max_length=20)] = "past_due", dir: Literal["asc", "desc"] = "desc",
-          page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1) -> Response:
-    user.require(READ)
+Bucket = Annotated[int | None, Query(ge=0, le=20)]
+Sort = Annotated[str, Query(max_length=20)]
+
+
+def _narrowed(request: Request, user, as_of, collector, currency, segment, bucket, sort, dir):  # noqa: ANN001, ANN202, A002
     report = _report(request, user, as_of, collector, currency, segment)
-    if bucket is not None and bucket >= len(report.bucket_names):
-        raise InvalidInput(f"bucket {bucket}: there are {len(report.bucket_names)} buckets")
     try:
-        rows = A.select_rows(report.rows, bucket=bucket, sort=sort, descending=dir == "desc")
+        return A.narrow(report, bucket=bucket, sort=sort, descending=dir == "desc")
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+
+
+@router.get("/aging")
+def aging(request: Request, user: User, as_of: dt.date | None = None, collector: Text = None,
+          currency: Text = None, segment: Text = None, bucket: Bucket = None, sort: Sort = "past_due",
+          dir: Literal["asc", "desc"] = "desc",  # noqa: A002
+          page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1) -> Response:
+    user.require(READ)
+    report = _narrowed(request, user, as_of, collector, currency, segment, bucket, sort, dir)
+    rows = report.rows
     pages = max(1, -(-len(rows) // PAGE))
     page_no = min(page_no, pages)
     facets = ledger.customer_facets(get_ctx(request), scope=user.scope)
     filters = {"as_of": report.as_of.isoformat(), "collector": collector or "", "currency": currency or "",
                "segment": segment or "", "bucket": "" if bucket is None else str(bucket)}
     return page(request, "aging.html", nav="aging", report=report, rows=rows[(page_no - 1) * PAGE: page_no * PAGE],
-                count=len(rows), page_no=page_no, pages=pages, sort=sort, dir=dir, filters=filters, facets=facets)
+                count=len(rows), page_no=page_no, pages=pages, sort=sort, dir=dir, filters=filters, facets=facets,
+                qs=urlencode(filters))
 
 
 @router.get("/aging/export")
-def aging_export(request: Request, user: User, format: Literal["csv", "xlsx"] = "xlsx", as_of: dt.date | None = None,
-                 collector: Text = None, currency: Text = None, segment: Text = None) -> Response:
+def aging_export(request: Request, user: User, format: Literal["csv", "xlsx"] = "xlsx",  # noqa: A002
+                 as_of: dt.date | None = None, collector: Text = None, currency: Text = None, segment: Text = None,
+                 bucket: Bucket = None, sort: Sort = "past_due", dir: Literal["asc", "desc"] = "desc") -> Response:  # noqa: A002
+    """The aging exactly as filtered and sorted on the page, all pages."""
     user.require(READ)
-    report = _report(request, user, as_of, collector, currency, segment)
+    report = _narrowed(request, user, as_of, collector, currency, segment, bucket, sort, dir)
     content, media = ledger.export_aging(report, fmt=format)
     name = f"aging-{report.as_of.isoformat()}.{format}"
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
