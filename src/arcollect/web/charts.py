@@ -62,6 +62,20 @@ def _short(value: Decimal) -> str:
     return f"{sign}{v:.0f}"
 
 
+def _spread(ys: list[float], gap: float, bottom: float) -> list[float]:
+    """Label positions near ``ys`` (same order), at least ``gap`` apart and not below ``bottom``, so
+    the end labels of lines that finish close together stay readable."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed: dict[int, float] = {}
+    last = float("-inf")
+    for i in order:
+        placed[i] = last = max(ys[i], last + gap)
+    last = float("inf")
+    for i in reversed(order):
+        placed[i] = last = min(placed[i], bottom, last - gap)
+    return [placed[i] for i in range(len(ys))]
+
+
 def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: str,
                width: int = 520, height: int = 200) -> str:
     """One line per series (e.g. per currency) over the dates, with the last value labelled."""
@@ -88,6 +102,8 @@ def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: st
             x, _ = xy(i, low)
             parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-label">'
                          f"{d.strftime('%b %y') if i < len(dates) - 1 else 'today'}</text>")
+    ends = _spread([xy(len(points) - 1, points[-1])[1] for _, points in sorted(series.items()) if points], gap=12,
+                   bottom=pad_t + plot_h)
     for k, (name, points) in enumerate(sorted(series.items())):
         colour = LINE_COLOURS[k % len(LINE_COLOURS)]
         coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(points)))
@@ -97,7 +113,7 @@ def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: st
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}">'
                          f"<title>{name} {dates[i].isoformat()}: {escape(format_money(v, name))}</title></circle>")
         if points:
-            x, y = xy(len(points) - 1, points[-1])
+            x, y = xy(len(points) - 1, points[-1])[0], ends.pop(0)
             parts.append(f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" class="chart-value" fill="{colour}">'
                          f"{escape(name)} {escape(_short(points[-1]))}</text>")
     parts.append("</svg>")
