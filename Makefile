@@ -1,4 +1,4 @@
-# arcollect — `make run` (install + demo + show), `make test` (install + whole suite), `make bench`.
+# arcollect — `make run` (install + demo + serve on 127.0.0.1:8000), `make test` (install + whole suite), `make bench`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,10 +18,13 @@ install: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: install
 	$(BIN)/arcollect init
-	$(BIN)/arcollect demo --if-empty
-	$(BIN)/arcollect aging --by collector
+	$(BIN)/arcollect demo --if-empty --with-users
+	$(BIN)/arcollect serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/lint-imports
@@ -31,6 +34,7 @@ test: install system-deps lint
 
 bench: install system-deps
 	$(BIN)/python benchmarks/ledger.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/web.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

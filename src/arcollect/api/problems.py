@@ -29,7 +29,8 @@ def problem(status: int, detail: str | None, errors: list[str] | None = None,
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for the error statuses an endpoint can return."""
+    """OpenAPI ``responses`` entries for the error statuses an endpoint can return. 422 is always
+    among them: any request whose text holds a NUL character is refused with it."""
     return {s: {"model": Problem, "description": TITLES.get(s, "Error"),
                 "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-            for s in statuses}
+            for s in sorted({*statuses, 422})}

@@ -39,6 +39,10 @@ ZERO = Decimal(0)
 
 
 # ---- imports -----------------------------------------------------------------------------------
+ANALYZE_AFTER_ROWS = 10_000
+LEDGER_TABLES = ("customers", "contacts", "invoices", "credit_notes", "payments", "applications")
+
+
 def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
                 mapping_file: Path | None = None, date_format: str | None = None,
                 partial: bool = False, keep_unknown: bool = True,
@@ -67,9 +71,15 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
         if rejected:
             result.rejected_file = write_rejected(Path(path), table.header, rejected)
         session.commit()
-        if session.get_bind().dialect.name == "sqlite":
+        dialect = session.get_bind().dialect.name
+        if dialect == "sqlite":
             # a million-row import leaves a WAL of gigabytes (and its mapped index) behind otherwise
             session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        elif dialect == "postgresql" and result.created + result.updated >= ANALYZE_AFTER_ROWS:
+            # fresh planner statistics now, not whenever autovacuum gets to it: with stale ones the
+            # per-customer reads of the account page scan whole tables instead of using their indexes
+            session.connection().exec_driver_sql("ANALYZE " + ", ".join(LEDGER_TABLES))
+            session.commit()
         return result
     except BaseException:
         session.rollback()
