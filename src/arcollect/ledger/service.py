@@ -40,7 +40,8 @@ ZERO = Decimal(0)
 
 # ---- imports -----------------------------------------------------------------------------------
 ANALYZE_AFTER_ROWS = 10_000
-LEDGER_TABLES = ("customers", "contacts", "invoices", "credit_notes", "payments", "applications")
+TABLES_WRITTEN = {"customers": ("customers",), "contacts": ("contacts",), "invoices": ("invoices",),
+                  "credit-notes": ("credit_notes", "applications"), "payments": ("payments", "applications")}
 
 
 def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
@@ -77,8 +78,10 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
             session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         elif dialect == "postgresql" and result.created + result.updated >= ANALYZE_AFTER_ROWS:
             # fresh planner statistics now, not whenever autovacuum gets to it: with stale ones the
-            # per-customer reads of the account page scan whole tables instead of using their indexes
-            session.connection().exec_driver_sql("ANALYZE " + ", ".join(LEDGER_TABLES))
+            # per-customer reads of the account page scan whole tables instead of using their indexes.
+            # Only the tables this kind wrote: statistics taken of a still-empty table would mislead
+            # the planner during the next bulk import into it.
+            session.connection().exec_driver_sql("ANALYZE " + ", ".join(TABLES_WRITTEN[kind]))
             session.commit()
         return result
     except BaseException:
