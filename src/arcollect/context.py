@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from sqlalchemy import inspect
@@ -27,6 +27,10 @@ class Context:
     def unit_of_work(self) -> Iterator[Session]:
         with unit_of_work(self.sessions) as session:
             yield session
+
+    def acting_as(self, actor: str) -> "Context":
+        """The same context with ``actor`` written into the audit log (the signed-in user, an API caller)."""
+        return replace(self, actor=actor)
 
     def read_session(self) -> Session:
         return self.sessions()

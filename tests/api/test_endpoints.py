@@ -195,3 +195,26 @@ def test_nul_is_refused_everywhere_and_changes_nothing(served):
     r = browser.post("/login", data={"login": "admin\x00", "password": served.PASSWORD,
                                       "csrf_token": csrf_of(browser.get("/login"))}, follow_redirects=False)
     assert r.status_code == 422 and "field 'login'" in r.json()["detail"]
+
+
+def test_every_cli_import_kind_is_accepted_by_the_api_and_the_web_form(served):
+    from tests.conftest import csrf_of
+
+    h = served.h("admin")
+    browser = served.browser("admin")
+    for kind in ledger.KINDS:  # the CLI's kinds: credit-notes is spelt with a dash everywhere
+        r = served.client.post(f"/api/v1/imports/{kind}?dry_run=true", files={"file": ("x.csv", b"nope\n1\n")},
+                               headers=h)
+        assert r.status_code == 200, (kind, r.text)
+        assert r.json()["errors"] and all(e.startswith("x.csv:1:") for e in r.json()["errors"]), r.json()
+        page = browser.post("/imports", data={"kind": kind, "csrf_token": csrf_of(browser.get("/imports"))},
+                            files={"file": ("x.csv", b"nope\n1\n")})
+        assert page.status_code == 422 and "x.csv:1:" in page.text, kind
+    mine = ledger.customer_overview(served.ctx, customer_id="C000001", as_of=served.ctx.clock.today())
+    currency = mine.customer["currency"]
+    note = f"credit_note_id,customer_id,issue_date,amount,currency\nCN-API-1,C000001,2026-11-20,12.34,{currency}\n"
+    done = served.client.post("/api/v1/imports/credit-notes", files={"file": ("cn.csv", note.encode())}, headers=h)
+    assert done.status_code == 200 and done.json()["committed"] and done.json()["created"] == 1, done.text
+    after = ledger.customer_overview(served.ctx, customer_id="C000001", as_of=served.ctx.clock.today())
+    assert after.unapplied_credits.get(currency, Decimal(0)) - mine.unapplied_credits.get(currency, Decimal(0)) \
+        == Decimal("12.34")

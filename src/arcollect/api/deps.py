@@ -28,9 +28,7 @@ def get_principal(request: Request,
 
 def acting(ctx: Context, principal: Principal) -> Context:
     """The context with the caller as the actor written into the audit log."""
-    from dataclasses import replace
-
-    return replace(ctx, actor=principal.login)
+    return ctx.acting_as(principal.login)
 
 
 Ctx = Annotated[Context, Depends(get_context)]

@@ -32,6 +32,15 @@ def _check_login(login: str) -> str:
     return login
 
 
+def _password_or_generated(password: str | None) -> tuple[str, str | None]:
+    """(the password to set, the generated one to show once or None); a given password is checked."""
+    if password is None:
+        generated = S.random_password()
+        return generated, generated
+    _check_password(password)
+    return password, None
+
+
 def _check_email(email: str | None) -> str | None:
     email = (email or "").strip().lower() or None
     if email is not None and not is_email_address(email):
@@ -87,10 +96,7 @@ def add_user(ctx: Context, *, login: str, role: str, team: str | None = None, pa
              name: str | None = None, email: str | None = None) -> tuple[dict[str, Any], str | None]:
     """Create a user. Without a password a random one is generated and returned (shown once)."""
     login, role, email = _check_login(login), _check_role(role), _check_email(email)
-    generated = None
-    if password is None:
-        password = generated = S.random_password()
-    _check_password(password)
+    password, generated = _password_or_generated(password)
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
         if session.scalar(select(User.id).where(User.login == login)):
@@ -155,10 +161,7 @@ def disable_user(ctx: Context, *, login: str) -> dict[str, Any]:
 
 def set_password(ctx: Context, *, login: str, password: str | None = None) -> str | None:
     """Set (or, without one, generate and return) a user's password; ends their sessions."""
-    generated = None
-    if password is None:
-        password = generated = S.random_password()
-    _check_password(password)
+    password, generated = _password_or_generated(password)
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
         user = _user(session, login)

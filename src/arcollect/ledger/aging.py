@@ -72,6 +72,11 @@ class AgingRow:
         return sum(self.buckets, Decimal(0))
 
     @property
+    def past_due(self) -> Decimal:
+        """Everything but the current bucket."""
+        return sum(self.buckets[1:], Decimal(0))
+
+    @property
     def net_balance(self) -> Decimal:
         return self.total - self.unapplied_cash - self.unapplied_credits
 
@@ -186,9 +191,7 @@ def select_rows(rows: Iterable[AgingRow], *, bucket: int | None = None, sort: st
     if sort.startswith("b") and sort[1:].isdigit():
         i = int(sort[1:])
         value = lambda r: r.buckets[i] if i < len(r.buckets) else Decimal(0)  # noqa: E731
-    elif sort == "past_due":
-        value = lambda r: sum(r.buckets[1:], Decimal(0))  # noqa: E731
-    elif sort in ("total", "net_balance"):
+    elif sort in ("total", "past_due", "net_balance"):
         value = lambda r: getattr(r, sort)  # noqa: E731
     elif sort in ("key", "name", "collector"):
         value = lambda r: (getattr(r, sort) or "").lower()  # noqa: E731

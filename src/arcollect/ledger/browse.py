@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from arcollect.context import Context
@@ -41,6 +41,19 @@ def _page(limit: int, offset: int) -> None:
 def _scoped(stmt: Any, scope: CustomerScope) -> Any:
     condition = scope.condition()
     return stmt if condition is None else stmt.where(condition)
+
+
+def _in_scope(customer_pk: Any, scope: CustomerScope) -> list[Any]:
+    """Filters keeping the rows whose ``customer_pk`` belongs to a customer in scope (none for everything)."""
+    return [] if scope.everything else [customer_pk.in_(_scoped(select(Customer.id), scope))]
+
+
+def contacts_of(session: Session, customer_pk: int) -> list[dict[str, Any]]:
+    """A customer's contacts, the primary one first."""
+    return [{"email": k.email, "name": k.name, "phone": k.phone, "role": k.role, "language": k.language,
+             "primary": k.primary}
+            for k in session.scalars(select(Contact).where(Contact.customer_pk == customer_pk)
+                                     .order_by(Contact.primary.desc(), Contact.email))]
 
 
 def scoped_customer(session: Session, scope: CustomerScope, customer_id: str) -> Customer:
@@ -104,11 +117,7 @@ def customer_hierarchy(ctx: Context, *, scope: CustomerScope, customer_id: str) 
 
 def list_contacts(ctx: Context, *, scope: CustomerScope, customer_id: str) -> list[dict[str, Any]]:
     with ctx.sessions() as session:
-        c = scoped_customer(session, scope, customer_id)
-        return [{"email": k.email, "name": k.name, "phone": k.phone, "role": k.role, "language": k.language,
-                 "primary": k.primary}
-                for k in session.scalars(select(Contact).where(Contact.customer_pk == c.id)
-                                         .order_by(Contact.primary.desc(), Contact.email))]
+        return contacts_of(session, scoped_customer(session, scope, customer_id).id)
 
 
 DOCUMENTS = {
@@ -141,8 +150,8 @@ def list_documents(ctx: Context, *, scope: CustomerScope, kind: str, as_of: dt.d
         filters = [date_col <= as_of]
         if customer_id is not None:
             filters.append(model.customer_pk == scoped_customer(session, scope, customer_id).id)
-        elif not scope.everything:
-            filters.append(model.customer_pk.in_(_scoped(select(Customer.id), scope)))
+        else:
+            filters += _in_scope(model.customer_pk, scope)
         if status == "open":
             filters.append(model.open_until > as_of)
         elif status == "settled":
@@ -182,8 +191,8 @@ def list_applications(ctx: Context, *, scope: CustomerScope, customer_id: str | 
         filters = []
         if customer_id is not None:
             filters.append(Invoice.customer_pk == scoped_customer(session, scope, customer_id).id)
-        elif not scope.everything:
-            filters.append(Invoice.customer_pk.in_(_scoped(select(Customer.id), scope)))
+        else:
+            filters += _in_scope(Invoice.customer_pk, scope)
         if invoice_id is not None:
             filters.append(Invoice.invoice_id == invoice_id)
         joined = (select(Application).join(Invoice, Invoice.id == Application.invoice_pk).where(*filters))
@@ -276,9 +285,7 @@ def customer_facets(ctx: Context, *, scope: CustomerScope) -> dict[str, list[str
         for name, column in (("collectors", Customer.collector), ("teams", Customer.team),
                              ("segments", Customer.segment), ("currencies", Invoice.currency)):
             if column is Invoice.currency:
-                stmt = select(Invoice.currency).distinct()
-                if not scope.everything:
-                    stmt = stmt.where(Invoice.customer_pk.in_(_scoped(select(Customer.id), scope)))
+                stmt = select(Invoice.currency).where(*_in_scope(Invoice.customer_pk, scope)).distinct()
             else:
                 stmt = _scoped(select(column).where(column.is_not(None)).distinct(), scope)
             out[name] = sorted(v for v in session.scalars(stmt) if v)

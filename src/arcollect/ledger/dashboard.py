@@ -9,7 +9,6 @@ from decimal import Decimal
 from arcollect.ledger.aging import AgingReport, AgingRow
 from arcollect.money import quantize
 
-ZERO = Decimal(0)
 
 
 @dataclass
@@ -35,10 +34,6 @@ class Dashboard:
     unidentified_cash: dict[str, Decimal] = field(default_factory=dict)
 
 
-def past_due(row: AgingRow) -> Decimal:
-    return sum(row.buckets[1:], ZERO)
-
-
 def summarise(report: AgingReport, trend_dates: list[dt.date], trend: dict[str, list[Decimal]],
               top: int = 20) -> Dashboard:
     """Totals by bucket and currency, % current, accounts past due, and the top past-due accounts."""
@@ -55,7 +50,6 @@ def summarise(report: AgingReport, trend_dates: list[dt.date], trend: dict[str, 
             currency=t.currency, buckets=list(zip(report.bucket_names, t.buckets)), total=total,
             past_due=quantize(total - current, t.currency), percent_current=percent,
             unapplied_cash=t.unapplied_cash, unapplied_credits=t.unapplied_credits,
-            accounts=sum(1 for r in rows if r.total), accounts_past_due=sum(1 for r in rows if past_due(r) > 0)))
-    ranked = sorted((r for r in report.rows if past_due(r) > 0),
-                    key=lambda r: (-past_due(r), r.key))[:top]
+            accounts=sum(1 for r in rows if r.total), accounts_past_due=sum(1 for r in rows if r.past_due > 0)))
+    ranked = sorted((r for r in report.rows if r.past_due > 0), key=lambda r: (-r.past_due, r.key))[:top]
     return Dashboard(report.as_of, summaries, trend_dates, trend, ranked, dict(report.unidentified_cash))

@@ -25,10 +25,11 @@ from arcollect.ledger.import_read import parse_mapping, read_table
 from arcollect.ledger.import_rows import KINDS
 from arcollect.ledger.imports import ImportResult, Progress, import_table, write_rejected
 from arcollect.ledger.models import (
-    Application, Contact, CreditNote, Customer, Invoice, Payment, WriteOff,
+    Application, CreditNote, Customer, Invoice, Payment, WriteOff,
 )
 from arcollect.ledger.browse import (  # noqa: F401  (part of this service's interface)
-    balance_history, customer_activity, customer_facets, customer_header, customer_hierarchy, list_applications,
+    balance_history, contacts_of, customer_activity, customer_facets, customer_header, customer_hierarchy,
+    list_applications,
     list_contacts, list_customers, list_documents, month_ends, scoped_customer,
 )
 from arcollect.ledger.dashboard import Dashboard
@@ -236,6 +237,15 @@ class CustomerOverview:
             totals[item["currency"]] = totals.get(item["currency"], ZERO) + item["open_amount"]
         return totals
 
+    @property
+    def past_due(self) -> dict[str, Decimal]:
+        """Σ open amounts past their due date per currency (every currency with an open amount)."""
+        totals = dict.fromkeys(self.open_balance, ZERO)
+        for item in self.open_items:
+            if item["days_past_due"] > 0:
+                totals[item["currency"]] += item["open_amount"]
+        return totals
+
 
 def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date,
                       scope: CustomerScope = EVERYTHING) -> CustomerOverview:
@@ -244,10 +254,7 @@ def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date,
         parent = session.scalar(select(Customer.customer_id).where(Customer.id == c.parent_pk)) if c.parent_pk else None
         children = list(session.scalars(select(Customer.customer_id).where(Customer.parent_pk == c.id)
                                         .order_by(Customer.customer_id)))
-        contacts = [{"email": k.email, "name": k.name, "phone": k.phone, "role": k.role,
-                     "language": k.language, "primary": k.primary}
-                    for k in session.scalars(select(Contact).where(Contact.customer_pk == c.id)
-                                             .order_by(Contact.primary.desc(), Contact.email))]
+        contacts = contacts_of(session, c.id)
         items = Q.open_items(session, c.id, as_of)
         cash = Q.unapplied_by_customer(session, Payment, as_of, customer_ids=[customer_id])
         credits = Q.unapplied_by_customer(session, CreditNote, as_of, customer_ids=[customer_id])

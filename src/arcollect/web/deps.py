@@ -45,9 +45,8 @@ def web_user(request: Request) -> Principal:
 
 
 def acting(request: Request, principal: Principal) -> Context:
-    from dataclasses import replace
-
-    return replace(request.app.state.ctx, actor=principal.login)
+    """The app's context with the signed-in user as the actor written into the audit log."""
+    return get_ctx(request).acting_as(principal.login)
 
 
 def _csrf_token(request: Request) -> tuple[str, str | None]:

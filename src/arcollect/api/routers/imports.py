@@ -13,7 +13,7 @@ from arcollect.auth.permissions import IMPORT
 from arcollect.ledger import service as ledger
 
 router = APIRouter(tags=["imports"])
-Kind = Literal["customers", "contacts", "invoices", "credit_notes", "payments"]
+Kind = Literal[ledger.KINDS]  # the import kinds of the CLI: customers, contacts, invoices, credit-notes, payments
 
 
 @router.post("/imports/{kind}", response_model=ImportRead, responses=responses(401, 403, 422))

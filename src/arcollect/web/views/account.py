@@ -36,13 +36,9 @@ def account(request: Request, user: User, customer_id: str, as_of: dt.date | Non
     series = ledger.balance_history(ctx, scope=scope, customer_id=customer_id, dates=dates)
     chart = line_chart(dates, {k: [v for _, v in pts] for k, pts in series.items()},
                        "Open balance at each month-end") if series else ""
-    past_due = {}
-    for item in view.open_items:
-        if item["days_past_due"] > 0:
-            past_due[item["currency"]] = past_due.get(item["currency"], 0) + item["open_amount"]
     return page(request, "account.html", nav="customers", view=view, c=view.customer, hierarchy=hierarchy,
                 payments=payments, n_payments=n_payments, credits=credits, n_credits=n_credits,
-                applications=applications, n_apps=n_apps, timeline=timeline, chart=chart, past_due=past_due,
+                applications=applications, n_apps=n_apps, timeline=timeline, chart=chart,
                 can_edit=user.can(EDIT_CUSTOMER), error=error)
 
 

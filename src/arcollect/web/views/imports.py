@@ -13,14 +13,19 @@ from arcollect.ledger import service as ledger
 from arcollect.web.deps import Csrf, User, acting, get_ctx, page
 
 router = APIRouter(include_in_schema=False)
-Kind = Literal["customers", "contacts", "invoices", "credit_notes", "payments"]
-KINDS = ["customers", "contacts", "invoices", "credit_notes", "payments"]
+Kind = Literal[ledger.KINDS]  # the import kinds of the CLI
+
+
+def _imports_page(request: Request, *, status_code: int = 200, result: dict | None = None, token: str | None = None,
+                  kind: str | None = None, error: str | None = None) -> Response:
+    return page(request, "imports.html", status_code=status_code, nav="imports", kinds=ledger.KINDS, result=result,
+                token=token, kind=kind, error=error)
 
 
 @router.get("/imports")
 def imports(request: Request, user: User) -> Response:
     user.require(IMPORT)
-    return page(request, "imports.html", nav="imports", kinds=KINDS, result=None, token=None, error=None)
+    return _imports_page(request)
 
 
 @router.post("/imports", dependencies=[Csrf])
@@ -31,22 +36,16 @@ def check(request: Request, user: User, kind: Annotated[Kind, Form()], file: Ann
     try:
         path = ledger.save_upload(ctx, name=file.filename or "upload.csv", stream=file.file)
     except ArcollectError as exc:
-        return page(request, "imports.html", status_code=exc.http_status, nav="imports", kinds=KINDS, result=None,
-                    token=None, error=str(exc))
+        return _imports_page(request, status_code=exc.http_status, error=str(exc))
     try:
         result = ledger.import_saved(ctx, kind=kind, path=path, dry_run=True)
     except ArcollectError as exc:
         ledger.discard_upload(path)
-        return page(request, "imports.html", status_code=exc.http_status, nav="imports", kinds=KINDS, result=None,
-                    token=None, error=str(exc))
-    token = None
+        return _imports_page(request, status_code=exc.http_status, error=str(exc))
     if result["errors"]:
         ledger.discard_upload(path)
-    else:
-        token = path.parent.name
-    status = 422 if result["errors"] else 200
-    return page(request, "imports.html", status_code=status, nav="imports", kinds=KINDS, result=result,
-                token=token, kind=kind, error=None)
+        return _imports_page(request, status_code=422, result=result, kind=kind)
+    return _imports_page(request, result=result, token=path.parent.name, kind=kind)
 
 
 @router.post("/imports/confirm", dependencies=[Csrf])
@@ -61,6 +60,5 @@ def confirm(request: Request, user: User, kind: Annotated[Kind, Form()],
         finally:
             ledger.discard_upload(path)
     except ArcollectError as exc:
-        return page(request, "imports.html", status_code=exc.http_status, nav="imports", kinds=KINDS, result=None,
-                    token=None, error=str(exc))
-    return page(request, "imports.html", nav="imports", kinds=KINDS, result=result, token=None, kind=kind, error=None)
+        return _imports_page(request, status_code=exc.http_status, error=str(exc))
+    return _imports_page(request, result=result, kind=kind)

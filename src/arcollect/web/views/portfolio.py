@@ -27,8 +27,7 @@ def dashboard(request: Request, user: User) -> Response:
     dash = ledger.dashboard(ctx, as_of=ctx.clock.today(), scope=user.scope)
     charts = {s.currency: bucket_bars(s.buckets, s.currency) for s in dash.currencies}
     trend = line_chart(dash.trend_dates, dash.trend, "Past-due amount at each month-end") if dash.trend else ""
-    return page(request, "dashboard.html", nav="dashboard", dash=dash, charts=charts, trend=trend,
-                past_due=lambda r: r.total - r.buckets[0])
+    return page(request, "dashboard.html", nav="dashboard", dash=dash, charts=charts, trend=trend)
 
 
 def _report(request: Request, user, as_of, collector, currency, segment):  # noqa: ANN001, ANN202
