@@ -3,3 +3,6 @@
 from arcollect import audit  # noqa: F401
 from arcollect.auth import models as auth_models  # noqa: F401
 from arcollect.ledger import models as ledger_models  # noqa: F401
+from arcollect.playbook import models as playbook_models  # noqa: F401
+from arcollect.worklist import models as worklist_models  # noqa: F401
+from arcollect.cases import models as cases_models  # noqa: F401

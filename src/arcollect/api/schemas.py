@@ -49,6 +49,9 @@ class CustomerRead(BaseModel):
     team: str | None = None
     email: str | None = None
     phone: str | None = None
+    risk: Literal["low", "medium", "high"] | None = None
+    do_not_contact: bool = False
+    credit_hold: bool = False
 
 
 class CustomerDetail(CustomerRead):
@@ -90,6 +93,9 @@ class CustomerUpdate(BaseModel):
     phone: Annotated[str, Field(max_length=64)] | None = None
     language: Language | None = None
     timezone: TimeZone | None = None
+    risk: Literal["low", "medium", "high"] | None = None
+    do_not_contact: bool = Field(False, description="no emails, calls or letters")
+    credit_hold: bool = False
 
 
 class CustomerRef(BaseModel):

@@ -235,3 +235,29 @@ def _demo_users(ctx) -> None:  # noqa: ANN001
 
 
 __all__ = ["aging", "customer_app", "demo", "import_", "init", "InvalidInput"]
+
+
+@customer_app.command("flag")
+def customer_flag(
+    customer_id: str = typer.Argument(..., metavar="ID"),
+    risk: Optional[str] = typer.Option(None, "--risk", help="low | medium | high | none"),
+    do_not_contact: Optional[bool] = typer.Option(None, "--do-not-contact/--contact-ok", help="No emails, calls or letters"),
+    credit_hold: Optional[bool] = typer.Option(None, "--credit-hold/--no-credit-hold"),
+) -> None:
+    """Set an account's collections flags (risk class, do-not-contact, credit hold); audited."""
+    changes: dict[str, object] = {}
+    if risk is not None:
+        changes["risk"] = "" if risk == "none" else risk
+    if do_not_contact is not None:
+        changes["do_not_contact"] = do_not_contact
+    if credit_hold is not None:
+        changes["credit_hold"] = credit_hold
+    if not changes:
+        raise typer.BadParameter("give at least one of --risk, --do-not-contact/--contact-ok, --credit-hold/--no-credit-hold")
+    try:
+        header = service.update_customer(context(), customer_id=customer_id, changes=changes)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"{customer_id}: risk {header['risk'] or 'none'}, do not contact {'yes' if header['do_not_contact'] else 'no'},"
+         f" credit hold {'yes' if header['credit_hold'] else 'no'}")

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import ledger, users
+from arcollect.cli import ledger, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -35,6 +35,12 @@ app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 app.add_typer(users.portfolio_app, name="portfolio")
 app.command("serve")(users.serve)
+app.command("worklist")(workbench.worklist)
+app.add_typer(workbench.promise_app, name="promise")
+app.add_typer(workbench.call_app, name="call")
+app.add_typer(workbench.playbook_app, name="playbook")
+app.add_typer(workbench.action_app, name="action")
+app.add_typer(workbench.invoice_app, name="invoice")
 
 
 def main() -> None:

@@ -23,7 +23,8 @@ from arcollect.money import quantize
 ZERO = Decimal(0)
 MAX_PAGE = 500
 CUSTOMER_FIELDS = ("customer_id", "name", "currency", "payment_terms_days", "credit_limit", "country",
-                   "timezone", "language", "segment", "collector", "team", "email", "phone")
+                   "timezone", "language", "segment", "collector", "team", "email", "phone", "risk",
+                   "do_not_contact", "credit_hold")
 CUSTOMER_SORTS = {"customer_id": Customer.customer_id, "name": Customer.name,
                   "collector": Customer.collector, "segment": Customer.segment}
 

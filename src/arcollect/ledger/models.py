@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    false,
     JSON,
     Boolean,
     CheckConstraint,
@@ -61,6 +62,10 @@ class Customer(Base):
     team: Mapped[str | None] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(64))
+    # Collections flags kept in arcollect (the ERP does not send them): risk class, do-not-contact, credit hold.
+    risk: Mapped[str | None] = mapped_column(String(8))
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credit_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -108,6 +113,8 @@ class Invoice(Base):
     # Fully applied from this date on (its last application); OPEN while anything is open.
     # Lets as-of queries skip settled documents with one range condition: open_until > DATE.
     open_until: Mapped[dt.date] = mapped_column(Date, default=OPEN)  # indexed by ix_invoices_aging
+    # Under dispute: never dunned (set in arcollect; issue #6 replaces it with dispute cases).
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

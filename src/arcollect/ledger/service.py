@@ -33,6 +33,10 @@ from arcollect.ledger.browse import (  # noqa: F401  (part of this service's int
     list_contacts, list_customers, list_documents, month_ends, scoped_customer,
 )
 from arcollect.ledger.dashboard import Dashboard
+from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the workbench)
+    OpenInvoice, customers_in, invoiced_between, open_invoices, payments_applied, unapplied,
+)
+from arcollect.ledger.queries import open_amount_of  # noqa: F401
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.money import quantize, to_decimal
 
@@ -264,23 +268,46 @@ def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date,
                             {k[1]: quantize(v, k[1]) for k, v in credits.items() if v}, as_of)
 
 
-EDITABLE_FIELDS = ("email", "phone", "language", "timezone")
+CONTACT_FIELDS = ("email", "phone", "language", "timezone")
+FLAG_FIELDS = ("risk", "do_not_contact", "credit_hold")  # kept in arcollect; imports never touch them
+EDITABLE_FIELDS = CONTACT_FIELDS + FLAG_FIELDS
+RISKS = ("low", "medium", "high")
 
 
-def clean_contact_details(changes: dict[str, str | None]) -> dict[str, str | None]:
-    """Validate a change of contact details with the same cell rules as the customers import.
+def _risk(values: dict[str, str], column: str) -> str | None:
+    from arcollect.ledger.import_rows import CellError
 
-    Blank values clear the field. Raises InvalidInput naming every bad field.
+    value = values[column].lower()
+    if value and value not in RISKS:
+        raise CellError(column, f"{values[column]!r} is not a risk class (one of {', '.join(RISKS)})")
+    return value or None
+
+
+def _flag(values: dict[str, str], column: str) -> bool:
+    from arcollect.ledger.import_rows import bool_value
+
+    return bool_value(values, column)
+
+
+def clean_contact_details(changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate a change of contact details and collections flags (contact details with the same
+    cell rules as the customers import). Blank values clear a field. Raises InvalidInput naming
+    every bad field.
     """
     from arcollect.ledger.import_rows import CellError, email_value, language_value, text, timezone_value
 
     readers = {"email": email_value, "timezone": timezone_value, "language": language_value,
-               "phone": lambda values, column: text(values, column, max_len=64)}
+               "phone": lambda values, column: text(values, column, max_len=64),
+               "risk": _risk, "do_not_contact": _flag, "credit_hold": _flag}
     problems = [f"{k}: not editable here (one of {', '.join(EDITABLE_FIELDS)})" for k in changes
                 if k not in EDITABLE_FIELDS]
-    clean: dict[str, str | None] = {}
+    clean: dict[str, Any] = {}
     for key in (k for k in EDITABLE_FIELDS if k in changes):
         value = changes[key]
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif key in ("do_not_contact", "credit_hold") and value is None:
+            value = "false"
         try:
             clean[key] = readers[key]({key: (value or "").strip()}, key)
         except CellError as err:
@@ -290,9 +317,10 @@ def clean_contact_details(changes: dict[str, str | None]) -> dict[str, str | Non
     return clean
 
 
-def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, str | None],
+def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, Any],
                     scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
-    """Change a customer's contact details (email, phone, language, time zone); audited.
+    """Change a customer's contact details (email, phone, language, time zone) or collections flags
+    (risk, do-not-contact, credit hold); audited.
 
     The ERP stays the master of everything else: the next import overwrites what it sends.
     """
@@ -310,6 +338,37 @@ def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, str | 
             audit.record(session, at=now, actor=ctx.actor, action="update", entity="customer",
                          entity_key=c.customer_id, changes=changed)
         return after
+
+
+def set_invoices_disputed(ctx: Context, *, invoice_ids: Sequence[str], disputed: bool,
+                          scope: CustomerScope = EVERYTHING, note: str | None = None) -> int:
+    """Flag invoices as in dispute (never dunned) or clear the flag; all or nothing, audited.
+
+    Returns how many invoices changed.
+    """
+    ids = list(dict.fromkeys(i.strip() for i in invoice_ids if i and i.strip()))
+    if not ids:
+        raise InvalidInput("name at least one invoice")
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        stmt = select(Invoice).join(Customer, Customer.id == Invoice.customer_pk).where(Invoice.invoice_id.in_(ids))
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        found = {i.invoice_id: i for i in session.scalars(stmt)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"invoices not found: {', '.join(missing[:20])}" + (" …" if len(missing) > 20 else ""))
+        changed = 0
+        for iid in ids:
+            inv = found[iid]
+            if inv.disputed != disputed:
+                audit.record(session, at=now, actor=ctx.actor, action="dispute" if disputed else "undispute",
+                             entity="invoice", entity_key=iid,
+                             changes={"disputed": [inv.disputed, disputed], **({"note": note} if note else {})})
+                inv.disputed = disputed
+                inv.updated_at = now
+                changed += 1
+        return changed
 
 
 def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: str | None = None,

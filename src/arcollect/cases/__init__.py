@@ -1,0 +1,1 @@
+"""What happened on an account: activities (calls, emails, notes) and promises-to-pay."""

@@ -1,0 +1,302 @@
+"""Workbench commands (CONTRACT §5): worklist, promise, call, playbook, action, invoice dispute flags."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from arcollect.cases import service as cases
+from arcollect.cases.models import CALL_OUTCOMES
+from arcollect.cli.common import console, context, echo, fail, parse_date
+from arcollect.errors import ArcollectError, InvalidInput
+from arcollect.ledger import service as ledger
+from arcollect.playbook import service as playbooks
+from arcollect.worklist import service as worklists
+
+promise_app = typer.Typer(help="Promises to pay.", no_args_is_help=True)
+call_app = typer.Typer(help="Calls.", no_args_is_help=True)
+playbook_app = typer.Typer(help="The collections playbook.", no_args_is_help=True)
+action_app = typer.Typer(help="Worklist actions.", no_args_is_help=True)
+invoice_app = typer.Typer(help="Invoices.", no_args_is_help=True)
+
+
+def _format(value: str) -> str:
+    if value not in ("table", "json"):
+        raise typer.BadParameter(f"{value!r} is not one of table, json", param_hint="--format")
+    return value
+
+
+def _dump(data: object) -> None:
+    echo(json.dumps(data, default=str, indent=2))
+
+
+def worklist(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date (default: today)"),
+    collector: Optional[str] = typer.Option(None, "--collector", help="One collector's worklist"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N accounts"),
+) -> None:
+    """Run the playbook for the date (idempotent) and print the prioritized worklist."""
+    fmt = _format(fmt)
+    date = parse_date(as_of, "--as-of")
+    try:
+        ctx = context()
+        date = date or ctx.clock.today()
+        worklists.run(ctx, as_of=date, collector=collector)
+        data = worklists.worklist(ctx, as_of=date, collector=collector, ensure=False, limit=limit)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if fmt == "json":
+        items = [{"customer_id": i["customer_id"], "collector": i["collector"], "priority": i["priority"],
+                  "reasons": i["reasons"], "parts": i["parts"], "callback": i["callback"],
+                  "actions": [{k: a[k] for k in ("id", "kind", "step", "invoices", "due", "needs_approval")}
+                              for a in i["actions"]]} for i in data["items"]]
+        _dump({"as_of": data["as_of"], "items": items})
+        return
+    table = Table("#", "customer", "collector", "priority", "actions", "why", title=f"Worklist {data['as_of']}")
+    for n, i in enumerate(data["items"], 1):
+        acts = ", ".join(f"{a['kind']}:{a['step']}" + (" (approval)" if a["needs_approval"] else "") for a in i["actions"])
+        table.add_row(str(n), f"{i['customer_id']} {i['name']}", i["collector"] or "", f"{i['priority']:.1f}",
+                      acts + (f" callback {i['callback']}" if i["callback"] else ""), "; ".join(i["reasons"][:2]))
+    console.print(table)
+    echo(f"{data['total']} accounts to work")
+
+
+@promise_app.command("add")
+def promise_add(
+    customer: str = typer.Option(..., "--customer", help="Customer id"),
+    amount: str = typer.Option(..., "--amount", help="Amount promised, e.g. 1250.00"),
+    date: str = typer.Option(..., "--date", help="Promised payment date YYYY-MM-DD"),
+    invoices: Optional[str] = typer.Option(None, "--invoices", help="I1,I2 (default: the account)"),
+    channel: str = typer.Option("call", "--channel", help="call | email | portal | letter | other"),
+    contact: Optional[str] = typer.Option(None, "--contact", help="Email of the contact who promised"),
+    note: Optional[str] = typer.Option(None, "--note"),
+) -> None:
+    """Record a promise to pay; prints the new promise's id."""
+    when = parse_date(date, "--date")
+    try:
+        promise = worklists.add_promise(context(), customer_id=customer, amount=amount, promised_date=when,
+                                        invoices=(invoices or "").split(","), channel=channel, contact=contact,
+                                        note=note)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(promise["id"])
+
+
+@promise_app.command("list")
+def promise_list(
+    customer: Optional[str] = typer.Option(None, "--customer"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Status as of this date (default: today)"),
+    status: Optional[str] = typer.Option(None, "--status", help="open | kept | partially_kept | broken | cancelled"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Promises with their status as of a date (kept/broken from the payments applied)."""
+    fmt = _format(fmt)
+    date = parse_date(as_of, "--as-of")
+    try:
+        ctx = context()
+        rows = cases.list_promises(ctx, as_of=date or ctx.clock.today(), customer_id=customer, status=status)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if fmt == "json":
+        _dump([{k: r[k] for k in ("id", "customer_id", "amount", "currency", "date", "invoices", "status", "paid")}
+               for r in rows])
+        return
+    table = Table("id", "customer", "amount", "date", "invoices", "status", "paid")
+    for r in rows:
+        table.add_row(r["id"], r["customer_id"], f"{r['amount']} {r['currency']}", r["date"], ", ".join(r["invoices"]),
+                      r["status"], r["paid"])
+    console.print(table)
+
+
+@promise_app.command("cancel")
+def promise_cancel(promise_id: str = typer.Argument(..., metavar="ID"),
+                   note: Optional[str] = typer.Option(None, "--note")) -> None:
+    """Cancel an open promise."""
+    try:
+        cases.cancel_promise(context(), promise_id=promise_id, note=note)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"promise {promise_id} cancelled")
+
+
+@promise_app.command("rates")
+def promise_rates(by: str = typer.Option("collector", "--by", help="collector | customer"),
+                  as_of: Optional[str] = typer.Option(None, "--as-of")) -> None:
+    """Kept rate (kept ÷ resolved promises) per collector or customer."""
+    date = parse_date(as_of, "--as-of")
+    try:
+        ctx = context()
+        rows = cases.kept_rates(ctx, as_of=date or ctx.clock.today(), by=by)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    table = Table(by, "kept rate", "promises", "kept", "partially kept", "broken", "open", "cancelled")
+    for r in rows:
+        table.add_row(r[by], r["kept_rate"] or "–", str(r["promises"]), str(r["kept"]), str(r["partially_kept"]),
+                      str(r["broken"]), str(r["open"]), str(r["cancelled"]))
+    console.print(table)
+
+
+@call_app.command("log")
+def call_log(
+    customer: str = typer.Option(..., "--customer"),
+    outcome: str = typer.Option(..., "--outcome", help=" | ".join(CALL_OUTCOMES)),
+    note: Optional[str] = typer.Option(None, "--note"),
+    follow_up: Optional[str] = typer.Option(None, "--follow-up", help="Call back on this date"),
+    contact: Optional[str] = typer.Option(None, "--contact", help="Email of the contact spoken to"),
+    invoices: Optional[str] = typer.Option(None, "--invoices", help="I1,I2 discussed (dispute: flags them)"),
+) -> None:
+    """Log a call with its outcome; completes the account's open call tasks."""
+    if outcome not in CALL_OUTCOMES:
+        raise typer.BadParameter(f"{outcome!r} is not one of {', '.join(CALL_OUTCOMES)}", param_hint="--outcome")
+    when = parse_date(follow_up, "--follow-up")
+    try:
+        activity = worklists.log_call(context(), customer_id=customer, outcome=outcome, note=note, follow_up=when,
+                                      contact=contact, invoices=(invoices or "").split(",") if invoices else ())
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"call logged ({activity['id']})" + (f", follow up {when.isoformat()}" if when else ""))
+
+
+def _read(file: Path) -> str:
+    try:
+        return sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{file}: cannot read: {exc}") from None
+
+
+@playbook_app.command("validate")
+def playbook_validate(file: Path = typer.Argument(..., help="YAML file (- for standard input)")) -> None:
+    """Check a playbook; every problem is printed with its line and field."""
+    try:
+        pb = playbooks.validate(_read(file), source=str(file))
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"{file}: valid — {pb.name}: {len(pb.segments)} segments, {sum(len(s.steps) for s in pb.segments)} steps")
+
+
+@playbook_app.command("load")
+def playbook_load(file: Path = typer.Argument(..., help="YAML file (- for standard input)")) -> None:
+    """Validate and store as the next version (the one in force from now on)."""
+    try:
+        result = playbooks.load(context(), text=_read(file), source=str(file))
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"playbook version {result['version']} in force" + ("" if result["changed"] else " (unchanged)"))
+
+
+@playbook_app.command("show")
+def playbook_show(version: Optional[int] = typer.Option(None, "--version", help="A stored version (0: built-in)"),
+                  summary: bool = typer.Option(False, "--summary", help="Segments and steps instead of the YAML")) -> None:
+    """Print the playbook in force (or a stored version)."""
+    try:
+        number, text = playbooks.source_of(context(), version=version)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if not summary:
+        echo(f"# version {number}\n{text}")
+        return
+    for seg in playbooks.summary(playbooks.validate(text)):
+        echo(f"{seg['name']}: {seg['description'] or ''} when {seg['when'] or 'always'}")
+        for st in seg["steps"]:
+            echo(f"  {st['id']:<20} {st['channel']:<10} from day {st['from_day']}"
+                 + (f" to {st['to_day']}" if "to_day" in st else "") + (f" every {st['every']}" if "every" in st else ""))
+
+
+@playbook_app.command("versions")
+def playbook_versions() -> None:
+    """Every stored version, newest first."""
+    try:
+        rows = playbooks.versions(context())
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    table = Table("version", "name", "loaded", "by")
+    for r in rows:
+        table.add_row(str(r["version"]), r["name"], r["loaded_at"].isoformat(timespec="minutes"), r["loaded_by"])
+    console.print(table)
+
+
+@playbook_app.command("diff")
+def playbook_diff(file: Path = typer.Argument(...),
+                  against: Optional[int] = typer.Option(None, "--against", help="Version (default: in force)")) -> None:
+    """Unified diff from the playbook in force to FILE."""
+    try:
+        echo(playbooks.diff(context(), text=_read(file), against=against) or "no differences")
+    except ArcollectError as exc:
+        fail(exc)
+
+
+@playbook_app.command("preview")
+def playbook_preview(file: Path = typer.Argument(...), as_of: Optional[str] = typer.Option(None, "--as-of"),
+                     collector: Optional[str] = typer.Option(None, "--collector")) -> None:
+    """What FILE would do on a date (nothing is stored)."""
+    date = parse_date(as_of, "--as-of")
+    try:
+        ctx = context()
+        _dump(worklists.preview(ctx, text=_read(file), as_of=date or ctx.clock.today(), collector=collector))
+    except ArcollectError as exc:
+        fail(exc)
+
+
+@action_app.command("done")
+def action_done(action_id: str = typer.Argument(..., metavar="ID"), note: Optional[str] = typer.Option(None, "--note")) -> None:
+    """Mark an email/letter/review/escalation action done (calls: `call log`)."""
+    try:
+        worklists.close_action(context(), action_id=action_id, status="done", note=note)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"action {action_id} done")
+
+
+@action_app.command("skip")
+def action_skip(action_id: str = typer.Argument(..., metavar="ID"), note: Optional[str] = typer.Option(None, "--note")) -> None:
+    """Skip an action (the reason goes on the timeline)."""
+    try:
+        worklists.close_action(context(), action_id=action_id, status="skipped", note=note)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"action {action_id} skipped")
+
+
+@action_app.command("snooze")
+def action_snooze(customer: str = typer.Option(..., "--customer"), until: str = typer.Option(..., "--until"),
+                  note: Optional[str] = typer.Option(None, "--note")) -> None:
+    """Put an account's open actions aside until a date."""
+    when = parse_date(until, "--until")
+    try:
+        result = worklists.snooze(context(), customer_id=customer, until=when, note=note)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"{result['actions']} actions of {customer} snoozed until {result['until']}")
+
+
+@invoice_app.command("dispute")
+def invoice_dispute(invoice_ids: list[str] = typer.Argument(..., metavar="INVOICE..."),
+                    clear: bool = typer.Option(False, "--clear", help="Clear the flag instead"),
+                    note: Optional[str] = typer.Option(None, "--note")) -> None:
+    """Flag invoices as in dispute (they leave dunning) or clear the flag."""
+    try:
+        n = ledger.set_invoices_disputed(context(), invoice_ids=invoice_ids, disputed=not clear, note=note)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"{n} invoice(s) {'cleared' if clear else 'flagged in dispute'}")
+

@@ -1,0 +1,105 @@
+"""Bulk reads for the workbench: every open invoice of many customers, payments towards promises,
+and what each customer was invoiced lately (flat SQL, raw tuples: a run reads a million invoices)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from arcollect.ledger import queries as Q
+from arcollect.ledger.models import Application, CreditNote, Customer, Invoice, Payment
+from arcollect.ledger.scope import CustomerScope
+from arcollect.money import quantize
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    invoice_pk: int
+    invoice_id: str
+    due_date: dt.date
+    open_amount: Decimal
+    currency: str
+    disputed: bool
+
+
+def customers_in(scope: CustomerScope | None, collector: str | None = None,
+                 customer_pks: Sequence[int] | None = None) -> Any | None:
+    """A subquery of customer keys (None: every customer)."""
+    conds = []
+    if scope is not None and scope.condition() is not None:
+        conds.append(scope.condition())
+    if collector is not None:
+        conds.append(Customer.collector == collector)
+    if customer_pks is not None:
+        conds.append(Customer.id.in_(list(customer_pks)))
+    return select(Customer.id).where(*conds) if conds else None
+
+
+def open_invoices(session: Session, *, as_of: dt.date, within: Any | None) -> dict[int, list[OpenInvoice]]:
+    """customer key → its invoices open on the date (issued by then, not fully applied by then)."""
+    dialect = session.get_bind().dialect.name
+    filters = [Invoice.open_until > as_of, Invoice.issue_date <= as_of]
+    if within is not None:
+        filters.append(Invoice.customer_pk.in_(within))
+    invoices = select(Invoice.id, Invoice.customer_pk, Invoice.invoice_id, Invoice.due_date,
+                      Q._raw(Invoice.amount, dialect), Invoice.currency, Invoice.disputed).where(*filters)
+    applied = (select(Application.invoice_pk, Q._raw(func.sum(Application.amount), dialect))
+               .join(Invoice, Invoice.id == Application.invoice_pk)
+               .where(Application.invoice_open_until > as_of, Application.applied_on <= as_of, *filters)
+               .group_by(Application.invoice_pk))
+    connection = session.connection()
+    applied_units = dict(connection.execute(applied).all())
+    out: dict[int, list[OpenInvoice]] = defaultdict(list)
+    for pk, cpk, iid, due, amount, cur, disputed in connection.execute(invoices).all():
+        units = (amount or 0) - (applied_units.get(pk) or 0)
+        if units:
+            out[cpk].append(OpenInvoice(pk, iid, due, quantize(Q._from_units(units), cur), cur, bool(disputed)))
+    return out
+
+
+def unapplied(session: Session, *, as_of: dt.date, scope: CustomerScope | None,
+              collector: str | None = None) -> dict[int, dict[str, Decimal]]:
+    """customer key → unapplied cash plus unapplied credits per currency on the date."""
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for model in (Payment, CreditNote):
+        for (cpk, cur), amount in Q.unapplied_by_customer(session, model, as_of, collector, None, scope).items():
+            out[cpk][cur] = quantize(out[cpk].get(cur, ZERO) + amount, cur)
+    return {cpk: {c: a for c, a in by.items() if a > 0} for cpk, by in out.items()}
+
+
+def payments_applied(session: Session, *, invoice_pks: Iterable[int], customer_pks: Iterable[int],
+                     since: dt.date, until: dt.date) -> list[tuple[int, int, str, dt.date, Decimal]]:
+    """Payment applications (not credits or write-offs) dated in [since, until] on the given invoices
+    or on any invoice of the given customers: (invoice key, customer key, currency, applied_on, amount)."""
+    inv, cust = sorted(set(invoice_pks)), sorted(set(customer_pks))
+    if not inv and not cust:
+        return []
+    target = []
+    if inv:
+        target.append(Application.invoice_pk.in_(inv))
+    if cust:
+        target.append(Invoice.customer_pk.in_(cust))
+    stmt = (select(Application.invoice_pk, Invoice.customer_pk, Application.currency, Application.applied_on,
+                   Application.amount)
+            .join(Invoice, Invoice.id == Application.invoice_pk)
+            .where(Application.payment_pk.is_not(None), Application.applied_on >= since,
+                   Application.applied_on <= until, or_(*target)))
+    return [tuple(r) for r in session.execute(stmt).all()]  # type: ignore[misc]
+
+
+def invoiced_between(session: Session, *, within: Any | None, since: dt.date, until: dt.date) -> dict[int, Decimal]:
+    """customer key → Σ invoiced in (since, until], all currencies added as numbers (a size measure)."""
+    dialect = session.get_bind().dialect.name
+    stmt = (select(Invoice.customer_pk, Q._raw(func.sum(Invoice.amount), dialect))
+            .where(and_(Invoice.issue_date > since, Invoice.issue_date <= until)).group_by(Invoice.customer_pk))
+    if within is not None:
+        stmt = stmt.where(Invoice.customer_pk.in_(within))
+    return {cpk: Q._from_units(units) for cpk, units in session.connection().execute(stmt).all()}

@@ -1,0 +1,230 @@
+"""The playbook document: YAML validated with pydantic; every error names its line and field.
+
+A playbook has settings (promise grace, due-date convention, contact window, collector shifts),
+and segments tried in order — the first whose conditions hold owns the account — each with steps
+keyed to days past due (negative: days before due).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from arcollect import calendar
+from arcollect.errors import InvalidInput
+
+CHANNELS = ("email", "call", "letter", "review", "escalation")
+CONTACT_CHANNELS = frozenset({"email", "call", "letter"})
+FLAGS = ("credit_hold", "do_not_contact")
+RISKS = ("low", "medium", "high")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WindowSpec(_Strict):
+    start: str = "09:00"
+    end: str = "17:00"
+    days: list[str] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+
+    @model_validator(mode="after")
+    def _valid(self) -> "WindowSpec":
+        start, end = calendar.parse_time(self.start), calendar.parse_time(self.end)
+        if end <= start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        calendar.parse_days(self.days)
+        return self
+
+    def window(self) -> calendar.Window:
+        return calendar.Window(calendar.parse_time(self.start), calendar.parse_time(self.end),
+                               calendar.parse_days(self.days))
+
+
+class ShiftSpec(_Strict):
+    name: str
+    timezone: str
+    country: str | None = None
+    hours: WindowSpec = Field(default_factory=WindowSpec)
+    collectors: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception:
+            raise ValueError(f"{value!r} is not an IANA time zone") from None
+        return value
+
+    def shift(self) -> calendar.Shift:
+        return calendar.Shift(self.name, self.timezone, self.hours.window(), self.country)
+
+
+class Settings(_Strict):
+    promise_grace_days: int = Field(3, ge=0, le=60)
+    due_date_convention: Literal["none", "following", "preceding", "modified_following"] = "following"
+    min_days_between_contacts: int = Field(3, ge=0, le=90)
+    remittance_request_every: int = Field(14, ge=1, le=365)
+    broken_promise_lookback_days: int = Field(180, ge=1, le=3650)
+    contact_window: WindowSpec = Field(default_factory=WindowSpec)
+    shifts: list[ShiftSpec] = Field(default_factory=list)
+
+
+class Conditions(_Strict):
+    """Every condition given must hold (an empty set matches every account)."""
+
+    segment: list[str] | None = None
+    country: list[str] | None = None
+    currency: list[str] | None = None
+    risk: list[Literal["low", "medium", "high"]] | None = None
+    collector: list[str] | None = None
+    team: list[str] | None = None
+    open_balance_at_least: Decimal | None = Field(None, ge=0)
+    open_balance_below: Decimal | None = Field(None, gt=0)
+    credit_limit_at_least: Decimal | None = Field(None, ge=0)
+    oldest_days_past_due_at_least: int | None = None
+    custom: dict[str, str] | None = None
+
+
+class Step(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,47}$")
+    channel: Literal["email", "call", "letter", "review", "escalation"]
+    from_day: int = Field(ge=-90, le=3650, description="days past due (negative: before due) the step starts")
+    to_day: int | None = Field(None, ge=-90, le=3650)
+    template: str | None = None
+    every: int | None = Field(None, ge=1, le=365, description="repeat while invoices stay in the window")
+    needs_approval: bool = False
+    requires_call: bool = Field(False, description="held until a call was logged on the account since its last step")
+    skip_when: list[Literal["credit_hold", "do_not_contact"]] = Field(default_factory=list)
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> "Step":
+        if self.to_day is not None and self.to_day < self.from_day:
+            raise ValueError(f"to_day {self.to_day} is before from_day {self.from_day}")
+        if self.channel in ("email", "letter") and not self.template:
+            raise ValueError(f"a {self.channel} step needs a template")
+        return self
+
+    def covers(self, days_past_due: int) -> bool:
+        return self.from_day <= days_past_due and (self.to_day is None or days_past_due <= self.to_day)
+
+    def describe(self) -> str:
+        if self.reason:
+            return self.reason
+        span = (f"{-self.from_day} days before due" if self.from_day < 0 else
+                f"day {self.from_day}" if self.to_day == self.from_day else
+                f"{self.from_day}+ days past due" if self.to_day is None else
+                f"{self.from_day}–{self.to_day} days past due")
+        return f"{self.id.replace('_', ' ')} ({span})"
+
+
+class Segment(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,63}$")
+    description: str | None = None
+    when: Conditions = Field(default_factory=Conditions)
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> "Segment":
+        seen: set[str] = set()
+        for step in self.steps:
+            if step.id in seen:
+                raise ValueError(f"step id {step.id!r} is used twice in segment {self.name!r}")
+            seen.add(step.id)
+        return self
+
+    def stages(self) -> list[int]:
+        """The distinct from_days, in order: a broken promise moves an invoice to the next one."""
+        return sorted({s.from_day for s in self.steps})
+
+
+class Playbook(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = None
+    settings: Settings = Field(default_factory=Settings)
+    segments: list[Segment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_segments(self) -> "Playbook":
+        names = [s.name for s in self.segments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"segment names used twice: {', '.join(dupes)}")
+        return self
+
+    def shift_for(self, collector: str | None, team: str | None) -> calendar.Shift | None:
+        specs = self.settings.shifts
+        for spec in specs:
+            if (collector and collector in spec.collectors) or (team and team in spec.teams):
+                return spec.shift()
+        return specs[0].shift() if specs else None
+
+    def step(self, segment: str, step_id: str) -> Step | None:
+        for seg in self.segments:
+            if seg.name == segment:
+                return next((s for s in seg.steps if s.id == step_id), None)
+        return None
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+
+def _node_at(node: yaml.Node, loc: tuple[Any, ...]) -> yaml.Node:
+    """The deepest YAML node along a pydantic error location (the field's value, else its parent)."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if match is None:
+                key = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
+                return key or node
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return node
+
+
+def parse(text: str, *, source: str = "playbook") -> Playbook:
+    """Validate a playbook document; InvalidInput lists every problem as 'source:line: field: message'."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InvalidInput(f"{source}{line}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict) or root is None:
+        raise InvalidInput(f"{source}:1: a playbook is a mapping with 'name' and 'segments'")
+    try:
+        return Playbook.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            node = _node_at(root, loc)
+            field = ".".join(str(p) for p in loc) or "(document)"
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{source}:{node.start_mark.line + 1}: {field}: {message}")
+        raise InvalidInput(f"{source}: the playbook is not valid ({len(problems)} problem"
+                           f"{'s' if len(problems) != 1 else ''})", problems) from None
+
+
+def default_text() -> str:
+    from importlib.resources import files
+
+    return files("arcollect.playbook").joinpath("default.yaml").read_text(encoding="utf-8")
+
+
+def today_in(tz: str | None, now: dt.datetime) -> dt.date:
+    return now.astimezone(calendar.zone(tz)).date()

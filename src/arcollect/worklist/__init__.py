@@ -1,0 +1,1 @@
+"""The collector's prioritized worklist: proposed actions, priority scores, follow-ups."""

@@ -1,0 +1,37 @@
+"""The explainable priority score (pure): each part is shown beside the total on the worklist.
+
+    overdue   10 × log10(1 + Σ past-due open amount × (1 + days past due / 30)), age capped at a year
+    risk      high 20 · medium 10 · unknown 5 · low 0
+    promises  15 per promise broken in the look-back period, at most 45
+    silence   0.5 per day since the last contact, at most 20 (never contacted: 20)
+    value     3 × log10(1 + what the customer was invoiced in the last 12 months)
+
+Amounts of different currencies are added as numbers (no FX rates yet): the score ranks work, it is
+not money.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Iterable
+
+RISK_POINTS = {"high": 20.0, "medium": 10.0, None: 5.0, "low": 0.0}
+
+
+def score(*, past_due: Iterable[tuple[int, Decimal]], risk: str | None, broken_promises: int,
+          days_since_contact: int | None, invoiced_12m: Decimal) -> dict[str, float]:
+    """The parts of the priority and their ``total`` (rounded to one decimal)."""
+    weighted = sum(float(amount) * (1 + min(days, 365) / 30) for days, amount in past_due if days > 0 and amount > 0)
+    parts = {
+        "overdue": 10 * math.log10(1 + weighted),
+        "risk": RISK_POINTS.get(risk, 5.0),
+        "promises": min(45.0, 15.0 * broken_promises),
+        "silence": 20.0 if days_since_contact is None else min(20.0, 0.5 * max(0, days_since_contact)),
+        "value": 3 * math.log10(1 + max(0.0, float(invoiced_12m))),
+    }
+    if weighted == 0:  # nothing past due: silence is not a reason to call
+        parts["silence"] = 0.0
+    rounded = {k: round(v, 1) for k, v in parts.items()}
+    rounded["total"] = round(sum(rounded.values()), 1)
+    return rounded

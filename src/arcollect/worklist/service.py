@@ -1,0 +1,429 @@
+"""Worklist use cases: run the playbook for a day, read a collector's worklist, work its actions.
+
+``run`` is idempotent per day: actions are unique per (customer, step, day), so a second run of the
+same date inserts nothing; open actions that no longer apply are cancelled with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from arcollect import audit
+from arcollect.cases import service as cases
+from arcollect.context import Context
+from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.ledger import service as ledger
+from arcollect.ledger.models import Customer
+from arcollect.ledger.scope import EVERYTHING, CustomerScope
+from arcollect.playbook import evaluate as E
+from arcollect.playbook import service as playbooks
+from arcollect.playbook.rules import Playbook
+from arcollect.worklist.models import Action, WorklistEntry, WorklistRun
+from arcollect.worklist.priority import score
+
+HISTORY_DAYS = 730  # cadence looks back this far
+KEEP_ENTRIES_DAYS = 60
+RULE_ACTOR = "playbook"
+
+
+@dataclass
+class Gathered:
+    accounts: list[E.Account]
+    histories: dict[int, E.History]
+    contacts: dict[int, dict[str, Any]]
+    promises: dict[int, list[dict[str, Any]]]
+    invoiced: dict[int, Decimal]
+    existing_today: set[tuple[int, str]]
+    names: dict[int, tuple[str, str, str | None]]  # key → (customer id, name, collector)
+
+
+def _within(scope: CustomerScope, collector: str | None, customer_pks: Sequence[int] | None) -> Any | None:
+    return ledger.customers_in(scope, collector, customer_pks)
+
+
+def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: CustomerScope,
+            collector: str | None, customer_pks: Sequence[int] | None) -> Gathered:
+    within = _within(scope, collector, customer_pks)
+    items = ledger.open_invoices(session, as_of=as_of, within=within)
+    if customer_pks is None:
+        cash = ledger.unapplied(session, as_of=as_of, scope=scope, collector=collector)
+    else:
+        cash = {k: v for k, v in ledger.unapplied(session, as_of=as_of, scope=scope, collector=collector).items()
+                if k in set(customer_pks)}
+    since = as_of - dt.timedelta(days=HISTORY_DAYS)
+    stmt = (select(Action.id, Action.customer_pk, Action.step, Action.channel, Action.proposed_on, Action.invoices,
+                   Action.status)
+            .where(Action.proposed_on >= since, Action.proposed_on <= as_of, Action.status != "cancelled"))
+    if within is not None:
+        stmt = stmt.where(Action.customer_pk.in_(within))
+    actions: dict[int, list[E.PastAction]] = defaultdict(list)
+    existing_today: set[tuple[int, str]] = set()
+    for aid, cpk, step, channel, on, invoices, status in session.execute(stmt).all():
+        actions[cpk].append(E.PastAction(aid, step, channel, on, frozenset(invoices or ()), status == "open"))
+        if on == as_of:
+            existing_today.add((cpk, step))
+    # the cancelled ones of today still block re-proposing the same step today (idempotence)
+    today = select(Action.customer_pk, Action.step).where(Action.proposed_on == as_of, Action.status == "cancelled")
+    if within is not None:
+        today = today.where(Action.customer_pk.in_(within))
+    existing_today |= {(c, s) for c, s in session.execute(today).all()}
+    lookback = playbook.settings.broken_promise_lookback_days
+    promises = cases.promise_states(session, within=within, as_of=as_of, lookback_days=lookback)
+    contacts = cases.contact_history(session, within=within, as_of=as_of)
+    wanted = set(items) | set(cash) | set(actions)
+    cstmt = select(Customer.id, Customer.customer_id, Customer.name, Customer.currency, Customer.collector,
+                   Customer.team, Customer.segment, Customer.country, Customer.timezone, Customer.risk,
+                   Customer.credit_limit, Customer.do_not_contact, Customer.credit_hold, Customer.custom_fields)
+    if within is not None:
+        cstmt = cstmt.where(Customer.id.in_(within))
+    accounts, histories, names = [], {}, {}
+    for r in session.execute(cstmt).all():
+        if r.id not in wanted:
+            continue
+        names[r.id] = (r.customer_id, r.name, r.collector)
+        accounts.append(E.Account(
+            r.id, r.customer_id, r.currency,
+            tuple(E.OpenItem(i.invoice_id, i.due_date, i.open_amount, i.currency, i.disputed) for i in items.get(r.id, ())),
+            cash.get(r.id, {}), r.collector, r.team, r.segment, r.country, r.timezone, r.risk, r.credit_limit,
+            bool(r.do_not_contact), bool(r.credit_hold), {k: str(v) for k, v in (r.custom_fields or {}).items()}))
+        histories[r.id] = E.History(
+            tuple(actions.get(r.id, ())),
+            tuple(E.PromiseState(p["status"], p["date"], p["pause_until"], p["invoices"]) for p in promises.get(r.id, ())),
+            contacts.get(r.id, {}).get("last_call"))
+    invoiced = ledger.invoiced_between(session, within=within, since=as_of - dt.timedelta(days=365), until=as_of)
+    return Gathered(accounts, histories, contacts, promises, invoiced, existing_today, names)
+
+
+def _run_at(ctx: Context, as_of: dt.date) -> dt.datetime:
+    now = ctx.clock.now()
+    return now if now.date() == as_of else dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.timezone.utc)
+
+
+def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date,
+             lookback: int) -> tuple[dict[str, float], list[str], dt.date | None]:
+    dpd = [((as_of - i.due_date).days, i.open_amount) for i in account.items if not i.disputed]
+    contact = g.contacts.get(account.customer_pk, {})
+    last = contact.get("last_contact")
+    broken = cases.broken_promises(g.promises.get(account.customer_pk, ()), as_of - dt.timedelta(days=lookback))
+    parts = score(past_due=dpd, risk=account.risk, broken_promises=broken,
+                  days_since_contact=None if last is None else (as_of - last).days,
+                  invoiced_12m=g.invoiced.get(account.customer_pk, Decimal(0)))
+    notes: list[str] = []
+    follow_up = contact.get("follow_up")
+    if follow_up is not None and follow_up <= as_of:
+        notes.append(f"callback due {follow_up.isoformat()}" + (" (today)" if follow_up == as_of else " (overdue)"))
+    past = defaultdict(lambda: Decimal(0))
+    for i in account.items:
+        if (as_of - i.due_date).days > 0:
+            past[i.currency] += i.open_amount
+    if past:
+        oldest = max((as_of - i.due_date).days for i in account.items)
+        notes.append(f"past due {E._money(past)}, oldest {oldest} days")
+    if broken:
+        notes.append(f"{broken} broken promise{'s' if broken > 1 else ''} in the last {lookback} days")
+    notes.append("never contacted" if last is None else f"last contact {(as_of - last).days} days ago")
+    notes.extend(outcome.notes)
+    return parts, notes, follow_up
+
+
+def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: CustomerScope = EVERYTHING,
+        customer_pks: Sequence[int] | None = None) -> dict[str, Any]:
+    """Evaluate the playbook in force for the date and store the proposed actions and priorities.
+
+    Whole book (or one collector's portfolio): recorded as a run. Running the same date again
+    creates nothing new; open actions that no longer apply are cancelled with the reason.
+    """
+    current = playbooks.active(ctx)
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        g = _gather(session, as_of=as_of, playbook=current.playbook, scope=scope, collector=collector,
+                    customer_pks=customer_pks)
+        engine = E.Engine(current.playbook, as_of, run_at=_run_at(ctx, as_of))
+        lookback = current.playbook.settings.broken_promise_lookback_days
+        new_rows, entries, stale = [], [], []
+        for account in g.accounts:
+            outcome = engine.evaluate(account, g.histories[account.customer_pk])
+            stale.extend(outcome.stale)
+            for p in outcome.proposals:
+                if (p.customer_pk, p.step) in g.existing_today:
+                    continue
+                new_rows.append({
+                    "customer_pk": p.customer_pk, "segment": p.segment, "step": p.step, "channel": p.channel,
+                    "template": p.template, "proposed_on": as_of, "due_on": p.due, "scheduled_at": p.scheduled_at,
+                    "invoices": list(p.invoices), "amounts": {c: str(a) for c, a in p.amounts.items()},
+                    "reasons": list(p.reasons), "needs_approval": p.needs_approval, "status": "open",
+                    "playbook_version": current.version, "created_at": now})
+            parts, notes, follow_up = _explain(account, outcome, g, as_of, lookback)
+            entries.append({"customer_pk": account.customer_pk, "as_of": as_of, "collector": account.collector,
+                            "segment": outcome.segment, "priority": parts["total"], "parts": parts, "notes": notes})
+        if new_rows:
+            session.execute(insert(Action), new_rows)
+        stale_ids = [aid for aid, _ in stale]
+        for aid, why in stale:
+            session.execute(update(Action).where(Action.id == aid, Action.status == "open")
+                            .values(status="cancelled", closed_at=now, closed_by=RULE_ACTOR, close_note=why))
+        evaluated = [a.customer_pk for a in g.accounts]
+        for i in range(0, len(evaluated), 5000):
+            session.execute(delete(WorklistEntry).where(WorklistEntry.as_of == as_of,
+                                                        WorklistEntry.customer_pk.in_(evaluated[i:i + 5000])))
+        if entries:
+            session.execute(insert(WorklistEntry), entries)
+        if customer_pks is None and (scope.everything or collector is not None):
+            session.add(WorklistRun(as_of=as_of, collector=collector, playbook_version=current.version, ran_at=now,
+                                    actor=ctx.actor, accounts=len(g.accounts), proposed=len(new_rows),
+                                    cancelled=len(stale_ids)))
+            session.execute(delete(WorklistEntry).where(WorklistEntry.as_of < as_of - dt.timedelta(days=KEEP_ENTRIES_DAYS)))
+        if new_rows or stale_ids:
+            by_step = Counter(r["step"] for r in new_rows)
+            audit.record(session, at=now, actor=ctx.actor, action="worklist_run", entity="worklist",
+                         entity_key=as_of.isoformat(),
+                         changes={"collector": collector, "playbook_version": current.version,
+                                  "proposed": dict(by_step), "cancelled": stale_ids[:1000],
+                                  "customers": None if customer_pks is None else [g.names[c][0] for c in evaluated]})
+    return {"as_of": as_of.isoformat(), "playbook_version": current.version, "accounts": len(g.accounts),
+            "proposed": len(new_rows), "cancelled": len(stale_ids)}
+
+
+def _has_run(session: Session, as_of: dt.date, collector: str | None, version: int) -> bool:
+    stmt = select(WorklistRun.id).where(WorklistRun.as_of == as_of, WorklistRun.playbook_version == version)
+    stmt = stmt.where(WorklistRun.collector.is_(None) if collector is None
+                      else (WorklistRun.collector.is_(None) | (WorklistRun.collector == collector)))
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def ensure_run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: CustomerScope = EVERYTHING) -> None:
+    """Run the day's evaluation for the portfolio unless it already ran with the playbook in force."""
+    version = playbooks.active(ctx).version
+    with ctx.sessions() as session:
+        if _has_run(session, as_of, collector, version):
+            return
+    run(ctx, as_of=as_of, collector=collector, scope=scope if collector is None else EVERYTHING)
+
+
+def _action_view(a: Action) -> dict[str, Any]:
+    return {"id": str(a.id), "kind": a.channel, "step": a.step, "invoices": list(a.invoices or []),
+            "due": a.due_on.isoformat(), "scheduled_at": a.scheduled_at.isoformat() if a.scheduled_at else None,
+            "needs_approval": a.needs_approval, "reasons": list(a.reasons or []), "template": a.template,
+            "amounts": dict(a.amounts or {}), "proposed_on": a.proposed_on.isoformat(), "status": a.status,
+            "segment": a.segment}
+
+
+def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: CustomerScope = EVERYTHING,
+             ensure: bool = True, limit: int | None = None, offset: int = 0,
+             customer_id: str | None = None) -> dict[str, Any]:
+    """The day's worklist: accounts with open actions or a callback due, callbacks first, then by
+    priority (highest first); each with its score's parts, reasons and actions (CONTRACT §5)."""
+    if ensure:
+        ensure_run(ctx, as_of=as_of, collector=collector, scope=scope)
+    with ctx.sessions() as session:
+        stmt = (select(WorklistEntry, Customer.customer_id, Customer.name, Customer.collector)
+                .join(Customer, Customer.id == WorklistEntry.customer_pk).where(WorklistEntry.as_of == as_of))
+        if collector is not None:
+            stmt = stmt.where(Customer.collector == collector)
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        if customer_id is not None:
+            stmt = stmt.where(Customer.customer_id == customer_id)
+        rows = session.execute(stmt).all()
+        pks = [e.customer_pk for e, *_ in rows]
+        actions: dict[int, list[Action]] = defaultdict(list)
+        for i in range(0, len(pks), 5000):
+            for a in session.scalars(select(Action).where(
+                    Action.status == "open", Action.customer_pk.in_(pks[i:i + 5000]), Action.proposed_on <= as_of)
+                    .order_by(Action.due_on, Action.id)):
+                if a.snoozed_until is None or a.snoozed_until <= as_of:
+                    actions[a.customer_pk].append(a)
+        follow_ups = cases.contact_history(session, within=pks if len(pks) <= 5000 else None, as_of=as_of) if pks else {}
+    items = []
+    for e, cid, name, coll in rows:
+        follow_up = follow_ups.get(e.customer_pk, {}).get("follow_up")
+        callback = follow_up is not None and follow_up <= as_of
+        acts = actions.get(e.customer_pk, [])
+        if not acts and not callback:
+            continue
+        items.append({"customer_id": cid, "name": name, "collector": coll, "priority": e.priority,
+                      "parts": {k: v for k, v in e.parts.items() if k != "total"}, "segment": e.segment,
+                      "callback": follow_up.isoformat() if callback else None,
+                      "reasons": list(e.notes or []), "actions": [_action_view(a) for a in acts]})
+    items.sort(key=lambda i: (i["callback"] is None, -i["priority"], i["customer_id"]))
+    total = len(items)
+    if limit is not None:
+        items = items[offset:offset + limit]
+    return {"as_of": as_of.isoformat(), "total": total, "items": items}
+
+
+# ---- working the list ------------------------------------------------------------------------
+
+
+def _scoped_action(session: Session, scope: CustomerScope, action_id: str) -> tuple[Action, Customer]:
+    try:
+        pk = int(action_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"action {action_id!r} not found") from None
+    stmt = select(Action, Customer).join(Customer, Customer.id == Action.customer_pk).where(Action.id == pk)
+    if scope.condition() is not None:
+        stmt = stmt.where(scope.condition())
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"action {action_id!r} not found")
+    return row[0], row[1]
+
+
+def close_action(ctx: Context, *, action_id: str, status: str, scope: CustomerScope = EVERYTHING,
+                 note: str | None = None) -> dict[str, Any]:
+    """Mark an open action done (the email/letter went out, the review happened) or skipped; the
+    account's timeline records it. Calls are closed by logging the call."""
+    if status not in ("done", "skipped"):
+        raise InvalidInput(f"status: {status!r} is not one of done, skipped")
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        action, customer = _scoped_action(session, scope, action_id)
+        if action.status != "open":
+            raise Conflict(f"action {action.id} cannot go from {action.status} to {status}")
+        if action.channel == "call" and status == "done":
+            raise InvalidInput("a call is closed by logging it with its outcome (call log)")
+        action.status, action.closed_at, action.closed_by = status, now, ctx.actor
+        action.close_note = (note or "").strip()[:4000] or None
+        kind = "skip" if status == "skipped" else action.channel
+        text = f"{action.step.replace('_', ' ')} {'skipped' if status == 'skipped' else 'done'}"
+        cases.record_activity(session, customer_pk=customer.id, kind=kind, at=now, actor=ctx.actor,
+                              note=text + (f": {action.close_note}" if action.close_note else ""),
+                              action_pk=action.id, invoices=list(action.invoices or []))
+        audit.record(session, at=now, actor=ctx.actor, action=status, entity="action", entity_key=str(action.id),
+                     changes={"status": ["open", status], "customer": customer.customer_id, "step": action.step})
+        return _action_view(action)
+
+
+def _close_calls(session: Session, customer_pk: int, today: dt.date, actor: str, now: dt.datetime, outcome: str) -> list[int]:
+    ids = list(session.scalars(select(Action.id).where(Action.customer_pk == customer_pk, Action.status == "open",
+                                                       Action.channel == "call", Action.proposed_on <= today)))
+    if ids:
+        session.execute(update(Action).where(Action.id.in_(ids)).values(
+            status="done", closed_at=now, closed_by=actor, close_note=f"call logged: {outcome}"))
+    return ids
+
+
+def log_call(ctx: Context, *, customer_id: str, outcome: str, scope: CustomerScope = EVERYTHING,
+             note: str | None = None, follow_up: dt.date | None = None, contact: str | None = None,
+             invoices: Sequence[str] = ()) -> dict[str, Any]:
+    """Log a call with its outcome; it completes the account's open call tasks. Outcome ``dispute``
+    with invoices flags them in dispute (no more dunning). The day's worklist is refreshed."""
+    if outcome == "dispute" and invoices:
+        ledger.set_invoices_disputed(ctx, invoice_ids=invoices, disputed=True, scope=scope,
+                                     note=f"call with {customer_id}: {note or 'disputed'}")
+    activity = cases.log_activity(ctx, customer_id=customer_id, kind="call", scope=scope, outcome=outcome,
+                                  note=note, follow_up=follow_up, contact=contact, invoices=invoices)
+    today, now = ctx.clock.today(), ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        customer = ledger.scoped_customer(session, scope, customer_id)
+        activity["closed_actions"] = [str(i) for i in _close_calls(session, customer.id, today, ctx.actor, now, outcome)]
+        pk = customer.id
+    refresh_account(ctx, customer_pk=pk)
+    return activity
+
+
+def add_promise(ctx: Context, *, customer_id: str, amount: Any, promised_date: dt.date,
+                scope: CustomerScope = EVERYTHING, invoices: Sequence[str] = (), channel: str = "call",
+                contact: str | None = None, note: str | None = None) -> dict[str, Any]:
+    """Record a promise to pay (grace days from the playbook); its invoices leave dunning until the
+    promised date + grace, and the day's worklist is refreshed."""
+    grace = playbooks.active(ctx).playbook.settings.promise_grace_days
+    promise = cases.add_promise(ctx, customer_id=customer_id, amount=amount, promised_date=promised_date,
+                                scope=scope, invoices=invoices, channel=channel, contact=contact, note=note,
+                                grace_days=grace)
+    with ctx.sessions() as session:
+        pk = ledger.scoped_customer(session, scope, customer_id).id
+    refresh_account(ctx, customer_pk=pk)
+    return promise
+
+
+def snooze(ctx: Context, *, customer_id: str, until: dt.date, scope: CustomerScope = EVERYTHING,
+           note: str | None = None) -> dict[str, Any]:
+    """Put an account's open actions aside until a date; it comes back first on that day."""
+    today, now = ctx.clock.today(), ctx.clock.now()
+    if not today < until <= today + dt.timedelta(days=90):
+        raise InvalidInput(f"until: {until.isoformat()} must be after today and within 90 days")
+    cases.log_activity(ctx, customer_id=customer_id, kind="snooze", scope=scope, follow_up=until,
+                       note=f"snoozed until {until.isoformat()}" + (f": {note.strip()}" if note and note.strip() else ""))
+    with ctx.unit_of_work() as session:
+        customer = ledger.scoped_customer(session, scope, customer_id)
+        result = session.execute(update(Action).where(Action.customer_pk == customer.id, Action.status == "open")
+                                 .values(snoozed_until=until))
+        audit.record(session, at=now, actor=ctx.actor, action="snooze", entity="customer",
+                     entity_key=customer.customer_id, changes={"until": until, "actions": result.rowcount})
+        return {"customer_id": customer.customer_id, "until": until.isoformat(), "actions": result.rowcount}
+
+
+def refresh_account(ctx: Context, *, customer_pk: int) -> None:
+    """Re-evaluate one account for today if today's worklist exists (after a call, a promise …)."""
+    today = ctx.clock.today()
+    with ctx.sessions() as session:
+        ran = session.scalar(select(WorklistRun.id).where(WorklistRun.as_of == today).limit(1))
+    if ran is not None:
+        run(ctx, as_of=today, customer_pks=[customer_pk])
+
+
+def preview(ctx: Context, *, text: str, as_of: dt.date, scope: CustomerScope = EVERYTHING,
+            collector: str | None = None, sample: int = 25) -> dict[str, Any]:
+    """What a playbook (not yet loaded) would do on a date: counts per segment/step and a sample.
+    Nothing is stored."""
+    playbook = playbooks.validate(text)
+    with ctx.sessions() as session:
+        g = _gather(session, as_of=as_of, playbook=playbook, scope=scope, collector=collector, customer_pks=None)
+    outcomes = E.evaluate(g.accounts, g.histories, playbook, as_of, run_at=_run_at(ctx, as_of))
+    by_step: Counter[tuple[str, str, str]] = Counter()
+    segments: Counter[str] = Counter()
+    proposals = []
+    for o in outcomes:
+        segments[o.segment or "(none)"] += 1
+        for p in o.proposals:
+            by_step[(p.segment, p.step, p.channel)] += 1
+            proposals.append(p)
+    proposals.sort(key=lambda p: (-max((a for a in p.amounts.values()), default=Decimal(0)), p.customer_id))
+    return {"as_of": as_of.isoformat(), "name": playbook.name, "accounts": len(outcomes),
+            "segments": dict(segments),
+            "steps": [{"segment": s, "step": st, "channel": ch, "actions": n} for (s, st, ch), n in sorted(by_step.items())],
+            "sample": [{"customer_id": p.customer_id, "segment": p.segment, "step": p.step, "kind": p.channel,
+                        "invoices": list(p.invoices), "amounts": {c: str(a) for c, a in p.amounts.items()},
+                        "due": p.due.isoformat(), "reasons": list(p.reasons)} for p in proposals[:sample]]}
+
+
+def workloads(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYTHING) -> list[dict[str, Any]]:
+    """Per collector: accounts on the day's worklist, open actions by kind, overdue ones, approvals."""
+    with ctx.sessions() as session:
+        stmt = (select(Customer.collector, Action.channel, Action.due_on, Action.needs_approval, Action.customer_pk)
+                .join(Customer, Customer.id == Action.customer_pk)
+                .where(Action.status == "open", Action.proposed_on <= as_of))
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        rows = session.execute(stmt).all()
+    out: dict[str, dict[str, Any]] = {}
+    for coll, channel, due, approval, cpk in rows:
+        w = out.setdefault(coll or "(unassigned)", {"collector": coll or "(unassigned)", "accounts": set(), "actions": 0,
+                                                    "overdue": 0, "needs_approval": 0,
+                                                    "by_kind": Counter()})
+        w["accounts"].add(cpk)
+        w["actions"] += 1
+        w["overdue"] += due < as_of
+        w["needs_approval"] += bool(approval)
+        w["by_kind"][channel] += 1
+    return [{**w, "accounts": len(w["accounts"]), "by_kind": dict(w["by_kind"])}
+            for _, w in sorted(out.items())]
+
+
+def reassign(ctx: Context, *, customer_ids: Sequence[str], collector: str) -> int:
+    """Move accounts to another collector (their open actions and today's worklist follow them)."""
+    changed = ledger.assign_portfolio(ctx, customer_ids=customer_ids, collector=collector)
+    with ctx.unit_of_work() as session:
+        pks = list(session.scalars(select(Customer.id).where(Customer.customer_id.in_(list(customer_ids)))))
+        session.execute(update(WorklistEntry).where(WorklistEntry.customer_pk.in_(pks),
+                                                    WorklistEntry.as_of >= ctx.clock.today())
+                        .values(collector=collector))
+    return changed
