@@ -89,24 +89,30 @@ def ctx(db_url, clock, tmp_path) -> Iterator[Context]:  # noqa: ANN001
 class Cli:
     """Runs `arcollect --db URL ...` in-process and returns (exit code, stdout, stderr)."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, clock: FixedClock | None = None) -> None:
         self.db_url = db_url
+        self.clock = clock
         self.runner = CliRunner()
 
     def __call__(self, *args: str):  # noqa: ANN204
         from arcollect.cli.common import state
         from arcollect.cli.main import app
 
-        result = self.runner.invoke(app, ["--db", self.db_url, *args], catch_exceptions=False)
-        if state.ctx is not None:
-            state.ctx.dispose()
-            state.ctx = None
+        state.clock = self.clock
+        try:
+            result = self.runner.invoke(app, ["--db", self.db_url, *args], catch_exceptions=False)
+        finally:
+            if state.ctx is not None:
+                state.ctx.dispose()
+                state.ctx = None
+            state.clock = None
         return result
 
 
 @pytest.fixture
-def cli(db_url) -> Cli:  # noqa: ANN001
-    return Cli(db_url)
+def cli(db_url, clock) -> Cli:  # noqa: ANN001
+    """The CLI on the test database, with the test's clock (the same 'today' as ``ctx``)."""
+    return Cli(db_url, clock)
 
 
 def write_csv(path: Path, header: str, *rows: str) -> Path:

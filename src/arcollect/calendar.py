@@ -20,13 +20,19 @@ CONVENTIONS = ("none", "following", "preceding", "modified_following")
 UTC = dt.timezone.utc
 # ISO 3166 codes whose holiday calendar the library files under another name.
 _ALIASES = {"UK": "GB"}
+# Countries whose common holidays differ by region: the most populous region's calendar by default.
+_DEFAULT_SUBDIVISION = {"GB": "ENG"}
+
+
+def _calendar(code: str, year: int) -> dict:
+    return _holidays.country_holidays(code, subdiv=_DEFAULT_SUBDIVISION.get(code), years=year)
 
 
 @lru_cache(maxsize=4096)
 def _holiday_dates(country: str, year: int) -> frozenset[dt.date]:
     code = _ALIASES.get(country, country)
     try:
-        return frozenset(_holidays.country_holidays(code, years=year).keys())
+        return frozenset(_calendar(code, year).keys())
     except NotImplementedError:  # a country the library does not know: weekends only
         return frozenset()
 
@@ -36,7 +42,7 @@ def holiday_name(day: dt.date, country: str | None) -> str | None:
         return None
     code = _ALIASES.get(country.upper(), country.upper())
     try:
-        return _holidays.country_holidays(code, years=day.year).get(day)
+        return _calendar(code, day.year).get(day)
     except NotImplementedError:
         return None
 

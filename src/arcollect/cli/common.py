@@ -8,6 +8,7 @@ import sys
 import typer
 from rich.console import Console
 
+from arcollect.clock import Clock
 from arcollect.context import Context, build_context
 from arcollect.errors import ArcollectError
 from arcollect.settings import load_settings
@@ -20,6 +21,7 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 class State:
     db: str | None = None
     ctx: Context | None = None
+    clock: Clock | None = None  # None: the system clock (tests set a fixed one)
 
 
 state = State()
@@ -28,7 +30,7 @@ state = State()
 def context() -> Context:
     if state.ctx is None:
         settings = load_settings(database_url=state.db)
-        state.ctx = build_context(settings, actor=_actor())
+        state.ctx = build_context(settings, actor=_actor(), clock=state.clock)
     return state.ctx
 
 

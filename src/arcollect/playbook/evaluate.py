@@ -98,6 +98,8 @@ class Outcome:
     segment: str | None
     proposals: list[Proposal] = field(default_factory=list)
     stale: list[tuple[int, str]] = field(default_factory=list)  # (action id, why it no longer applies)
+    # open actions some of whose invoices left dunning: (action id, invoices left, their amounts)
+    narrowed: list[tuple[int, tuple[str, ...], dict[str, Decimal]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # exceptions honoured, holds
 
 
@@ -380,6 +382,8 @@ class Engine:
 
     def _stale(self, account: Account, history: History, segment: Segment, index: _StepIndex,
                eligible: Mapping[str, int], by_step: Mapping[str, list[str]], out: Outcome) -> None:
+        """Open actions that no longer apply (stale) or list invoices that left dunning (narrowed)."""
+        items = {i.invoice_id: i for i in account.items}
         for a in history.actions:
             if not a.open:
                 continue
@@ -390,12 +394,20 @@ class Engine:
             if a.channel in CONTACT_CHANNELS and account.do_not_contact:
                 out.stale.append((a.id, "customer is marked do-not-contact"))
                 continue
-            still = set(by_step.get(a.step, ())) & a.invoices
-            if not still:
-                gone = [i for i in a.invoices if i not in eligible]
-                why = ("its invoices are paid, disputed or under a promise to pay" if len(gone) == len(a.invoices)
-                       else "its invoices moved on to a later step")
-                out.stale.append((a.id, why))
+            live = [i for i in sorted(a.invoices) if i in eligible]
+            if not live:
+                out.stale.append((a.id, "its invoices are paid, disputed or under a promise to pay"))
+                continue
+            step = next((s for s in segment.steps if s.id == a.step), None)
+            rank = step.from_day if step is not None else None
+            windows = {s.id for s in segment.steps if s.channel == a.channel and rank is not None and s.from_day <= rank}
+            if not any(i in by_step.get(w, ()) for w in windows for i in live):
+                out.stale.append((a.id, "its invoices moved on to a later step"))
+            elif len(live) < len(a.invoices):
+                amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
+                for i in live:
+                    amounts[items[i].currency] += items[i].open_amount
+                out.narrowed.append((a.id, tuple(live), dict(amounts)))
 
 
 def evaluate(accounts: Iterable[Account], histories: Mapping[int, History], playbook: Playbook,

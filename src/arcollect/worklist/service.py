@@ -147,10 +147,11 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
                     customer_pks=customer_pks)
         engine = E.Engine(current.playbook, as_of, run_at=_run_at(ctx, as_of))
         lookback = current.playbook.settings.broken_promise_lookback_days
-        new_rows, entries, stale = [], [], []
+        new_rows, entries, stale, narrowed = [], [], [], []
         for account in g.accounts:
             outcome = engine.evaluate(account, g.histories[account.customer_pk])
             stale.extend(outcome.stale)
+            narrowed.extend(outcome.narrowed)
             for p in outcome.proposals:
                 if (p.customer_pk, p.step) in g.existing_today:
                     continue
@@ -169,6 +170,9 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
         for aid, why in stale:
             session.execute(update(Action).where(Action.id == aid, Action.status == "open")
                             .values(status="cancelled", closed_at=now, closed_by=RULE_ACTOR, close_note=why))
+        for aid, invoices, amounts in narrowed:
+            session.execute(update(Action).where(Action.id == aid, Action.status == "open")
+                            .values(invoices=list(invoices), amounts={c: str(v) for c, v in amounts.items()}))
         evaluated = [a.customer_pk for a in g.accounts]
         for i in range(0, len(evaluated), 5000):
             session.execute(delete(WorklistEntry).where(WorklistEntry.as_of == as_of,
