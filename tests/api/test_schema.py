@@ -33,6 +33,11 @@ CROSS_FIELD_RULES = {
     "GET /api/v1/aging": "bucket bounds must strictly increase",
     "POST /api/v1/portfolio/assign": "name a collector or a team, and customers that exist",
     "POST /api/v1/imports/{kind}": "the upload must be a .csv/.xlsx file with the kind's columns",
+    "POST /api/v1/customers/{customer_id}/snooze": "the date must be after today and within 90 days",
+    "POST /api/v1/promises": "the date must be within a year from today; the amount within what the invoices owe",
+    "POST /api/v1/activities": "a call needs an outcome; a follow-up date must be within a year from today",
+    "POST /api/v1/playbooks": "the text must be a valid playbook YAML document",
+    "POST /api/v1/playbooks/preview": "the text must be a valid playbook YAML document",
 }
 
 

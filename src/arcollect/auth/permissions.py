@@ -12,11 +12,13 @@ EDIT_CUSTOMER = "customer:edit"   # contact details of a customer in scope
 IMPORT = "ledger:import"          # upload ERP files
 ASSIGN = "portfolio:assign"       # move customers between collectors and teams
 ADMIN = "users:admin"             # users, roles, teams, everyone's tokens
+WORK = "collections:work"         # log calls and notes, record promises, work and snooze actions, flag disputes
+PLAYBOOK = "playbook:edit"        # load a new playbook version
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN}),
-    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN}),
-    "collector": frozenset({READ, EDIT_CUSTOMER}),
+    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK}),
+    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK}),
+    "collector": frozenset({READ, EDIT_CUSTOMER, WORK}),
     "cash_app": frozenset({READ, IMPORT}),
     # Stakeholders work on the cases routed to them (disputes, issue #6), not on the portfolio.
     "stakeholder": frozenset(),
