@@ -371,6 +371,13 @@ def set_invoices_disputed(ctx: Context, *, invoice_ids: Sequence[str], disputed:
         return changed
 
 
+def disputed_invoices(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING) -> set[str]:
+    """The ids of a customer's invoices flagged in dispute."""
+    with ctx.sessions() as session:
+        c = scoped_customer(session, scope, customer_id)
+        return set(session.scalars(select(Invoice.invoice_id).where(Invoice.customer_pk == c.id, Invoice.disputed)))
+
+
 def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: str | None = None,
                      team: str | None = None) -> int:
     """Set the collector and/or team of customers (all or nothing); audited per customer."""

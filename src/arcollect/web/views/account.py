@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from arcollect.auth.permissions import EDIT_CUSTOMER, READ
+from arcollect.auth.permissions import EDIT_CUSTOMER, READ, WORK
+from arcollect.cases import service as cases
 from arcollect.errors import InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.web.charts import line_chart
@@ -31,7 +32,11 @@ def account(request: Request, user: User, customer_id: str, as_of: dt.date | Non
     credits, n_credits = ledger.list_documents(ctx, scope=scope, kind="credit_notes", as_of=day,
                                                customer_id=customer_id, limit=25)
     applications, n_apps = ledger.list_applications(ctx, scope=scope, customer_id=customer_id, limit=25)
-    timeline = ledger.customer_activity(ctx, scope=scope, customer_id=customer_id, limit=30)
+    timeline = cases.timeline(ctx, scope=scope, customer_id=customer_id, limit=40)
+    promises = cases.list_promises(ctx, as_of=day, scope=scope, customer_id=customer_id)[:10]
+    from arcollect.worklist import service as worklists
+
+    today_item = worklists.worklist(ctx, as_of=ctx.clock.today(), scope=scope, ensure=False, customer_id=customer_id)["items"]
     dates = ledger.month_ends(day, 12)
     series = ledger.balance_history(ctx, scope=scope, customer_id=customer_id, dates=dates)
     chart = line_chart(dates, {k: [v for _, v in pts] for k, pts in series.items()},
@@ -39,7 +44,8 @@ def account(request: Request, user: User, customer_id: str, as_of: dt.date | Non
     return page(request, "account.html", nav="customers", view=view, c=view.customer, hierarchy=hierarchy,
                 payments=payments, n_payments=n_payments, credits=credits, n_credits=n_credits,
                 applications=applications, n_apps=n_apps, timeline=timeline, chart=chart,
-                can_edit=user.can(EDIT_CUSTOMER), error=error)
+                can_edit=user.can(EDIT_CUSTOMER), can_work=user.can(WORK), error=error, promises=promises,
+                item=today_item[0] if today_item else None, disputed=ledger.disputed_invoices(ctx, customer_id=customer_id, scope=scope))
 
 
 @router.post("/customers/{customer_id}/contact-details", dependencies=[Csrf])
