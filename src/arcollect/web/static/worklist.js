@@ -22,9 +22,11 @@
     }
   }
   function move(step) {
+    // the next account still to work (rows worked out for today have no link)
     var all = rows(), cur = current(), i = cur ? all.indexOf(cur) : -1;
-    var next = all[Math.min(all.length - 1, Math.max(0, i + step))];
-    if (next && next !== cur) { select(next); }
+    for (var j = i + step; j >= 0 && j < all.length; j += step) {
+      if (all[j].querySelector("a.wl-link")) { select(all[j]); return; }
+    }
   }
   function focus(id) { var el = document.getElementById(id); if (el) { el.focus(); } }
   document.addEventListener("click", function (e) {
@@ -35,7 +37,11 @@
     if (e.ctrlKey || e.metaKey || e.altKey) { return; }
     var tag = (e.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select") {
-      if (e.key === "Escape") { e.target.blur(); var cur = current(); if (cur) { cur.querySelector("a").focus(); } }
+      if (e.key === "Escape") {
+        e.target.blur();
+        var cur = current(), link = cur ? cur.querySelector("a") : null;
+        if (link) { link.focus(); }
+      }
       return;
     }
     switch (e.key) {
