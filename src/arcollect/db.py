@@ -158,6 +158,10 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, key
         return []
     connection = session.connection()
     raw = connection.connection.driver_connection
+    if "id" not in table.c:  # a natural key (e.g. customer + day): the rows carry it
+        columns, values = _processed(connection, table, rows, None)
+        _send(connection, raw, table, columns, values)
+        return []
     if connection.dialect.name == "postgresql":
         ids = _new_keys(connection, table, rows, keys=True)
         columns, values = _processed(connection, table, rows, ids)
@@ -171,10 +175,19 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, key
     if not ids:  # let SQLite number the rows
         columns = [c for c in columns if c.name != "id"]
         values = (row[1:] for row in values)
+    _send(connection, raw, table, columns, values)
+    return ids
+
+
+def _send(connection: Any, raw: Any, table: Any, columns: list[Any], values: Any) -> None:
     names = ", ".join(f'"{c.name}"' for c in columns)
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in values:
+                copy.write_row(row)
+        return
     marks = ", ".join("?" for _ in columns)
     raw.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
-    return ids
 
 
 def _new_keys(connection: Any, table: Any, rows: list[dict[str, Any]], *, keys: bool) -> list[Any]:
@@ -196,15 +209,16 @@ def _processed(connection: Any, table: Any, rows: list[dict[str, Any]],
                ids: list[Any] | None) -> tuple[list[Any], Any]:
     """The table's columns (id first) and a generator of driver-ready value tuples."""
     dialect = connection.dialect
-    columns = [table.c.id] + [c for c in table.columns if c.name != "id"]
+    keyed = "id" in table.c
+    columns = ([table.c.id] if keyed else []) + [c for c in table.columns if c.name != "id"]
     plan = []
-    for column in columns[1:]:
+    for column in columns[1 if keyed else 0:]:
         default = column.default.arg if column.default is not None and column.default.is_scalar else None
         plan.append((column.name, default, column.type._cached_bind_processor(dialect)))
 
     def values() -> Any:
         for n, row in enumerate(rows):
-            out = [ids[n] if ids else None]
+            out = [ids[n] if ids else None] if keyed else []
             for name, default, process in plan:
                 value = row.get(name, default)
                 if value is not None and process is not None:

@@ -152,16 +152,21 @@ def contact_history(session: Session, *, within: Any | None, as_of: dt.date) -> 
                 .group_by(Activity.customer_pk))
         for cpk, at in session.execute(stmt).all():
             out[cpk][field] = (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).date()
-    # the pending follow-up is the one set by the account's latest activity
-    latest = select(Activity.customer_pk, func.max(Activity.id).label("last")).where(*base).group_by(Activity.customer_pk)
-    if within is not None:
-        latest = latest.where(Activity.customer_pk.in_(within))
-    sub = latest.subquery()
-    for cpk, follow_up in session.execute(select(Activity.customer_pk, Activity.follow_up_on)
-                                          .join(sub, sub.c.last == Activity.id)
-                                          .where(Activity.follow_up_on.is_not(None))).all():
+    for cpk, follow_up in pending_follow_ups(session, within=within, as_of=as_of).items():
         out[cpk]["follow_up"] = follow_up
     return out
+
+
+def pending_follow_ups(session: Session, *, within: Any | None, as_of: dt.date) -> dict[int, dt.date]:
+    """customer key → the follow-up date set by the account's latest activity (if it set one)."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
+    latest = select(Activity.customer_pk, func.max(Activity.id).label("last")).where(Activity.at < end)
+    if within is not None:
+        latest = latest.where(Activity.customer_pk.in_(within))
+    sub = latest.group_by(Activity.customer_pk).subquery()
+    return dict(session.execute(select(Activity.customer_pk, Activity.follow_up_on)
+                                .join(sub, sub.c.last == Activity.id)
+                                .where(Activity.follow_up_on.is_not(None))).all())
 
 
 def timeline(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING, limit: int = 100) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from arcollect import calendar
 from arcollect.playbook.rules import CONTACT_CHANNELS, Playbook, Segment, Step
@@ -22,8 +22,7 @@ REMITTANCE_STEP = "request_remittance"
 WRITTEN = frozenset({"email", "letter"})
 
 
-@dataclass(frozen=True)
-class OpenItem:
+class OpenItem(NamedTuple):  # a tuple: a run builds a million of them
     invoice_id: str
     due_date: dt.date
     open_amount: Decimal
@@ -166,12 +165,18 @@ class Engine:
         self.run_at = run_at or dt.datetime.combine(as_of, dt.time(0), tzinfo=calendar.UTC)
         self.contact_window = self.settings.contact_window.window()
         self.indexes = {s.name: _StepIndex(s) for s in playbook.segments}
+        self.ranks = {(seg.name, st.id): (st.from_day, n) for seg in playbook.segments for n, st in enumerate(seg.steps)}
+        self._due: dict[tuple[dt.date, str | None], dt.date] = {}
+        self._slots: dict[tuple, tuple[dt.date, dt.datetime | None]] = {}
 
     def segment_of(self, account: Account, oldest_dpd: int | None) -> Segment | None:
         return next((s for s in self.playbook.segments if matches(s, account, oldest_dpd)), None)
 
     def days_past_due(self, item: OpenItem, country: str | None) -> int:
-        due = calendar.adjust_due_date(item.due_date, country, self.settings.due_date_convention)
+        key = (item.due_date, country)
+        due = self._due.get(key)
+        if due is None:
+            due = self._due[key] = calendar.adjust_due_date(item.due_date, country, self.settings.due_date_convention)
         return (self.as_of - due).days
 
     def evaluate(self, account: Account, history: History) -> Outcome:
@@ -216,8 +221,8 @@ class Engine:
         if not account.items:
             self._remittance(account, past[REMITTANCE_STEP], out)
             return out
-        written: list[Proposal] = []
-        calls: list[Proposal] = []
+        written: list[tuple[Step, list[str]]] = []
+        calls: list[tuple[Step, list[str]]] = []
         for step in segment.steps:
             invoices = by_step.get(step.id)
             if not invoices:
@@ -233,20 +238,18 @@ class Engine:
             if step.requires_call and not self._called_since(step, chosen, dpd, past[step.id], history):
                 out.notes.append(f"{step.id} held until a call is logged")
                 continue
-            proposal = self._proposal(account, segment, step, chosen, items, dpd, bumped)
             if step.channel in WRITTEN:
-                written.append(proposal)
+                written.append((step, chosen))
             elif step.channel == "call":
-                calls.append(proposal)
+                calls.append((step, chosen))
             else:
-                out.proposals.append(proposal)
-        if calls:
-            out.proposals.append(self._merge(calls, account, segment, items, dpd, bumped, out))
-        written = self._one_written(written, prior, out)
-        for channel in sorted(WRITTEN):
-            same = [p for p in written if p.channel == channel]
-            if same:
-                out.proposals.append(self._merge(same, account, segment, items, dpd, bumped, out))
+                out.proposals.append(self._proposal(account, segment, step, chosen, items, dpd, bumped))
+        groups = [calls] + ([[c for c in written if c[0].channel == ch] for ch in sorted(WRITTEN)]
+                            if self._gap_ok(written, prior, out) else [])
+        for group in groups:
+            if group:
+                step, chosen = self._merge(group, segment, out)
+                out.proposals.append(self._proposal(account, segment, step, chosen, items, dpd, bumped))
         return out
 
     # --- parts ---------------------------------------------------------------------------------
@@ -303,36 +306,35 @@ class Engine:
             since = self.as_of - dt.timedelta(days=entered)
         return history.last_call_on >= since
 
-    def _one_written(self, written: list[Proposal], prior: Sequence[PastAction], out: Outcome) -> list[Proposal]:
+    def _gap_ok(self, written: list, prior: Sequence[PastAction], out: Outcome) -> bool:
         """No email/letter within the minimum gap after the last one (they wait and fire later)."""
         if not written:
-            return []
+            return False
         gap = self.settings.min_days_between_contacts
         last = max((a.proposed_on for a in prior if a.channel in WRITTEN), default=None)
         if last is not None and (self.as_of - last).days < gap:
             out.notes.append(f"written reminders held: last one on {last.isoformat()} "
                              f"(minimum {gap} days between them)")
-            return []
-        return written
+            return False
+        return True
 
-    def _merge(self, proposals: list[Proposal], account: Account, segment: Segment, items: Mapping[str, OpenItem],
-               dpd: Mapping[str, int], bumped: set[str], out: Outcome) -> Proposal:
+    def _merge(self, group: list[tuple[Step, list[str]]], segment: Segment, out: Outcome) -> tuple[Step, list[str]]:
         """One call, one email, one letter per customer per day: the most advanced step, listing the
         past-due invoices of the others too (a courtesy reminder for items not yet due waits)."""
-        lead = max(proposals, key=lambda p: p.rank)
-        if len(proposals) == 1:
-            return lead
-        invoices = set(lead.invoices)
-        for p in proposals:
-            if p is lead:
+        if len(group) == 1:
+            return group[0]
+        rank = self.ranks
+        lead, lead_invoices = max(group, key=lambda c: rank[(segment.name, c[0].id)])
+        invoices = set(lead_invoices)
+        for step, chosen in group:
+            if step is lead:
                 continue
-            if p.rank[0] > 0 or lead.rank[0] <= 0:
-                invoices |= set(p.invoices)
-                out.notes.append(f"{p.step} folded into {lead.step}")
+            if step.from_day > 0 or lead.from_day <= 0:
+                invoices |= set(chosen)
+                out.notes.append(f"{step.id} folded into {lead.id}")
             else:
-                out.notes.append(f"{p.step} waits: {lead.step} goes first")
-        step = next(s for s in segment.steps if s.id == lead.step)
-        return self._proposal(account, segment, step, sorted(invoices), items, dpd, bumped)
+                out.notes.append(f"{step.id} waits: {lead.id} goes first")
+        return lead, sorted(invoices)
 
     def _proposal(self, account: Account, segment: Segment, step: Step, invoices: list[str],
                   items: Mapping[str, OpenItem], dpd: Mapping[str, int], bumped: set[str]) -> Proposal:
@@ -352,9 +354,16 @@ class Engine:
         due, slot = self._schedule(account, step.channel)
         return Proposal(account.customer_pk, account.customer_id, segment.name, step.id, step.channel,
                         step.template, tuple(sorted(invoices)), dict(amounts), due, slot,
-                        step.needs_approval, tuple(reasons), (step.from_day, segment.steps.index(step)))
+                        step.needs_approval, tuple(reasons), self.ranks[(segment.name, step.id)])
 
     def _schedule(self, account: Account, channel: str) -> tuple[dt.date, dt.datetime | None]:
+        key = (channel, account.timezone, account.country, account.collector, account.team)
+        hit = self._slots.get(key)
+        if hit is None:
+            hit = self._slots[key] = self._slot(account, channel)
+        return hit
+
+    def _slot(self, account: Account, channel: str) -> tuple[dt.date, dt.datetime | None]:
         if channel == "call":
             shift = self.playbook.shift_for(account.collector, account.team)
             slot = calendar.first_call_slot(self.run_at, customer_tz=account.timezone,

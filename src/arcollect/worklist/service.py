@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.cases import service as cases
 from arcollect.context import Context
+from arcollect.db import bulk_insert
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer
@@ -90,7 +91,7 @@ def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: Cust
         names[r.id] = (r.customer_id, r.name, r.collector)
         accounts.append(E.Account(
             r.id, r.customer_id, r.currency,
-            tuple(E.OpenItem(i.invoice_id, i.due_date, i.open_amount, i.currency, i.disputed) for i in items.get(r.id, ())),
+            tuple(map(E.OpenItem._make, items.get(r.id, ()))),
             cash.get(r.id, {}), r.collector, r.team, r.segment, r.country, r.timezone, r.risk, r.credit_limit,
             bool(r.do_not_contact), bool(r.credit_hold), {k: str(v) for k, v in (r.custom_fields or {}).items()}))
         histories[r.id] = E.History(
@@ -164,8 +165,7 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
             parts, notes, follow_up = _explain(account, outcome, g, as_of, lookback)
             entries.append({"customer_pk": account.customer_pk, "as_of": as_of, "collector": account.collector,
                             "segment": outcome.segment, "priority": parts["total"], "parts": parts, "notes": notes})
-        if new_rows:
-            session.execute(insert(Action), new_rows)
+        bulk_insert(session, Action.__table__, new_rows)
         stale_ids = [aid for aid, _ in stale]
         for aid, why in stale:
             session.execute(update(Action).where(Action.id == aid, Action.status == "open")
@@ -177,8 +177,7 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
         for i in range(0, len(evaluated), 5000):
             session.execute(delete(WorklistEntry).where(WorklistEntry.as_of == as_of,
                                                         WorklistEntry.customer_pk.in_(evaluated[i:i + 5000])))
-        if entries:
-            session.execute(insert(WorklistEntry), entries)
+        bulk_insert(session, WorklistEntry.__table__, entries)
         if customer_pks is None and (scope.everything or collector is not None):
             session.add(WorklistRun(as_of=as_of, collector=collector, playbook_version=current.version, ran_at=now,
                                     actor=ctx.actor, accounts=len(g.accounts), proposed=len(new_rows),
@@ -227,39 +226,48 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
     if ensure:
         ensure_run(ctx, as_of=as_of, collector=collector, scope=scope)
     with ctx.sessions() as session:
-        stmt = (select(WorklistEntry, Customer.customer_id, Customer.name, Customer.collector)
-                .join(Customer, Customer.id == WorklistEntry.customer_pk).where(WorklistEntry.as_of == as_of))
+        filters = [WorklistEntry.as_of == as_of]
         if collector is not None:
-            stmt = stmt.where(Customer.collector == collector)
+            filters.append(Customer.collector == collector)
         if scope.condition() is not None:
-            stmt = stmt.where(scope.condition())
+            filters.append(scope.condition())
         if customer_id is not None:
-            stmt = stmt.where(Customer.customer_id == customer_id)
-        rows = session.execute(stmt).all()
-        pks = [e.customer_pk for e, *_ in rows]
+            filters.append(Customer.customer_id == customer_id)
+        keys = select(WorklistEntry.customer_pk).join(Customer, Customer.id == WorklistEntry.customer_pk).where(*filters)
+        ranked = session.execute(select(WorklistEntry.customer_pk, WorklistEntry.priority, Customer.customer_id)
+                                 .join(Customer, Customer.id == WorklistEntry.customer_pk).where(*filters)).all()
+        live = (Action.status == "open", Action.proposed_on <= as_of,
+                or_(Action.snoozed_until.is_(None), Action.snoozed_until <= as_of))
+        working = set(session.scalars(select(Action.customer_pk).where(*live, Action.customer_pk.in_(keys)).distinct()))
+        follow_ups = cases.pending_follow_ups(session, within=keys, as_of=as_of)
+        order = []
+        for pk, priority, cid in ranked:
+            callback = follow_ups.get(pk)
+            callback = callback if callback is not None and callback <= as_of else None
+            if pk in working or callback is not None:
+                order.append((callback is None, -priority, cid, pk, callback))
+        order.sort()
+        total = len(order)
+        shown = order[offset:offset + limit] if limit is not None else order
+        pks = [o[3] for o in shown]
+        details: dict[int, Any] = {}
         actions: dict[int, list[Action]] = defaultdict(list)
         for i in range(0, len(pks), 5000):
-            for a in session.scalars(select(Action).where(
-                    Action.status == "open", Action.customer_pk.in_(pks[i:i + 5000]), Action.proposed_on <= as_of)
-                    .order_by(Action.due_on, Action.id)):
-                if a.snoozed_until is None or a.snoozed_until <= as_of:
-                    actions[a.customer_pk].append(a)
-        follow_ups = cases.contact_history(session, within=pks if len(pks) <= 5000 else None, as_of=as_of) if pks else {}
+            chunk = pks[i:i + 5000]
+            for e, name, coll in session.execute(select(WorklistEntry, Customer.name, Customer.collector)
+                                                 .join(Customer, Customer.id == WorklistEntry.customer_pk)
+                                                 .where(WorklistEntry.as_of == as_of, WorklistEntry.customer_pk.in_(chunk))):
+                details[e.customer_pk] = (e, name, coll)
+            for a in session.scalars(select(Action).where(*live, Action.customer_pk.in_(chunk))
+                                     .order_by(Action.due_on, Action.id)):
+                actions[a.customer_pk].append(a)
     items = []
-    for e, cid, name, coll in rows:
-        follow_up = follow_ups.get(e.customer_pk, {}).get("follow_up")
-        callback = follow_up is not None and follow_up <= as_of
-        acts = actions.get(e.customer_pk, [])
-        if not acts and not callback:
-            continue
+    for _, _, cid, pk, callback in shown:
+        e, name, coll = details[pk]
         items.append({"customer_id": cid, "name": name, "collector": coll, "priority": e.priority,
                       "parts": {k: v for k, v in e.parts.items() if k != "total"}, "segment": e.segment,
-                      "callback": follow_up.isoformat() if callback else None,
-                      "reasons": list(e.notes or []), "actions": [_action_view(a) for a in acts]})
-    items.sort(key=lambda i: (i["callback"] is None, -i["priority"], i["customer_id"]))
-    total = len(items)
-    if limit is not None:
-        items = items[offset:offset + limit]
+                      "callback": callback.isoformat() if callback else None,
+                      "reasons": list(e.notes or []), "actions": [_action_view(a) for a in actions.get(pk, [])]})
     return {"as_of": as_of.isoformat(), "total": total, "items": items}
 
 
