@@ -197,7 +197,8 @@ def test_admin_page_creates_users_and_tokens_shown_once(served):
     assert viewer.get("/admin").status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/", "/aging", "/customers", "/customers/C000001", "/imports", "/admin"])
+@pytest.mark.parametrize("path", ["/", "/aging", "/customers", "/customers/C000001", "/imports", "/admin", "/worklist",
+                                  "/worklist/team", "/playbook"])
 def test_pages_have_labels_and_security_headers(served, path):
     r = served.browser("admin").get(path)
     assert r.status_code == 200
