@@ -204,3 +204,15 @@ def test_call_tasks_are_scheduled_inside_the_customers_window_and_the_collectors
     call = next(p for p in out.proposals if p.channel == "call")
     local = call.scheduled_at.astimezone(dt.timezone(dt.timedelta(hours=-8)))
     assert local.date() == AS_OF and local.hour == 9  # 09:00 in LA = 12:00 in New York, inside the US shift
+
+
+def test_a_later_step_proposed_during_the_day_supersedes_the_mornings_action_of_its_channel():
+    acct = account(item("I1", 35, "50000.00"), item("I2", 3, "50000.00"), segment="key")
+    morning = run(acct)
+    assert steps(morning) == {"call_31": ("I1",), "reminder": ("I2",)}  # the firm email waits for a call
+    history = E.History(tuple(past(p.step, p.channel, 0, *p.invoices, open_=True, id_=n + 1)
+                              for n, p in enumerate(morning.proposals)), last_call_on=AS_OF)
+    afternoon = run(acct, history)
+    assert steps(afternoon)["firm"] == ("I1", "I2")  # one email today: the firm one, with the reminder's invoice
+    reminder_id = next(n + 1 for n, p in enumerate(morning.proposals) if p.step == "reminder")
+    assert (reminder_id, "superseded by firm") in afternoon.stale

@@ -249,8 +249,20 @@ class Engine:
         for group in groups:
             if group:
                 step, chosen = self._merge(group, segment, out)
+                chosen = self._supersede(step, chosen, history, eligible, out)
                 out.proposals.append(self._proposal(account, segment, step, chosen, items, dpd, bumped))
         return out
+
+    def _supersede(self, step: Step, chosen: list[str], history: History, eligible: Mapping[str, int],
+                   out: Outcome) -> list[str]:
+        """Re-evaluated during the day (after a call, say): an open action of the same channel proposed
+        today by another step gives way to this one, which takes over its invoices (one a day)."""
+        invoices = set(chosen)
+        for a in history.actions:
+            if a.open and a.proposed_on == self.as_of and a.channel == step.channel and a.step != step.id:
+                out.stale.append((a.id, f"superseded by {step.id}"))
+                invoices |= {i for i in a.invoices if i in eligible}
+        return sorted(invoices)
 
     # --- parts ---------------------------------------------------------------------------------
 
