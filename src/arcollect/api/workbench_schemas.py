@@ -60,6 +60,7 @@ class RunRead(BaseModel):
     accounts: int
     proposed: int
     cancelled: int
+    seconds: dict[str, float] = Field(default_factory=dict, description="time per phase: read, evaluate, write, commit")
 
 
 class ActionClose(BaseModel):

@@ -8,7 +8,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.orm import Session
 
 from arcollect.ledger import queries as Q
@@ -37,24 +38,33 @@ OpenInvoice = tuple  # (invoice_id, due_date, open_amount, currency, disputed)
 
 def open_invoices(session: Session, *, as_of: dt.date, within: Any | None) -> dict[int, list[OpenInvoice]]:
     """customer key → its invoices open on the date (issued by then, not fully applied by then), as
-    plain tuples (invoice_id, due_date, open_amount, currency, disputed): a run reads a million."""
+    plain tuples (invoice_id, due_date, open_amount, currency, disputed): a run reads a million.
+    ``open_amount`` is exact with the storage's four decimals: quantize sums before showing them."""
     dialect = session.get_bind().dialect.name
     filters = [Invoice.open_until > as_of, Invoice.issue_date <= as_of]
     if within is not None:
         filters.append(Invoice.customer_pk.in_(within))
-    invoices = select(Invoice.id, Invoice.customer_pk, Invoice.invoice_id, Invoice.due_date,
-                      Q._raw(Invoice.amount, dialect), Invoice.currency, Invoice.disputed).where(*filters)
+    # due dates raw (SQLite hands back text): a run reads a million, and they share a few hundred values
+    invoices = select(Invoice.id, Invoice.customer_pk, type_coerce(Invoice.invoice_id, NullType()),
+                      type_coerce(Invoice.due_date, NullType()), Q._raw(Invoice.amount, dialect),
+                      type_coerce(Invoice.currency, NullType()), type_coerce(Invoice.disputed, NullType())).where(*filters)
     applied = (select(Application.invoice_pk, Q._raw(func.sum(Application.amount), dialect))
                .join(Invoice, Invoice.id == Application.invoice_pk)
                .where(Application.invoice_open_until > as_of, Application.applied_on <= as_of, *filters)
                .group_by(Application.invoice_pk))
     connection = session.connection()
-    applied_units = dict(connection.execute(applied).all())
+    applied_units = dict(connection.execute(applied).cursor.fetchall())
     out: dict[int, list[OpenInvoice]] = defaultdict(list)
-    for pk, cpk, iid, due, amount, cur, disputed in connection.execute(invoices).all():
+    dates: dict[Any, dt.date] = {}
+    scale = -Q.STORAGE_SCALE
+    # raw driver tuples: no Row objects, no per-value processing (every column above is raw already)
+    for pk, cpk, iid, raw_due, amount, cur, disputed in connection.execute(invoices).cursor.fetchall():
         units = int(amount or 0) - int(applied_units.get(pk) or 0)
         if units:
-            out[cpk].append((iid, due, quantize(Decimal(units).scaleb(-Q.STORAGE_SCALE), cur), cur, bool(disputed)))
+            due = dates.get(raw_due)
+            if due is None:
+                due = dates[raw_due] = raw_due if isinstance(raw_due, dt.date) else dt.date.fromisoformat(raw_due)
+            out[cpk].append((iid, due, Decimal(units).scaleb(scale), cur, bool(disputed)))
     return out
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from arcollect import calendar
+from arcollect.money import quantize
 from arcollect.playbook.rules import CONTACT_CHANNELS, Playbook, Segment, Step
 
 ZERO = Decimal(0)
@@ -102,8 +103,11 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # exceptions honoured, holds
 
 
-def _money(amounts: Mapping[str, Decimal]) -> str:
-    return ", ".join(f"{amount:,} {cur}" for cur, amount in sorted(amounts.items()))
+def money_text(amounts: Mapping[str, Decimal], grouped: bool = False) -> str:
+    """'1234.50 USD, 99.00 EUR' (grouped: '1,234.50 USD'; formatting Decimals with grouping is slow)."""
+    if grouped:
+        return ", ".join(f"{amount:,} {cur}" for cur, amount in sorted(amounts.items()))
+    return ", ".join(f"{amount} {cur}" for cur, amount in sorted(amounts.items()))
 
 
 def _open_balance(account: Account) -> Decimal:
@@ -166,6 +170,10 @@ class Engine:
         self.contact_window = self.settings.contact_window.window()
         self.indexes = {s.name: _StepIndex(s) for s in playbook.segments}
         self.ranks = {(seg.name, st.id): (st.from_day, n) for seg in playbook.segments for n, st in enumerate(seg.steps)}
+        # per (segment, step): the later steps of the same channel (an earlier step is moot for their invoices)
+        self.later = {(seg.name, st.id): frozenset(o.id for o in seg.steps
+                                                    if o.channel == st.channel and o.from_day > st.from_day)
+                      for seg in playbook.segments for st in seg.steps}
         self._due: dict[tuple[dt.date, str | None], dt.date] = {}
         self._slots: dict[tuple, tuple[dt.date, dt.datetime | None]] = {}
 
@@ -232,7 +240,9 @@ class Engine:
             if any(getattr(account, flag) for flag in step.skip_when):
                 out.notes.append(f"{step.id} skipped: {', '.join(f for f in step.skip_when if getattr(account, f))}")
                 continue
-            chosen = self._cadence(step, invoices, past[step.id], self._advanced(segment, step, prior))
+            later = self.later[(segment.name, step.id)]
+            moot = self._advanced(later, prior) if later else set()
+            chosen = self._cadence(step, invoices, past[step.id], moot)
             if not chosen:
                 continue
             if step.requires_call and not self._called_since(step, chosen, dpd, past[step.id], history):
@@ -286,9 +296,8 @@ class Engine:
         return paused, whole, bumped
 
     @staticmethod
-    def _advanced(segment: Segment, step: Step, prior: Sequence[PastAction]) -> set[str]:
+    def _advanced(later: frozenset[str], prior: Sequence[PastAction]) -> set[str]:
         """Invoices already taken up by a later step of the same channel (an earlier step is moot)."""
-        later = {s.id for s in segment.steps if s.channel == step.channel and s.from_day > step.from_day}
         out: set[str] = set()
         for a in prior:
             if a.step in later:
@@ -350,22 +359,23 @@ class Engine:
 
     def _proposal(self, account: Account, segment: Segment, step: Step, invoices: list[str],
                   items: Mapping[str, OpenItem], dpd: Mapping[str, int], bumped: set[str]) -> Proposal:
-        amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for i in invoices:
-            amounts[items[i].currency] += items[i].open_amount
+            sums[items[i].currency] += items[i].open_amount
+        amounts = {cur: quantize(v, cur) for cur, v in sums.items()}
         worst = max(dpd[i] for i in invoices)
         reasons = [step.describe()]
         if worst < 0:
-            reasons.append(f"{len(invoices)} invoice(s) due within {-worst} days: {_money(amounts)}")
+            reasons.append(f"{len(invoices)} invoice(s) due within {-worst} days: {money_text(amounts)}")
         else:
-            reasons.append(f"{len(invoices)} invoice(s), oldest {worst} days past due: {_money(amounts)}")
+            reasons.append(f"{len(invoices)} invoice(s), oldest {worst} days past due: {money_text(amounts)}")
         if bumped & set(invoices):
             reasons.append("moved on a step: the last promise to pay was broken")
         if step.needs_approval:
             reasons.append("needs a manager's approval")
         due, slot = self._schedule(account, step.channel)
         return Proposal(account.customer_pk, account.customer_id, segment.name, step.id, step.channel,
-                        step.template, tuple(sorted(invoices)), dict(amounts), due, slot,
+                        step.template, tuple(sorted(invoices)), amounts, due, slot,
                         step.needs_approval, tuple(reasons), self.ranks[(segment.name, step.id)])
 
     def _schedule(self, account: Account, channel: str) -> tuple[dt.date, dt.datetime | None]:
@@ -399,7 +409,7 @@ class Engine:
         out.proposals.append(Proposal(
             account.customer_pk, account.customer_id, out.segment or "", REMITTANCE_STEP, "email",
             "remittance_request", (), unapplied, due, None, False,
-            (f"unapplied cash/credits of {_money(unapplied)} and no open invoices: ask for the remittance advice",)))
+            (f"unapplied cash/credits of {money_text(unapplied)} and no open invoices: ask for the remittance advice",)))
 
     def _stale(self, account: Account, history: History, segment: Segment, index: _StepIndex,
                eligible: Mapping[str, int], by_step: Mapping[str, list[str]], out: Outcome) -> None:
@@ -428,7 +438,7 @@ class Engine:
                 amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
                 for i in live:
                     amounts[items[i].currency] += items[i].open_amount
-                out.narrowed.append((a.id, tuple(live), dict(amounts)))
+                out.narrowed.append((a.id, tuple(live), {c: quantize(v, c) for c, v in amounts.items()}))
 
 
 def evaluate(accounts: Iterable[Account], histories: Mapping[int, History], playbook: Playbook,

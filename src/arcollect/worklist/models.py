@@ -25,7 +25,7 @@ class Action(Base):
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
-    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"))  # indexed by the unique key
     segment: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(48))
     channel: Mapped[str] = mapped_column(String(16))

@@ -7,6 +7,7 @@ same date inserts nothing; open actions that no longer apply are cancelled with 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +24,7 @@ from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
+from arcollect.money import quantize
 from arcollect.playbook import evaluate as E
 from arcollect.playbook import service as playbooks
 from arcollect.playbook.rules import Playbook
@@ -120,13 +122,14 @@ def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date
     follow_up = contact.get("follow_up")
     if follow_up is not None and follow_up <= as_of:
         notes.append(f"callback due {follow_up.isoformat()}" + (" (today)" if follow_up == as_of else " (overdue)"))
-    past = defaultdict(lambda: Decimal(0))
+    sums: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
     for i in account.items:
         if (as_of - i.due_date).days > 0:
-            past[i.currency] += i.open_amount
+            sums[i.currency] += i.open_amount
+    past = {cur: quantize(v, cur) for cur, v in sums.items()}
     if past:
         oldest = max((as_of - i.due_date).days for i in account.items)
-        notes.append(f"past due {E._money(past)}, oldest {oldest} days")
+        notes.append(f"past due {E.money_text(past, grouped=True)}, oldest {oldest} days")
     if broken:
         notes.append(f"{broken} broken promise{'s' if broken > 1 else ''} in the last {lookback} days")
     notes.append("never contacted" if last is None else f"last contact {(as_of - last).days} days ago")
@@ -143,9 +146,11 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
     """
     current = playbooks.active(ctx)
     now = ctx.clock.now()
+    clock = _Stopwatch()
     with ctx.unit_of_work() as session:
         g = _gather(session, as_of=as_of, playbook=current.playbook, scope=scope, collector=collector,
                     customer_pks=customer_pks)
+        clock.lap("read")
         engine = E.Engine(current.playbook, as_of, run_at=_run_at(ctx, as_of))
         lookback = current.playbook.settings.broken_promise_lookback_days
         new_rows, entries, stale, narrowed = [], [], [], []
@@ -165,11 +170,16 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
             parts, notes, follow_up = _explain(account, outcome, g, as_of, lookback)
             entries.append({"customer_pk": account.customer_pk, "as_of": as_of, "collector": account.collector,
                             "segment": outcome.segment, "priority": parts["total"], "parts": parts, "notes": notes})
+        clock.lap("evaluate")
         bulk_insert(session, Action.__table__, new_rows)
         stale_ids = [aid for aid, _ in stale]
+        by_reason: dict[str, list[int]] = defaultdict(list)
         for aid, why in stale:
-            session.execute(update(Action).where(Action.id == aid, Action.status == "open")
-                            .values(status="cancelled", closed_at=now, closed_by=RULE_ACTOR, close_note=why))
+            by_reason[why].append(aid)
+        for why, ids in by_reason.items():
+            for i in range(0, len(ids), 5000):
+                session.execute(update(Action).where(Action.id.in_(ids[i:i + 5000]), Action.status == "open")
+                                .values(status="cancelled", closed_at=now, closed_by=RULE_ACTOR, close_note=why))
         for aid, invoices, amounts in narrowed:
             session.execute(update(Action).where(Action.id == aid, Action.status == "open")
                             .values(invoices=list(invoices), amounts={c: str(v) for c, v in amounts.items()}))
@@ -190,8 +200,23 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
                          changes={"collector": collector, "playbook_version": current.version,
                                   "proposed": dict(by_step), "cancelled": stale_ids[:1000],
                                   "customers": None if customer_pks is None else [g.names[c][0] for c in evaluated]})
+        clock.lap("write")
+    clock.lap("commit")
     return {"as_of": as_of.isoformat(), "playbook_version": current.version, "accounts": len(g.accounts),
-            "proposed": len(new_rows), "cancelled": len(stale_ids)}
+            "proposed": len(new_rows), "cancelled": len(stale_ids), "seconds": clock.laps}
+
+
+class _Stopwatch:
+    """Seconds per phase of a run (reported by the CLI's JSON and the benchmark)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _has_run(session: Session, as_of: dt.date, collector: str | None, version: int) -> bool:

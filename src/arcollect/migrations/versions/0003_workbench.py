@@ -74,7 +74,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('customer_pk', 'step', 'proposed_on', name='uq_actions_customer_step_day')
     )
     with op.batch_alter_table('actions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_actions_customer_pk'), ['customer_pk'], unique=False)
         batch_op.create_index('ix_actions_open', ['status', 'customer_pk'], unique=False)
 
     op.create_table('worklist_entries',
@@ -185,7 +184,6 @@ def downgrade() -> None:
     op.drop_table('worklist_entries')
     with op.batch_alter_table('actions', schema=None) as batch_op:
         batch_op.drop_index('ix_actions_open')
-        batch_op.drop_index(batch_op.f('ix_actions_customer_pk'))
 
     op.drop_table('actions')
     with op.batch_alter_table('worklist_runs', schema=None) as batch_op:
