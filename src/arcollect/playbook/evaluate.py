@@ -50,8 +50,7 @@ class Account:
     custom: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class PastAction:
+class PastAction(NamedTuple):
     id: int
     step: str
     channel: str

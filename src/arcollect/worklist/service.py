@@ -7,13 +7,15 @@ same date inserts nothing; open actions that no longer apply are cancelled with 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, type_coerce, update
+from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.orm import Session
 
 from arcollect import audit
@@ -61,14 +63,21 @@ def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: Cust
         cash = {k: v for k, v in ledger.unapplied(session, as_of=as_of, scope=scope, collector=collector).items()
                 if k in set(customer_pks)}
     since = as_of - dt.timedelta(days=HISTORY_DAYS)
-    stmt = (select(Action.id, Action.customer_pk, Action.step, Action.channel, Action.proposed_on, Action.invoices,
-                   Action.status)
+    raw = lambda column: type_coerce(column, NullType())  # noqa: E731  (driver values, parsed below)
+    stmt = (select(Action.id, Action.customer_pk, raw(Action.step), raw(Action.channel), raw(Action.proposed_on),
+                   raw(Action.invoices), raw(Action.status))
             .where(Action.proposed_on >= since, Action.proposed_on <= as_of, Action.status != "cancelled"))
     if within is not None:
         stmt = stmt.where(Action.customer_pk.in_(within))
     actions: dict[int, list[E.PastAction]] = defaultdict(list)
     existing_today: set[tuple[int, str]] = set()
-    for aid, cpk, step, channel, on, invoices, status in session.execute(stmt).all():
+    days: dict[Any, dt.date] = {}
+    for aid, cpk, step, channel, raw_on, invoices, status in session.connection().execute(stmt).cursor.fetchall():
+        on = days.get(raw_on)
+        if on is None:
+            on = days[raw_on] = raw_on if isinstance(raw_on, dt.date) else dt.date.fromisoformat(raw_on)
+        if isinstance(invoices, str):  # SQLite keeps JSON as text; psycopg parses it
+            invoices = json.loads(invoices)
         actions[cpk].append(E.PastAction(aid, step, channel, on, frozenset(invoices or ()), status == "open"))
         if on == as_of:
             existing_today.add((cpk, step))
