@@ -95,7 +95,8 @@ def test_logging_a_call_completes_call_tasks_and_its_follow_up_comes_first_that_
     assert cli("call", "log", "--customer", "C3", "--outcome", "maybe").exit_code == 2
     clock.advance(dt.timedelta(days=2))
     day = worklists.worklist(ctx, as_of=TODAY + dt.timedelta(days=2))["items"]
-    assert day[0]["customer_id"] == "C3" and day[0]["callback"] == D(2)
+    assert day[0]["customer_id"] == "C3" and day[0]["callback"] == D(2) and day[0]["parts"]["callback"] == 100.0
+    assert [i["priority"] for i in day] == sorted((i["priority"] for i in day), reverse=True)
     timeline = cases.timeline(ctx, customer_id="C3")
     assert timeline[0]["kind"] == "call" and "left voicemail" in timeline[0]["text"] and timeline[0]["by"].startswith("cli")
 

@@ -5,6 +5,7 @@
     promises  15 per promise broken in the look-back period, at most 45
     silence   0.5 per day since the last contact, at most 20 (never contacted: 20)
     value     3 × log10(1 + what the customer was invoiced in the last 12 months)
+    callback  100 when a follow-up date the collector set is today or past: it comes first that day
 
 Amounts of different currencies are added as numbers (no FX rates yet): the score ranks work, it is
 not money.
@@ -19,8 +20,11 @@ from typing import Iterable
 RISK_POINTS = {"high": 20.0, "medium": 10.0, None: 5.0, "low": 0.0}
 
 
+CALLBACK_POINTS = 100.0
+
+
 def score(*, past_due: Iterable[tuple[int, Decimal]], risk: str | None, broken_promises: int,
-          days_since_contact: int | None, invoiced_12m: Decimal) -> dict[str, float]:
+          days_since_contact: int | None, invoiced_12m: Decimal, callback_due: bool = False) -> dict[str, float]:
     """The parts of the priority and their ``total`` (rounded to one decimal)."""
     weighted = sum(float(amount) * (1 + min(days, 365) / 30) for days, amount in past_due if days > 0 and amount > 0)
     parts = {
@@ -29,6 +33,7 @@ def score(*, past_due: Iterable[tuple[int, Decimal]], risk: str | None, broken_p
         "promises": min(45.0, 15.0 * broken_promises),
         "silence": 20.0 if days_since_contact is None else min(20.0, 0.5 * max(0, days_since_contact)),
         "value": 3 * math.log10(1 + max(0.0, float(invoiced_12m))),
+        "callback": CALLBACK_POINTS if callback_due else 0.0,
     }
     if weighted == 0:  # nothing past due: silence is not a reason to call
         parts["silence"] = 0.0

@@ -124,11 +124,12 @@ def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date
     contact = g.contacts.get(account.customer_pk, {})
     last = contact.get("last_contact")
     broken = cases.broken_promises(g.promises.get(account.customer_pk, ()), as_of - dt.timedelta(days=lookback))
+    follow_up = contact.get("follow_up")
     parts = score(past_due=dpd, risk=account.risk, broken_promises=broken,
                   days_since_contact=None if last is None else (as_of - last).days,
-                  invoiced_12m=g.invoiced.get(account.customer_pk, Decimal(0)))
+                  invoiced_12m=g.invoiced.get(account.customer_pk, Decimal(0)),
+                  callback_due=follow_up is not None and follow_up <= as_of)
     notes: list[str] = []
-    follow_up = contact.get("follow_up")
     if follow_up is not None and follow_up <= as_of:
         notes.append(f"callback due {follow_up.isoformat()}" + (" (today)" if follow_up == as_of else " (overdue)"))
     sums: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
@@ -255,8 +256,9 @@ def _action_view(a: Action) -> dict[str, Any]:
 def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: CustomerScope = EVERYTHING,
              ensure: bool = True, limit: int | None = None, offset: int = 0,
              customer_id: str | None = None) -> dict[str, Any]:
-    """The day's worklist: accounts with open actions or a callback due, callbacks first, then by
-    priority (highest first); each with its score's parts, reasons and actions (CONTRACT §5)."""
+    """The day's worklist: accounts with open actions or a callback due, by priority (highest first;
+    a callback due adds 100, so those come first); each with its score's parts, reasons and actions
+    (CONTRACT §5)."""
     if ensure:
         ensure_run(ctx, as_of=as_of, collector=collector, scope=scope)
     with ctx.sessions() as session:
@@ -279,11 +281,11 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
             callback = follow_ups.get(pk)
             callback = callback if callback is not None and callback <= as_of else None
             if pk in working or callback is not None:
-                order.append((callback is None, -priority, cid, pk, callback))
+                order.append((-priority, cid, pk, callback))
         order.sort()
         total = len(order)
         shown = order[offset:offset + limit] if limit is not None else order
-        pks = [o[3] for o in shown]
+        pks = [o[2] for o in shown]
         details: dict[int, Any] = {}
         actions: dict[int, list[Action]] = defaultdict(list)
         for i in range(0, len(pks), 5000):
@@ -296,7 +298,7 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
                                      .order_by(Action.due_on, Action.id)):
                 actions[a.customer_pk].append(a)
     items = []
-    for _, _, cid, pk, callback in shown:
+    for _, cid, pk, callback in shown:
         e, name, coll = details[pk]
         items.append({"customer_id": cid, "name": name, "collector": coll, "priority": e.priority,
                       "parts": {k: v for k, v in e.parts.items() if k != "total"}, "segment": e.segment,

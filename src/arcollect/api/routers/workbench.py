@@ -39,7 +39,7 @@ def _collector(caller, collector: str | None) -> str | None:  # noqa: ANN001
 @router.get("/worklist", response_model=WorklistRead, responses=responses(401, 403))
 def worklist(ctx: Ctx, caller: Caller, as_of: dt.date | None = None, collector: Login = None,
              limit: Limit = 100, offset: Offset = 0) -> WorklistRead:
-    """The day's prioritized worklist (callbacks first, then by priority), each account with the
+    """The day's prioritized worklist (by priority; a callback due adds 100), each account with the
     parts of its score, the reasons and the proposed actions. Runs the day's evaluation if needed."""
     caller.require(READ)
     who = _collector(caller, collector)
