@@ -32,6 +32,7 @@ def test_a_collector_works_three_accounts_by_keyboard(page, live):  # noqa: ANN0
     page.wait_for_url(re.compile("/worklist"))
     rows = page.locator("#worklist .wl-row").evaluate_all("els => els.map(e => e.dataset.customer)")
     assert len(rows) >= 3 and set(rows) <= served.customers_of(served.collector)
+    page.locator("#panel-title").wait_for()  # the first account loads beside the list
     first = _panel_customer(page)
     assert first == rows[0]
     shoot(page, live, "worklist")

@@ -20,8 +20,10 @@ def test_my_worklist_lists_only_my_accounts_by_priority_with_the_first_open(serv
     assert ids and set(ids) <= served.customers_of(served.collector)
     prios = [float(p) for p in re.findall(r'<span class="wl-prio" title="priority">([0-9.]+)</span>', r.text)]
     assert prios == sorted(prios, reverse=True) or "callback" in r.text
-    assert 'id="panel"' in r.text and f'<span class="muted">{ids[0]}</span></h2>' in r.text
-    assert 'id="call-form"' in r.text and "/static/worklist.js" in r.text
+    assert f'hx-get="/worklist/panel/{ids[0]}" hx-trigger="load"' in r.text  # the first account loads beside
+    assert "/static/worklist.js" in r.text
+    named = web.get(f"/worklist?c={ids[1]}")  # a named account comes with the page (no JavaScript needed)
+    assert f'<span class="muted">{ids[1]}</span></h2>' in named.text and 'id="call-form"' in named.text
     other = sorted(served.customers_of(served.other))[0]
     assert web.get(f"/worklist/panel/{other}").status_code == 404
     assert web.get(f"/worklist?collector={served.other}").status_code == 403

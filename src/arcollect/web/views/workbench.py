@@ -67,7 +67,8 @@ def my_worklist(request: Request, user: User, c: Annotated[str | None, Query(max
                               limit=PAGE, offset=(page_no - 1) * PAGE)
     items = data["items"]
     selected = c or (items[0]["customer_id"] if items else None)
-    panel = _panel_data(request, user, selected) if selected else None
+    # a named account is rendered with the page (links, no JavaScript); the first one loads beside it
+    panel = _panel_data(request, user, selected) if c else None
     return page(request, "worklist.html", nav="worklist", items=items, total=data["total"], selected=selected,
                 collector=who, page_no=page_no, pages=max(1, -(-data["total"] // PAGE)), panel=panel)
 
