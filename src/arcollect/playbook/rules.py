@@ -7,7 +7,6 @@ keyed to days past due (negative: days before due).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -225,6 +224,3 @@ def default_text() -> str:
 
     return files("arcollect.playbook").joinpath("default.yaml").read_text(encoding="utf-8")
 
-
-def today_in(tz: str | None, now: dt.datetime) -> dt.date:
-    return now.astimezone(calendar.zone(tz)).date()
