@@ -53,6 +53,7 @@ def test_account_page_flags_disputes_and_actions(served):
     page = web.get("/worklist")
     cid = _first(page.text)
     account = web.get(f"/customers/{cid}")
+    assert "On today's worklist" in account.text
     token = csrf_of(account)
     invoice = re.search(r'name="invoices" value="([^"]+)"', account.text).group(1)
     r = web.post(f"/customers/{cid}/disputes", data={"csrf_token": token, "invoices": [invoice], "disputed": "1"},
@@ -99,3 +100,12 @@ def test_playbook_editor_checks_previews_and_loads_for_admins_only(served):
     mpage = manager.get("/playbook")
     assert "Load as the next version" not in mpage.text
     assert manager.post("/playbook", data={"csrf_token": csrf_of(mpage), "text": changed, "action": "load"}).status_code == 403
+
+
+def test_the_account_page_says_when_todays_worklist_is_not_built_yet(served):
+    cid = sorted(served.customers_of(served.collector))[0]
+    admin = served.browser("admin")
+    assert "Today's worklist is not built yet" in admin.get(f"/customers/{cid}").text
+    admin.get("/worklist")  # builds the whole book's worklist for today
+    page = admin.get(f"/customers/{cid}").text
+    assert "On today's worklist" in page or "Nothing to do on this account today." in page

@@ -236,6 +236,13 @@ def _has_run(session: Session, as_of: dt.date, collector: str | None, version: i
     return session.scalar(stmt.limit(1)) is not None
 
 
+def day_built(ctx: Context, *, as_of: dt.date, collector: str | None) -> bool:
+    """Whether the day's worklist was built (for the whole book, or this collector) with the playbook in force."""
+    version = playbooks.active(ctx).version
+    with ctx.sessions() as session:
+        return _has_run(session, as_of, collector, version)
+
+
 def ensure_run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: CustomerScope = EVERYTHING) -> None:
     """Run the day's evaluation for the portfolio unless it already ran with the playbook in force."""
     version = playbooks.active(ctx).version

@@ -45,7 +45,9 @@ def account(request: Request, user: User, customer_id: str, as_of: dt.date | Non
                 payments=payments, n_payments=n_payments, credits=credits, n_credits=n_credits,
                 applications=applications, n_apps=n_apps, timeline=timeline, chart=chart,
                 can_edit=user.can(EDIT_CUSTOMER), can_work=user.can(WORK), error=error, promises=promises,
-                item=today_item[0] if today_item else None, disputed=ledger.disputed_invoices(ctx, customer_id=customer_id, scope=scope))
+                item=today_item[0] if today_item else None,
+                day_built=worklists.day_built(ctx, as_of=ctx.clock.today(), collector=view.customer["collector"]),
+                disputed=ledger.disputed_invoices(ctx, customer_id=customer_id, scope=scope))
 
 
 @router.post("/customers/{customer_id}/contact-details", dependencies=[Csrf])
