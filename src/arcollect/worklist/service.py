@@ -269,13 +269,17 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
     if ensure:
         ensure_run(ctx, as_of=as_of, collector=collector, scope=scope)
     with ctx.sessions() as session:
-        filters = [WorklistEntry.as_of == as_of]
+        # the customers first (by their indexes), then their entries of the day by primary key
+        wanted = []
         if collector is not None:
-            filters.append(Customer.collector == collector)
+            wanted.append(Customer.collector == collector)
         if scope.condition() is not None:
-            filters.append(scope.condition())
+            wanted.append(scope.condition())
         if customer_id is not None:
-            filters.append(Customer.customer_id == customer_id)
+            wanted.append(Customer.customer_id == customer_id)
+        filters = [WorklistEntry.as_of == as_of]
+        if wanted:
+            filters.append(WorklistEntry.customer_pk.in_(select(Customer.id).where(*wanted)))
         keys = select(WorklistEntry.customer_pk).join(Customer, Customer.id == WorklistEntry.customer_pk).where(*filters)
         ranked = session.execute(select(WorklistEntry.customer_pk, WorklistEntry.priority, Customer.customer_id)
                                  .join(Customer, Customer.id == WorklistEntry.customer_pk).where(*filters)).all()
