@@ -82,6 +82,10 @@ def _fingerprint(values: dict[str, str], columns: list[str]) -> tuple:
     return tuple(values.get(c, "") for c in columns)
 
 
+TABLES_WRITTEN = {"customers": ("customers",), "contacts": ("contacts",), "invoices": ("invoices",),
+                  "credit-notes": ("credit_notes", "applications"), "payments": ("payments", "applications")}
+
+
 class _Importer:
     """State of one import run (caches live across chunks of the same file)."""
 
@@ -183,6 +187,16 @@ class _Importer:
             row.fail(column, f"{raw} may not be negative")
         return value
 
+    def analyze_while_growing(self, chunk_no: int) -> None:
+        """PostgreSQL: refresh the statistics of the tables this import writes after chunks 1, 4, 16,
+        64 … The whole import is one transaction, so autovacuum never sees the rows; planning the
+        per-chunk updates on the statistics of an empty table chose sequential scans of a growing
+        table (quadratic: 12+ minutes for 900k payments)."""
+        if chunk_no & (chunk_no - 1) or chunk_no.bit_length() % 2 == 0:  # 1, 4, 16, 64, …
+            return
+        if self.s.get_bind().dialect.name == "postgresql":
+            self.s.connection().exec_driver_sql("ANALYZE " + ", ".join(TABLES_WRITTEN[self.kind]))
+
     # ---- run --------------------------------------------------------------------------------
     def run(self, progress: Progress | None) -> ImportResult:
         batch = ImportBatch(kind=self.kind, file_name=str(self.table.path), sha256=self.table.sha256,
@@ -198,10 +212,11 @@ class _Importer:
         self.load_customers()
         handler = getattr(self, "chunk_" + self.kind.replace("-", "_"))
         size = 10**9 if self.kind == "customers" else CHUNK  # parents may come after children
-        for rows in chunked(self.table.rows, size):
+        for chunk_no, rows in enumerate(chunked(self.table.rows, size), 1):
             handler([_Row(r, _nul_cells(r)) for r in rows])
             audit.record_many(self.s, self.audits)
             self.audits = []
+            self.analyze_while_growing(chunk_no)
             if progress:
                 progress(len(rows))
         r = self.result

@@ -23,7 +23,7 @@ from arcollect.ledger import queries as Q
 from arcollect.ledger.balances import Movement, available_from
 from arcollect.ledger.import_read import parse_mapping, read_table
 from arcollect.ledger.import_rows import KINDS
-from arcollect.ledger.imports import ImportResult, Progress, import_table, write_rejected
+from arcollect.ledger.imports import TABLES_WRITTEN, ImportResult, Progress, import_table, write_rejected
 from arcollect.ledger.models import (
     Application, CreditNote, Customer, Invoice, Payment, WriteOff,
 )
@@ -45,8 +45,6 @@ ZERO = Decimal(0)
 
 # ---- imports -----------------------------------------------------------------------------------
 ANALYZE_AFTER_ROWS = 10_000
-TABLES_WRITTEN = {"customers": ("customers",), "contacts": ("contacts",), "invoices": ("invoices",),
-                  "credit-notes": ("credit_notes", "applications"), "payments": ("payments", "applications")}
 
 
 def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
