@@ -6,3 +6,4 @@ from arcollect.ledger import models as ledger_models  # noqa: F401
 from arcollect.playbook import models as playbook_models  # noqa: F401
 from arcollect.worklist import models as worklist_models  # noqa: F401
 from arcollect.cases import models as cases_models  # noqa: F401
+from arcollect.outreach import models as outreach_models  # noqa: F401

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "collections@example.com"
     mail_bcc: str | None = None
+    mail_reply_to: str | None = None
+    # Dunning: bank details printed under the open items; messages per minute at most.
+    payment_instructions: str = ""
+    smtp_rate_per_minute: int = 60
     imap_host: str | None = None
     imap_port: int = 143
     imap_user: str | None = None

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import ledger, users, workbench
+from arcollect.cli import ledger, outreach, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -41,6 +41,8 @@ app.add_typer(workbench.call_app, name="call")
 app.add_typer(workbench.playbook_app, name="playbook")
 app.add_typer(workbench.action_app, name="action")
 app.add_typer(workbench.invoice_app, name="invoice")
+app.add_typer(outreach.dunning_app, name="dunning")
+app.add_typer(outreach.outbox_app, name="outbox")
 
 
 def main() -> None:

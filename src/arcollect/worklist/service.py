@@ -429,29 +429,66 @@ def refresh_account(ctx: Context, *, customer_pk: int) -> None:
         run(ctx, as_of=today, customer_pks=[customer_pk])
 
 
+def _evaluate_only(ctx: Context, *, playbook: Playbook, as_of: dt.date, scope: CustomerScope,
+                   collector: str | None) -> list[E.Outcome]:
+    with ctx.sessions() as session:
+        g = _gather(session, as_of=as_of, playbook=playbook, scope=scope, collector=collector, customer_pks=None)
+    return E.evaluate(g.accounts, g.histories, playbook, as_of, run_at=_run_at(ctx, as_of))
+
+
+def proposals(ctx: Context, *, as_of: dt.date, channel: str | None = None,
+              scope: CustomerScope = EVERYTHING) -> list[dict[str, Any]]:
+    """What the playbook in force proposes for the date (nothing stored): dry runs of dunning."""
+    outcomes = _evaluate_only(ctx, playbook=playbooks.active(ctx).playbook, as_of=as_of, scope=scope, collector=None)
+    return [{"customer_id": p.customer_id, "step": p.step, "kind": p.channel, "template": p.template,
+             "invoices": list(p.invoices), "amounts": dict(p.amounts), "needs_approval": p.needs_approval}
+            for o in outcomes for p in o.proposals if channel is None or p.channel == channel]
+
+
+def open_actions(ctx: Context, *, as_of: dt.date, channel: str) -> list[dict[str, Any]]:
+    """Open actions of a channel proposed up to the date, oldest first (the outbox queues the emails)."""
+    with ctx.sessions() as session:
+        rows = session.execute(select(Action, Customer.customer_id).join(Customer, Customer.id == Action.customer_pk)
+                               .where(Action.status == "open", Action.channel == channel, Action.proposed_on <= as_of)
+                               .order_by(Action.proposed_on, Action.id)).all()
+    return [{**_action_view(a), "customer_pk": a.customer_pk, "customer_id": cid} for a, cid in rows]
+
+
+def complete_action(session: Session, *, action_pk: int | None, note: str, now: dt.datetime) -> None:
+    """Inside the caller's unit of work: an open action was carried out (e.g. its email was sent)."""
+    if action_pk is not None:
+        session.execute(update(Action).where(Action.id == action_pk, Action.status == "open")
+                        .values(status="done", closed_at=now, closed_by=RULE_ACTOR, close_note=note[:4000]))
+
+
+def cancel_action(session: Session, *, action_pk: int | None, note: str, now: dt.datetime) -> None:
+    """Inside the caller's unit of work: an open action no longer applies (its message was suppressed)."""
+    if action_pk is not None:
+        session.execute(update(Action).where(Action.id == action_pk, Action.status == "open")
+                        .values(status="cancelled", closed_at=now, closed_by=RULE_ACTOR, close_note=note[:4000]))
+
+
 def preview(ctx: Context, *, text: str, as_of: dt.date, scope: CustomerScope = EVERYTHING,
             collector: str | None = None, sample: int = 25) -> dict[str, Any]:
     """What a playbook (not yet loaded) would do on a date: counts per segment/step and a sample.
     Nothing is stored."""
     playbook = playbooks.validate(text)
-    with ctx.sessions() as session:
-        g = _gather(session, as_of=as_of, playbook=playbook, scope=scope, collector=collector, customer_pks=None)
-    outcomes = E.evaluate(g.accounts, g.histories, playbook, as_of, run_at=_run_at(ctx, as_of))
+    outcomes = _evaluate_only(ctx, playbook=playbook, as_of=as_of, scope=scope, collector=collector)
     by_step: Counter[tuple[str, str, str]] = Counter()
     segments: Counter[str] = Counter()
-    proposals = []
+    found = []
     for o in outcomes:
         segments[o.segment or "(none)"] += 1
         for p in o.proposals:
             by_step[(p.segment, p.step, p.channel)] += 1
-            proposals.append(p)
-    proposals.sort(key=lambda p: (-max((a for a in p.amounts.values()), default=Decimal(0)), p.customer_id))
+            found.append(p)
+    found.sort(key=lambda p: (-max((a for a in p.amounts.values()), default=Decimal(0)), p.customer_id))
     return {"as_of": as_of.isoformat(), "name": playbook.name, "accounts": len(outcomes),
             "segments": dict(segments),
             "steps": [{"segment": s, "step": st, "channel": ch, "actions": n} for (s, st, ch), n in sorted(by_step.items())],
             "sample": [{"customer_id": p.customer_id, "segment": p.segment, "step": p.step, "kind": p.channel,
                         "invoices": list(p.invoices), "amounts": {c: str(a) for c, a in p.amounts.items()},
-                        "due": p.due.isoformat(), "reasons": list(p.reasons)} for p in proposals[:sample]]}
+                        "due": p.due.isoformat(), "reasons": list(p.reasons)} for p in found[:sample]]}
 
 
 def workloads(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYTHING) -> list[dict[str, Any]]:

@@ -1,0 +1,89 @@
+"""Outreach commands (CONTRACT §8): dunning run, outbox list|approve|send."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from arcollect.cli.common import console, context, echo, fail, parse_date
+from arcollect.errors import ArcollectError
+from arcollect.outreach import service as outreach
+
+dunning_app = typer.Typer(help="Dunning emails.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The outbox of dunning messages.", no_args_is_help=True)
+
+
+@dunning_app.command("run")
+def dunning_run(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date (default: today)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Store and send nothing; list what would go"),
+    as_json: bool = typer.Option(False, "--json"),
+    no_send: bool = typer.Option(False, "--no-send", help="Queue only; send later with `outbox send`"),
+) -> None:
+    """Evaluate the playbook for the date, queue its emails and send what is due and approved."""
+    date = parse_date(as_of, "--as-of")
+    try:
+        ctx = context()
+        result = outreach.dunning_run(ctx, as_of=date or ctx.clock.today(), dry_run=dry_run, send=not no_send)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if as_json:
+        echo(json.dumps(result, default=str, indent=2))
+        return
+    if dry_run:
+        table = Table("customer", "step", "to", "language", "subject", "invoices", title=f"Would send ({result['as_of']})")
+        for m in result["messages"]:
+            table.add_row(m["customer_id"], m["step"] + (" (approval)" if m["needs_approval"] else ""),
+                          ", ".join(m["to"]) or "(no address)", m["language"], m["subject"], ", ".join(m["invoices"]))
+        console.print(table)
+        echo(f"{len(result['messages'])} message(s) would be queued")
+        return
+    echo(f"{result['as_of']}: queued {result['queued']}, awaiting approval {result['awaiting_approval']}, "
+         f"sent {result['sent']}, suppressed {result['suppressed']}, failed {result['failed']}")
+    for p in result["problems"]:
+        echo(f"  {p}")
+
+
+@outbox_app.command("list")
+def outbox_list(status: Optional[str] = typer.Option(None, "--status", help="queued | awaiting_approval | sending | sent | suppressed | failed"),
+                fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Messages in the outbox, newest first."""
+    try:
+        rows = outreach.list_outbox(context(), status=status)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if fmt == "json":
+        echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "customer", "step", "status", "to", "subject", "not before", "sent")
+    for r in rows:
+        table.add_row(r["id"], r["customer_id"], r["step"], r["status"], ", ".join(r["to"]), r["subject"],
+                      r["not_before"][:16], (r["sent_at"] or "")[:16])
+    console.print(table)
+
+
+@outbox_app.command("approve")
+def outbox_approve(message_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Approve a message whose step needs approval (it joins the queue)."""
+    try:
+        outreach.approve(context(), message_id=message_id)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"message {message_id} approved")
+
+
+@outbox_app.command("send")
+def outbox_send(limit: Optional[int] = typer.Option(None, "--limit", min=1)) -> None:
+    """Send the queued messages whose recipients' business hours have come."""
+    try:
+        counts = outreach.send_due(context(), limit=limit)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"sent {counts['sent']}, suppressed {counts['suppressed']}, failed {counts['failed']}")

@@ -1,0 +1,246 @@
+"""Dunning use cases: queue the day's email actions as rendered messages, approve, send exactly once.
+
+Exactly once: a message is claimed (``sending``, committed) before the SMTP transaction and marked
+``sent`` after it; a re-run only ever picks ``queued`` messages, so a crash between the two leaves
+the message ``sending`` for a person to check — it is never sent a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import select, update
+
+from arcollect import audit
+from arcollect import calendar
+from arcollect.cases import service as cases
+from arcollect.context import Context
+from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.ledger import service as ledger
+from arcollect.ledger.models import Customer, Invoice
+from arcollect.outreach.models import STATUSES, OutboxMessage
+from arcollect.outreach.render import Item, Message, pick_language, render
+from arcollect.outreach.smtp import Sender, SmtpSender, build_email, new_message_id
+from arcollect.playbook import service as playbooks
+from arcollect.worklist import service as worklists
+
+SenderFactory = Callable[[], Sender]
+
+
+def _recipient(contacts: list[dict[str, Any]], customer: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(email, name, language) of whom to write to: the primary AP contact, any AP contact, the primary
+    contact, else the account's own email."""
+    ranked = sorted(contacts, key=lambda k: (k["role"] != "ap", not k["primary"]))
+    if ranked:
+        k = ranked[0]
+        return k["email"], k["name"], k["language"]
+    return customer.get("email"), None, None
+
+
+def compose(ctx: Context, *, customer_id: str, step: str, template: str, invoices: Sequence[str],
+            as_of: dt.date, unapplied: dict | None = None) -> tuple[list[str], Message]:
+    """The recipients and the merge fields of one customer's message for a step."""
+    view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=as_of)
+    c = view.customer
+    email, name, contact_language = _recipient(view.contacts, c)
+    wanted = set(invoices)
+    items = tuple(Item(i["invoice_id"], i["po_number"], i["issue_date"], i["due_date"], i["days_past_due"],
+                       i["open_amount"], i["currency"]) for i in view.open_items if i["invoice_id"] in wanted)
+    cash = unapplied if unapplied is not None else {**view.unapplied_cash}
+    settings = ctx.settings
+    message = Message(template=template, language=pick_language(contact_language, c.get("language")), as_of=as_of,
+                      company=settings.company_name, customer_id=c["customer_id"], customer_name=c["name"],
+                      reference=f"{c['customer_id']}-{as_of:%Y%m%d}", items=items, contact_name=name,
+                      unapplied=cash, payment_instructions=settings.payment_instructions,
+                      signature_name=f"{settings.company_name} collections", signature_email=settings.mail_from)
+    return ([email] if email else []), message
+
+
+def _not_before(ctx: Context, customer: Customer, now: dt.datetime) -> dt.datetime:
+    window = playbooks.active(ctx).playbook.settings.contact_window.window()
+    slot = calendar.first_call_slot(now, customer_tz=customer.timezone, customer_country=customer.country,
+                                    contact=window)
+    return slot or now
+
+
+def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
+    """Render and queue every open email action of the day (and earlier unqueued ones); idempotent:
+    one message per customer, step and day. Steps needing approval wait for it."""
+    now = ctx.clock.now()
+    actions = worklists.open_actions(ctx, as_of=as_of, channel="email")
+    with ctx.sessions() as session:
+        keys = set(session.scalars(select(OutboxMessage.idempotency_key)
+                                   .where(OutboxMessage.as_of <= as_of, OutboxMessage.as_of >= as_of - dt.timedelta(days=60))))
+    out = {"queued": 0, "awaiting_approval": 0, "problems": []}
+    for a in actions:
+        key = f"{a['customer_id']}/{a['step']}/{a['proposed_on']}"
+        if key in keys:
+            continue
+        to, message = compose(ctx, customer_id=a["customer_id"], step=a["step"], template=a["template"] or a["step"],
+                              invoices=a["invoices"], as_of=as_of,
+                              unapplied={c: v for c, v in a["amounts"].items()} if not a["invoices"] else None)
+        if not to:
+            out["problems"].append(f"{a['customer_id']}: no email address (no contact, no account email)")
+            continue
+        rendered = render(message)
+        status = "awaiting_approval" if a["needs_approval"] else "queued"
+        with ctx.unit_of_work() as session:
+            customer = session.get(Customer, a["customer_pk"])
+            session.add(OutboxMessage(
+                idempotency_key=key, customer_pk=a["customer_pk"], action_pk=int(a["id"]), step=a["step"],
+                template=message.template, language=rendered.language, as_of=dt.date.fromisoformat(a["proposed_on"]),
+                to_addrs=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+                message_id=new_message_id(key, ctx.settings), invoices=list(a["invoices"]), status=status,
+                not_before=_not_before(ctx, customer, now), created_at=now))
+        out[status] += 1
+    return out
+
+
+def _still_due(session: Any, message: OutboxMessage, today: dt.date) -> str | None:
+    """Why the message must not go any more (paid, disputed, promised since it was queued), or None."""
+    if not message.invoices:
+        return None
+    rows = session.execute(select(Invoice.id, Invoice.invoice_id, Invoice.disputed)
+                           .where(Invoice.customer_pk == message.customer_pk, Invoice.invoice_id.in_(message.invoices))).all()
+    promised: set[str] = set()
+    whole = False
+    for p in cases.promise_states(session, within=[message.customer_pk], as_of=today).get(message.customer_pk, []):
+        if p["status"] == "open":
+            promised |= p["invoices"]
+            whole = whole or not p["invoices"]
+    for pk, iid, disputed in rows:
+        if disputed:
+            return f"invoice {iid} is in dispute"
+        if whole or iid in promised:
+            return f"invoice {iid} is under a promise to pay"
+        if ledger.open_amount_of(session, pk, today) <= 0:
+            return f"invoice {iid} is paid"
+    return None
+
+
+def send_due(ctx: Context, *, sender_factory: SenderFactory | None = None, limit: int | None = None,
+             pause: bool = True) -> dict[str, int]:
+    """Send the queued messages whose local business hours have come, at most the rate limit per
+    minute; each is re-checked first and suppressed if its invoices were paid, disputed or promised."""
+    now = ctx.clock.now()
+    today = ctx.clock.today()
+    with ctx.sessions() as session:
+        due = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "queued",
+                                                                   OutboxMessage.not_before <= now)
+                                   .order_by(OutboxMessage.id).limit(limit)))
+    counts = {"sent": 0, "suppressed": 0, "failed": 0}
+    if not due:
+        return counts
+    sender = (sender_factory or (lambda: SmtpSender(ctx.settings)))()
+    gap = 60.0 / max(1, ctx.settings.smtp_rate_per_minute)
+    try:
+        for n, mid in enumerate(due):
+            with ctx.unit_of_work() as session:
+                message = session.get(OutboxMessage, mid)
+                why = _still_due(session, message, today)
+                if why is not None:
+                    message.status, message.status_note = "suppressed", why
+                    worklists.cancel_action(session, action_pk=message.action_pk, note=f"message suppressed: {why}",
+                                            now=now)
+                    counts["suppressed"] += 1
+                    continue
+                claimed = session.execute(update(OutboxMessage).where(OutboxMessage.id == mid,
+                                                                      OutboxMessage.status == "queued")
+                                          .values(status="sending", attempts=OutboxMessage.attempts + 1)).rowcount
+                email = build_email(settings=ctx.settings, to=message.to_addrs, subject=message.subject,
+                                    text=message.body_text, html=message.body_html, message_id=message.message_id)
+            if not claimed:
+                continue
+            try:
+                sender.send(email)
+            except Exception as exc:  # the server refused it or the connection broke: not sent
+                with ctx.unit_of_work() as session:
+                    session.execute(update(OutboxMessage).where(OutboxMessage.id == mid)
+                                    .values(status="failed", last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+                counts["failed"] += 1
+                continue
+            with ctx.unit_of_work() as session:
+                message = session.get(OutboxMessage, mid)
+                message.status, message.sent_at = "sent", ctx.clock.now()
+                worklists.complete_action(session, action_pk=message.action_pk, note=f"sent: {message.subject}",
+                                          now=message.sent_at)
+                cases.record_activity(session, customer_pk=message.customer_pk, kind="email", at=message.sent_at,
+                                      actor="outbox", note=f"{message.subject}\n\n{message.body_text}",
+                                      action_pk=message.action_pk, invoices=list(message.invoices))
+                audit.record(session, at=message.sent_at, actor=ctx.actor, action="send", entity="outbox",
+                             entity_key=str(mid), changes={"to": message.to_addrs, "message_id": message.message_id})
+            counts["sent"] += 1
+            if pause and n + 1 < len(due):
+                time.sleep(gap)
+    finally:
+        sender.close()
+    return counts
+
+
+def dunning_run(ctx: Context, *, as_of: dt.date, dry_run: bool = False, send: bool = True,
+                sender_factory: SenderFactory | None = None, pause: bool = True) -> dict[str, Any]:
+    """The day's dunning (CONTRACT §8): evaluate the playbook, queue its emails, send what is due and
+    approved. The same date again sends nothing new. ``dry_run`` stores and sends nothing."""
+    if dry_run:
+        return {"as_of": as_of.isoformat(), "dry_run": True, "messages": preview(ctx, as_of=as_of)}
+    worklists.run(ctx, as_of=as_of)
+    queued = queue(ctx, as_of=as_of)
+    sent = send_due(ctx, sender_factory=sender_factory, pause=pause) if send else {"sent": 0, "suppressed": 0, "failed": 0}
+    return {"as_of": as_of.isoformat(), "dry_run": False, **queued, **sent}
+
+
+def preview(ctx: Context, *, as_of: dt.date) -> list[dict[str, Any]]:
+    """What the day's dunning would queue, per customer and step (nothing is stored)."""
+    out = []
+    with ctx.sessions() as session:
+        keys = set(session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.as_of == as_of)))
+    for p in worklists.proposals(ctx, as_of=as_of, channel="email"):
+        if f"{p['customer_id']}/{p['step']}/{as_of.isoformat()}" in keys:
+            continue
+        to, message = compose(ctx, customer_id=p["customer_id"], step=p["step"], template=p["template"] or p["step"],
+                              invoices=p["invoices"], as_of=as_of, unapplied=p["amounts"] if not p["invoices"] else None)
+        rendered = render(message)
+        out.append({"customer_id": p["customer_id"], "step": p["step"], "to": to, "language": rendered.language,
+                    "subject": rendered.subject, "invoices": list(p["invoices"]),
+                    "needs_approval": p["needs_approval"]})
+    return out
+
+
+def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+    with ctx.sessions() as session:
+        stmt = (select(OutboxMessage, Customer.customer_id).join(Customer, Customer.id == OutboxMessage.customer_pk)
+                .order_by(OutboxMessage.id.desc()).limit(limit))
+        if status is not None:
+            stmt = stmt.where(OutboxMessage.status == status)
+        rows = session.execute(stmt).all()
+    return [{"id": str(m.id), "customer_id": cid, "step": m.step, "status": m.status, "to": m.to_addrs,
+             "subject": m.subject, "language": m.language, "as_of": m.as_of.isoformat(), "invoices": m.invoices,
+             "not_before": m.not_before.isoformat(), "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+             "message_id": m.message_id, "note": m.status_note or m.last_error} for m, cid in rows]
+
+
+def approve(ctx: Context, *, message_id: str) -> dict[str, Any]:
+    """A manager approves a message of a step that needs approval: it joins the queue."""
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        m = _message(session, message_id)
+        if m.status != "awaiting_approval":
+            raise Conflict(f"message {m.id} cannot go from {m.status} to queued (approval)")
+        m.status, m.approved_by, m.approved_at = "queued", ctx.actor, now
+        audit.record(session, at=now, actor=ctx.actor, action="approve", entity="outbox", entity_key=str(m.id),
+                     changes={"status": ["awaiting_approval", "queued"]})
+        return {"id": str(m.id), "status": m.status}
+
+
+def _message(session: Any, message_id: str) -> OutboxMessage:
+    try:
+        m = session.get(OutboxMessage, int(message_id))
+    except (TypeError, ValueError):
+        m = None
+    if m is None:
+        raise NotFound(f"outbox message {message_id!r} not found")
+    return m
