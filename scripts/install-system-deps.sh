@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # System packages the tests and benchmarks need (Debian): a PostgreSQL server, Chromium for the
 # browser tests (Playwright drives /usr/bin/chromium), fonts for its screenshots, and wrk for the
-# web/API load benchmark. Installs only what is missing.
+# web/API load benchmark, Pango for WeasyPrint's PDFs. Installs only what is missing.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# WeasyPrint (PDF letters and statements) renders with Pango
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     mail_reply_to: str | None = None
     # Dunning: bank details printed under the open items; messages per minute at most.
     payment_instructions: str = ""
+    # Letters and statements (PDF): the letterhead's address lines; paper A4, Letter or auto (by country).
+    company_address: str = ""
+    letter_paper: str = "auto"
     smtp_rate_per_minute: int = 60
     imap_host: str | None = None
     imap_port: int = 143

@@ -43,6 +43,7 @@ app.add_typer(workbench.action_app, name="action")
 app.add_typer(workbench.invoice_app, name="invoice")
 app.add_typer(outreach.dunning_app, name="dunning")
 app.add_typer(outreach.outbox_app, name="outbox")
+app.command("letter")(outreach.letter)
 
 
 def main() -> None:

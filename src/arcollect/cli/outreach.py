@@ -87,3 +87,23 @@ def outbox_send(limit: Optional[int] = typer.Option(None, "--limit", min=1)) -> 
         fail(exc)
         return
     echo(f"sent {counts['sent']}, suppressed {counts['suppressed']}, failed {counts['failed']}")
+
+
+def letter(
+    kind: str = typer.Argument(..., help="statement | final_notice | demand", metavar="KIND"),
+    customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="PDF file (default: KIND-CUSTOMER-DATE.pdf)"),
+    as_of: Optional[str] = typer.Option(None, "--as-of"),
+) -> None:
+    """Write a statement of account, final notice or demand letter as PDF."""
+    from pathlib import Path
+
+    date = parse_date(as_of, "--as-of")
+    try:
+        pdf, name = outreach.letter(context(), customer_id=customer_id, kind=kind, as_of=date)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    target = Path(output or name)
+    target.write_bytes(pdf)
+    echo(f"{target} ({len(pdf):,} bytes)")

@@ -123,6 +123,13 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
+def render_part(message: Message, part: str, *, escape: bool = True, root: Path = TEMPLATES) -> str:
+    """One block of a message's template (``subject``, ``intro`` or ``closing``), e.g. for a letter."""
+    language = message.language if message.language in LANGUAGES else "en"
+    template = _environment(language, escape, str(root)).get_template(f"{language}/{message.template}.j2")
+    return template.render(part=part, m=message, totals=totals(message.items)).strip()
+
+
 def check_source(source: str, *, language: str = "en", sample: Message) -> Rendered:
     """Compile and render an edited template against a real account; a broken one is refused with
     the line of the error (nothing is saved by this function)."""

@@ -1,0 +1,98 @@
+"""PDF letters (pure apart from WeasyPrint): statement of account, final notice and demand letter, with
+a letterhead, page numbers, A4 or Letter, fonts embedded. The wording of the notices is the same as
+their emails' (one text per step and language)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from arcollect.errors import InvalidInput
+from arcollect.outreach.render import LANGUAGES, Message, _filters, render_part, totals
+
+LETTERS = Path(__file__).parent / "letters"
+KINDS = ("statement", "final_notice", "demand")
+PAPERS = ("A4", "Letter")
+LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE"})  # where Letter paper is the norm
+
+LABELS = {
+    "en": dict(statement="Statement of account", page="Page", attention="Attn.", account="Account", reference="Reference",
+               aging="Aging summary", currency="Currency", total="Total", open_items="Open items", invoice="Invoice",
+               po="PO", issued="Issued", due="Due", days="Days past due", open="Open amount", none="No open items.",
+               unapplied="Unapplied payments and credits on your account", regards="Kind regards,",
+               statement_intro="Below is the statement of your account with us. Please let us know if anything differs from your records."),
+    "de": dict(statement="Kontoauszug", page="Seite", attention="z. Hd.", account="Kundennummer", reference="Referenz",
+               aging="Fälligkeitsübersicht", currency="Währung", total="Summe", open_items="Offene Posten", invoice="Rechnung",
+               po="Bestellnr.", issued="Rechnungsdatum", due="Fälligkeit", days="Tage überfällig", open="Offener Betrag",
+               none="Keine offenen Posten.", unapplied="Nicht zugeordnete Zahlungen und Gutschriften", regards="Mit freundlichen Grüßen",
+               statement_intro="Anbei erhalten Sie den Auszug Ihres Kontos bei uns. Bitte teilen Sie uns mit, falls etwas von Ihren Unterlagen abweicht."),
+    "fr": dict(statement="Relevé de compte", page="Page", attention="À l'attention de", account="Compte", reference="Référence",
+               aging="Balance âgée", currency="Devise", total="Total", open_items="Factures ouvertes", invoice="Facture",
+               po="Bon de commande", issued="Émise le", due="Échéance", days="Jours de retard", open="Montant dû",
+               none="Aucune facture ouverte.", unapplied="Paiements et avoirs non affectés", regards="Cordialement,",
+               statement_intro="Veuillez trouver ci-dessous le relevé de votre compte. Merci de nous signaler toute différence avec vos écritures."),
+    "es": dict(statement="Extracto de cuenta", page="Página", attention="A la atención de", account="Cuenta", reference="Referencia",
+               aging="Antigüedad de saldos", currency="Moneda", total="Total", open_items="Partidas abiertas", invoice="Factura",
+               po="Pedido", issued="Emisión", due="Vencimiento", days="Días de retraso", open="Importe pendiente",
+               none="Sin partidas abiertas.", unapplied="Pagos y abonos sin aplicar", regards="Atentamente,",
+               statement_intro="A continuación figura el extracto de su cuenta. Le rogamos nos indique cualquier diferencia con sus registros."),
+}
+
+
+@dataclass(frozen=True)
+class AgingLine:
+    currency: str
+    buckets: tuple[Decimal, ...]
+    total: Decimal
+
+
+def paper_for(setting: str, country: str | None) -> str:
+    """``A4``, ``Letter``, or ``auto``: Letter for the Americas' Letter countries, else A4."""
+    if setting in PAPERS:
+        return setting
+    return "Letter" if (country or "").upper() in LETTER_COUNTRIES else "A4"
+
+
+def _css_string(value: object) -> Markup:
+    """Text safe inside a CSS string in a <style> element (quotes, backslashes, '<' escaped)."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+    return Markup(text)
+
+
+@lru_cache(maxsize=8)
+def _environment(language: str) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(LETTERS)), autoescape=True, undefined=StrictUndefined)
+    _filters(env, language)
+    env.filters["css"] = _css_string
+    return env
+
+
+def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (), bucket_names: Sequence[str] = (),
+                company_address: str = "", customer_address: str = "", paper: str = "A4") -> str:
+    if kind not in KINDS:
+        raise InvalidInput(f"letter: {kind!r} is not one of {', '.join(KINDS)}")
+    language = message.language if message.language in LANGUAGES else "en"
+    labels = LABELS[language]
+    if kind == "statement":
+        title, intro, closing = labels["statement"], labels["statement_intro"], ""
+    else:
+        notice = Message(**{**message.__dict__, "template": kind})
+        title = render_part(notice, "title", escape=False)
+        intro, closing = render_part(notice, "intro", escape=False), render_part(notice, "closing", escape=False)
+    template = _environment(language).get_template("letter.html")
+    return template.render(m=message, L=labels, title=title, intro=intro, closing=closing, aging=list(aging),
+                           bucket_names=list(bucket_names), totals=totals(message.items), paper=paper,
+                           company_address=company_address, customer_address=customer_address)
+
+
+def letter_pdf(message: Message, **kwargs: object) -> bytes:
+    """The letter as PDF bytes (fonts embedded by WeasyPrint)."""
+    from weasyprint import HTML
+
+    return HTML(string=letter_html(message, **kwargs), base_url=str(LETTERS)).write_pdf()  # type: ignore[arg-type]
