@@ -10,11 +10,14 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 # WeasyPrint (PDF letters and statements) renders with Pango
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+# the inbound-mail tests run a private Dovecot IMAP server (its mail processes run as the user vmail)
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+id vmail >/dev/null 2>&1 || $SUDO useradd --system --no-create-home --shell /usr/sbin/nologin vmail
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "installing system packages: ${need[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

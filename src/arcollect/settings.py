@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     imap_user: str | None = None
     imap_password: str | None = None
     imap_folder: str = "INBOX"
+    imap_processed_folder: str = "Processed"
+    imap_ssl: bool = False
     sql_echo: bool = False
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None

@@ -44,6 +44,7 @@ app.add_typer(workbench.invoice_app, name="invoice")
 app.add_typer(outreach.dunning_app, name="dunning")
 app.add_typer(outreach.outbox_app, name="outbox")
 app.command("letter")(outreach.letter)
+app.add_typer(outreach.mail_app, name="mail")
 
 
 def main() -> None:

@@ -14,6 +14,19 @@ from arcollect.outreach import service as outreach
 
 dunning_app = typer.Typer(help="Dunning emails.", no_args_is_help=True)
 outbox_app = typer.Typer(help="The outbox of dunning messages.", no_args_is_help=True)
+mail_app = typer.Typer(help="The collections mailbox.", no_args_is_help=True)
+
+
+@mail_app.command("fetch")
+def mail_fetch() -> None:
+    """Read new mail from the IMAP folder: store, link to customers (or triage), mark bounces."""
+    try:
+        counts = outreach.fetch_mail(context())
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"fetched {counts['fetched']}: linked {counts['linked']}, triage {counts['triage']}, "
+         f"bounced addresses {counts['bounces']}, already stored {counts['duplicates']}")
 
 
 @dunning_app.command("run")

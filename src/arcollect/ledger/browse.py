@@ -52,7 +52,7 @@ def _in_scope(customer_pk: Any, scope: CustomerScope) -> list[Any]:
 def contacts_of(session: Session, customer_pk: int) -> list[dict[str, Any]]:
     """A customer's contacts, the primary one first."""
     return [{"email": k.email, "name": k.name, "phone": k.phone, "role": k.role, "language": k.language,
-             "primary": k.primary}
+             "primary": k.primary, "bouncing": k.bouncing_since is not None}
             for k in session.scalars(select(Contact).where(Contact.customer_pk == customer_pk)
                                      .order_by(Contact.primary.desc(), Contact.email))]
 

@@ -87,6 +87,8 @@ class Contact(Base):
     role: Mapped[str] = mapped_column(String(16), default="other")
     language: Mapped[str | None] = mapped_column(String(35))
     primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when a delivery-status notification says mail to this address bounced: no more sends to it.
+    bouncing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

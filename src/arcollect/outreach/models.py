@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arcollect.db import PK, Base, UTCDateTime
@@ -44,3 +44,42 @@ class OutboxMessage(Base):
     approved_by: Mapped[str | None] = mapped_column(String(128))
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class InboundMessage(Base):
+    """A message read from the collections mailbox: stored raw and parsed, linked to a customer (and the
+    outbox message it answers) or left for triage. Never processed twice (unique Message-ID)."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        CheckConstraint("kind IN ('reply', 'auto_reply', 'bounce', 'forward')", name="ck_inbound_kind"),
+        CheckConstraint("status IN ('linked', 'triage')", name="ck_inbound_status"),
+    )
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    from_addr: Mapped[str | None] = mapped_column(String(254))
+    to_addrs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subject: Mapped[str | None] = mapped_column(String(1000))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    in_reply_to: Mapped[str | None] = mapped_column(String(500))
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(16))
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)  # sanitised (nh3): customer mail is untrusted
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    customer_pk: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    outbox_pk: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    match_reason: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class InboundAttachment(Base):
+    __tablename__ = "inbound_attachments"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
