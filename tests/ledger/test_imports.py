@@ -227,7 +227,7 @@ def test_contacts_import_with_roles_and_primary(ctx, tmp_path):
     assert service.import_file(ctx, kind="contacts", path=f2).created == 2
     contacts = service.customer_overview(ctx, customer_id="C1", as_of=ctx.clock.today()).contacts
     assert contacts[0] == {"email": "ap@acme.example", "name": "Ann", "phone": None, "role": "ap",
-                           "language": None, "primary": True}
+                           "language": None, "primary": True, "bouncing": False}
 
 
 def test_credit_note_applies_and_leaves_remainder_as_unapplied_credit(ctx, tmp_path):
