@@ -38,6 +38,13 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/activities": "a call needs an outcome; a follow-up date must be within a year from today",
     "POST /api/v1/playbooks": "the text must be a valid playbook YAML document",
     "POST /api/v1/playbooks/preview": "the text must be a valid playbook YAML document",
+    # a day a run is for must lie in 1970–2199 (calendars add days to it); JSON Schema has no date bounds
+    "GET /api/v1/promises": "as_of between 1970-01-01 and 2199-12-31",
+    "GET /api/v1/worklist": "as_of between 1970-01-01 and 2199-12-31",
+    "POST /api/v1/worklist/run": "as_of between 1970-01-01 and 2199-12-31",
+    "GET /api/v1/workloads": "as_of between 1970-01-01 and 2199-12-31",
+    "GET /api/v1/customers/{customer_id}/letters/{kind}": "as_of between 1970-01-01 and 2199-12-31",
+    "POST /api/v1/dunning/run": "as_of between 1970-01-01 and 2199-12-31",
 }
 
 

@@ -163,3 +163,16 @@ def test_cli_dunning_and_outbox_follow_the_contract(ctx, cli, smtp, tmp_path):
     listed = json.loads(cli("outbox", "list", "--status", "sent", "--format", "json").stdout)
     assert [m["customer_id"] for m in listed] == ["C1"] and listed[0]["subject"].startswith("Zahlungserinnerung")
     assert cli("outbox", "list", "--status", "lost").exit_code == 1
+
+
+def test_an_unreachable_smtp_server_leaves_the_messages_queued(ctx, tmp_path):
+    from tests.outreach.conftest import free_port
+
+    ctx = _smtp_ctx(ctx, free_port())  # nothing listens there
+    write_csv(tmp_path / "c.csv", "customer_id,name,currency,country,timezone,email", "C1,Acme,GBP,GB,Europe/London,ap@acme.example")
+    write_csv(tmp_path / "i.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency", "I1,C1,2026-10-01,2026-11-10,900.00,GBP")
+    for kind, name in (("customers", "c"), ("invoices", "i")):
+        assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
+    result = outreach.dunning_run(ctx, as_of=TODAY, pause=False)
+    assert result["queued"] == 1 and result["sent"] == 0 and "unavailable" in result["error"]
+    assert [m["status"] for m in outreach.list_outbox(ctx)] == ["queued"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from arcollect.api.routers import admin, aging, customers, documents, health, imports, workbench
+from arcollect.api.routers import admin, aging, customers, documents, health, imports, outreach, workbench
 
 PREFIX = "/api/v1"
-ROUTERS = tuple(m.router for m in (customers, documents, aging, imports, workbench, admin, health))
+ROUTERS = tuple(m.router for m in (customers, documents, aging, imports, workbench, outreach, admin, health))
 
 
 def include(app: Any) -> None:

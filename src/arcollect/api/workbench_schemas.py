@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from arcollect.cases.models import CALL_OUTCOMES
 
 Note = Annotated[str, Field(max_length=4000)]
+# The day a run is for: calendars and cadences add days to it, so it stays well inside the date range.
+Day = Annotated[dt.date, Field(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))]
 Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=500)]
 Outcome = Literal[CALL_OUTCOMES]  # type: ignore[valid-type]
 
@@ -50,7 +52,7 @@ class WorklistRead(BaseModel):
 
 class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    as_of: dt.date | None = None
+    as_of: Day | None = None
     collector: Annotated[str, Field(max_length=64)] | None = None
 
 

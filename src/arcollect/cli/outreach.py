@@ -57,6 +57,8 @@ def dunning_run(
         return
     echo(f"{result['as_of']}: queued {result['queued']}, awaiting approval {result['awaiting_approval']}, "
          f"sent {result['sent']}, suppressed {result['suppressed']}, failed {result['failed']}")
+    if result.get("error"):
+        echo(f"  {result['error']} (the messages stay queued: run `arcollect outbox send` later)")
     for p in result["problems"]:
         echo(f"  {p}")
 
@@ -100,6 +102,8 @@ def outbox_send(limit: Optional[int] = typer.Option(None, "--limit", min=1)) -> 
         fail(exc)
         return
     echo(f"sent {counts['sent']}, suppressed {counts['suppressed']}, failed {counts['failed']}")
+    if counts.get("error"):
+        echo(f"  {counts['error']} (the messages stay queued)")
 
 
 def letter(

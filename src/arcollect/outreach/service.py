@@ -8,6 +8,7 @@ the message ``sending`` for a person to check — it is never sent a second time
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 import time
 from typing import Any, Callable, Protocol, Sequence
 
@@ -127,7 +128,7 @@ def _still_due(session: Any, message: OutboxMessage, today: dt.date) -> str | No
 
 
 def send_due(ctx: Context, *, sender_factory: SenderFactory | None = None, limit: int | None = None,
-             pause: bool = True) -> dict[str, int]:
+             pause: bool = True) -> dict[str, Any]:
     """Send the queued messages whose local business hours have come, at most the rate limit per
     minute; each is re-checked first and suppressed if its invoices were paid, disputed or promised."""
     now = ctx.clock.now()
@@ -139,7 +140,11 @@ def send_due(ctx: Context, *, sender_factory: SenderFactory | None = None, limit
     counts = {"sent": 0, "suppressed": 0, "failed": 0}
     if not due:
         return counts
-    sender = (sender_factory or (lambda: SmtpSender(ctx.settings)))()
+    try:
+        sender = (sender_factory or (lambda: SmtpSender(ctx.settings)))()
+    except (OSError, smtplib.SMTPException) as exc:  # server down or refusing us: everything stays queued
+        counts["error"] = f"SMTP {ctx.settings.smtp_host}:{ctx.settings.smtp_port} unavailable: {exc}"  # type: ignore[assignment]
+        return counts
     gap = 60.0 / max(1, ctx.settings.smtp_rate_per_minute)
     try:
         for n, mid in enumerate(due):
@@ -235,7 +240,9 @@ def letter(ctx: Context, *, customer_id: str, kind: str = "statement", as_of: dt
     return pdf, f"{kind}-{customer_id}-{day.isoformat()}.pdf"
 
 
-def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500,
+                scope: ledger.CustomerScope = ledger.EVERYTHING, customer_id: str | None = None) -> list[dict[str, Any]]:
+    """Outbox messages in the caller's scope, newest first."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status: {status!r} is not one of {', '.join(STATUSES)}")
     with ctx.sessions() as session:
@@ -243,6 +250,10 @@ def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500) ->
                 .order_by(OutboxMessage.id.desc()).limit(limit))
         if status is not None:
             stmt = stmt.where(OutboxMessage.status == status)
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        if customer_id is not None:
+            stmt = stmt.where(Customer.customer_id == customer_id)
         rows = session.execute(stmt).all()
     return [{"id": str(m.id), "customer_id": cid, "step": m.step, "status": m.status, "to": m.to_addrs,
              "subject": m.subject, "language": m.language, "as_of": m.as_of.isoformat(), "invoices": m.invoices,
@@ -250,11 +261,11 @@ def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500) ->
              "message_id": m.message_id, "note": m.status_note or m.last_error} for m, cid in rows]
 
 
-def approve(ctx: Context, *, message_id: str) -> dict[str, Any]:
+def approve(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
     """A manager approves a message of a step that needs approval: it joins the queue."""
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        m = _message(session, message_id)
+        m = _message(session, message_id, scope)
         if m.status != "awaiting_approval":
             raise Conflict(f"message {m.id} cannot go from {m.status} to queued (approval)")
         m.status, m.approved_by, m.approved_at = "queued", ctx.actor, now
@@ -263,11 +274,14 @@ def approve(ctx: Context, *, message_id: str) -> dict[str, Any]:
         return {"id": str(m.id), "status": m.status}
 
 
-def _message(session: Any, message_id: str) -> OutboxMessage:
+def _message(session: Any, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> OutboxMessage:
     try:
         m = session.get(OutboxMessage, int(message_id))
     except (TypeError, ValueError):
         m = None
+    if m is not None and scope.condition() is not None:
+        c = session.get(Customer, m.customer_pk)
+        m = m if scope.allows(c.collector, c.team) else None
     if m is None:
         raise NotFound(f"outbox message {message_id!r} not found")
     return m
@@ -418,11 +432,10 @@ def triage(ctx: Context, *, limit: int = 200) -> list[dict[str, Any]]:
              "received": m.fetched_at.isoformat(), "text": (m.body_text or "")[:2000]} for m in rows]
 
 
-def inbound_of(ctx: Context, *, customer_id: str) -> list[dict[str, Any]]:
+def inbound_of(ctx: Context, *, customer_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> list[dict[str, Any]]:
+    """A customer's inbound mail (404 outside the caller's scope), newest first."""
     with ctx.sessions() as session:
-        c = session.scalar(select(Customer).where(Customer.customer_id == customer_id))
-        if c is None:
-            raise NotFound(f"customer {customer_id!r} not found")
+        c = ledger.scoped_customer(session, scope, customer_id)
         rows = session.scalars(select(InboundMessage).where(InboundMessage.customer_pk == c.id)
                                .order_by(InboundMessage.id.desc())).all()
         out = []

@@ -25,6 +25,7 @@ router = APIRouter(tags=["workbench"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 Login = Annotated[str | None, Query(max_length=64)]
+DayQuery = Annotated[dt.date | None, Query(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))]
 
 
 def _collector(caller, collector: str | None) -> str | None:  # noqa: ANN001
@@ -37,7 +38,7 @@ def _collector(caller, collector: str | None) -> str | None:  # noqa: ANN001
 
 
 @router.get("/worklist", response_model=WorklistRead, responses=responses(401, 403))
-def worklist(ctx: Ctx, caller: Caller, as_of: dt.date | None = None, collector: Login = None,
+def worklist(ctx: Ctx, caller: Caller, as_of: DayQuery = None, collector: Login = None,
              limit: Limit = 100, offset: Offset = 0) -> WorklistRead:
     """The day's prioritized worklist (by priority; a callback due adds 100), each account with the
     parts of its score, the reasons and the proposed actions. Runs the day's evaluation if needed."""
@@ -104,7 +105,7 @@ def log_activity(ctx: Ctx, caller: Caller, body: ActivityCreate) -> ActivityRead
 
 
 @router.get("/promises", response_model=list[PromiseRead], responses=responses(401, 403, 404))
-def promises(ctx: Ctx, caller: Caller, as_of: dt.date | None = None,
+def promises(ctx: Ctx, caller: Caller, as_of: DayQuery = None,
              customer_id: Annotated[str | None, Query(max_length=64)] = None,
              status: Literal["open", "kept", "partially_kept", "broken", "cancelled"] | None = None) -> list[PromiseRead]:
     """Promises with their status as of a date (default today), newest first."""
@@ -158,14 +159,14 @@ def playbook_load(ctx: Ctx, caller: Caller, body: PlaybookText) -> PlaybookLoade
 
 
 @router.post("/playbooks/preview", response_model=PreviewRead, responses=responses(401, 403))
-def playbook_preview(ctx: Ctx, caller: Caller, body: PlaybookText, as_of: dt.date | None = None) -> PreviewRead:
+def playbook_preview(ctx: Ctx, caller: Caller, body: PlaybookText, as_of: DayQuery = None) -> PreviewRead:
     """What a playbook would do on a date in the caller's scope (nothing is stored)."""
     caller.require(READ)
     return PreviewRead(**worklists.preview(ctx, text=body.text, as_of=as_of or ctx.clock.today(), scope=caller.scope))
 
 
 @router.get("/workloads", response_model=list[WorkloadRead], responses=responses(401, 403))
-def workloads(ctx: Ctx, caller: Caller, as_of: dt.date | None = None) -> list[WorkloadRead]:
+def workloads(ctx: Ctx, caller: Caller, as_of: DayQuery = None) -> list[WorkloadRead]:
     """Open actions per collector in the caller's scope (managers)."""
     caller.require(ASSIGN)
     return [WorkloadRead(**w) for w in worklists.workloads(ctx, as_of=as_of or ctx.clock.today(), scope=caller.scope)]
