@@ -198,7 +198,7 @@ def test_admin_page_creates_users_and_tokens_shown_once(served):
 
 
 @pytest.mark.parametrize("path", ["/", "/aging", "/customers", "/customers/C000001", "/imports", "/admin", "/worklist",
-                                  "/worklist/team", "/playbook"])
+                                  "/worklist/team", "/playbook", "/outbox", "/inbound/triage"])
 def test_pages_have_labels_and_security_headers(served, path):
     r = served.browser("admin").get(path)
     assert r.status_code == 200

@@ -446,3 +446,51 @@ def inbound_of(ctx: Context, *, customer_id: str, scope: ledger.CustomerScope = 
                         "match": m.match_reason, "answers": str(m.outbox_pk) if m.outbox_pk else None,
                         "attachments": [{"name": n, "type": t} for n, t in files]})
     return out
+
+
+def message_detail(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
+    """One outbox message with its content (the outbox page's preview)."""
+    with ctx.sessions() as session:
+        m = _message(session, message_id, scope)
+        cid = session.scalar(select(Customer.customer_id).where(Customer.id == m.customer_pk))
+        return {"id": str(m.id), "customer_id": cid, "step": m.step, "status": m.status, "to": m.to_addrs,
+                "subject": m.subject, "language": m.language, "text": m.body_text, "html": m.body_html,
+                "note": m.status_note or m.last_error, "message_id": m.message_id}
+
+
+def hold(ctx: Context, *, message_id: str, note: str = "", scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
+    """A manager stops a queued (or awaiting) message: it is suppressed and its action cancelled; audited."""
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        m = _message(session, message_id, scope)
+        if m.status not in ("queued", "awaiting_approval"):
+            raise Conflict(f"message {m.id} cannot go from {m.status} to suppressed (hold)")
+        before = m.status
+        why = f"held by {ctx.actor}" + (f": {note.strip()}" if note and note.strip() else "")
+        m.status, m.status_note = "suppressed", why
+        worklists.cancel_action(session, action_pk=m.action_pk, note=why, now=now)
+        audit.record(session, at=now, actor=ctx.actor, action="hold", entity="outbox", entity_key=str(m.id),
+                     changes={"status": [before, "suppressed"], "note": note})
+        return {"id": str(m.id), "status": m.status}
+
+
+def link_inbound(ctx: Context, *, message_id: str, customer_id: str,
+                 scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
+    """Triage: link an unmatched inbound message to a customer; it goes on the account's timeline."""
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        try:
+            m = session.get(InboundMessage, int(message_id))
+        except (TypeError, ValueError):
+            m = None
+        if m is None:
+            raise NotFound(f"inbound message {message_id!r} not found")
+        if m.status != "triage":
+            raise Conflict(f"inbound message {m.id} is already linked")
+        customer = ledger.scoped_customer(session, scope, customer_id)
+        m.customer_pk, m.status, m.match_reason = customer.id, "linked", f"linked by {ctx.actor}"
+        cases.record_activity(session, customer_pk=customer.id, kind="email", outcome="inbound", at=now, actor=ctx.actor,
+                              note=f"Mail from {m.from_addr} linked from triage: {m.subject}\n\n{(m.body_text or '')[:4000]}")
+        audit.record(session, at=now, actor=ctx.actor, action="link", entity="inbound", entity_key=str(m.id),
+                     changes={"customer": customer.customer_id})
+        return {"id": str(m.id), "customer_id": customer.customer_id}

@@ -1,0 +1,72 @@
+"""Outbox (preview, approve, hold) and the triage queue of inbound mail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from arcollect.auth.permissions import ASSIGN, READ
+from arcollect.errors import ArcollectError
+from arcollect.outreach import service as outreach
+from arcollect.outreach.models import STATUSES
+from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+
+router = APIRouter(include_in_schema=False)
+Short = Annotated[str, Form(max_length=500)]
+
+
+@router.get("/outbox")
+def outbox(request: Request, user: User, status: Annotated[str | None, Query(max_length=32)] = None,
+           m: Annotated[str | None, Query(max_length=20)] = None, message: str | None = None,
+           error: str | None = None) -> Response:
+    user.require(READ)
+    ctx = get_ctx(request)
+    wanted = status if status in STATUSES else None
+    rows = outreach.list_outbox(ctx, status=wanted, scope=user.scope, limit=300)
+    selected = outreach.message_detail(ctx, message_id=m, scope=user.scope) if m else None
+    return page(request, "outbox.html", nav="outbox", rows=rows, status=wanted, statuses=STATUSES, selected=selected,
+                can_approve=user.can(ASSIGN), message=message, error=error)
+
+
+def _back(request: Request, user, message_id: str, message: str | None = None, error: str | None = None) -> Response:  # noqa: ANN001
+    return outbox(request, user, m=message_id, message=message, error=error)
+
+
+@router.post("/outbox/{message_id}/approve", dependencies=[Csrf])
+def approve(request: Request, user: User, message_id: str) -> Response:
+    user.require(ASSIGN)
+    try:
+        outreach.approve(acting(request, user), message_id=message_id, scope=user.scope)
+    except ArcollectError as exc:
+        return _back(request, user, message_id, error=str(exc))
+    return _back(request, user, message_id, message="Approved: it goes out in the recipient's business hours.")
+
+
+@router.post("/outbox/{message_id}/hold", dependencies=[Csrf])
+def hold(request: Request, user: User, message_id: str, note: Short = "") -> Response:
+    user.require(ASSIGN)
+    try:
+        outreach.hold(acting(request, user), message_id=message_id, note=note, scope=user.scope)
+    except ArcollectError as exc:
+        return _back(request, user, message_id, error=str(exc))
+    return _back(request, user, message_id, message="Held: it will not be sent.")
+
+
+@router.get("/inbound/triage")
+def triage(request: Request, user: User, message: str | None = None, error: str | None = None) -> Response:
+    user.require(ASSIGN)
+    return page(request, "triage.html", nav="triage", rows=outreach.triage(get_ctx(request)), message=message,
+                error=error)
+
+
+@router.post("/inbound/{message_id}/link", dependencies=[Csrf])
+def link(request: Request, user: User, message_id: str, customer_id: Short) -> Response:
+    user.require(ASSIGN)
+    try:
+        outreach.link_inbound(acting(request, user), message_id=message_id, customer_id=customer_id.strip(),
+                              scope=user.scope)
+    except ArcollectError as exc:
+        return triage(request, user, error=str(exc))
+    return RedirectResponse(f"/customers/{customer_id.strip()}", status_code=303)

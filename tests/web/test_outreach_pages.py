@@ -1,0 +1,58 @@
+"""Outbox page (preview, approve, hold) and inbound triage (link to an account), with their rights."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from arcollect.outreach import service as outreach
+from arcollect.outreach.models import InboundMessage
+from tests.conftest import csrf_of
+
+
+def _queue(served) -> list[dict]:  # noqa: ANN001
+    outreach.dunning_run(served.ctx, as_of=dt.date(2026, 11, 23), send=False)
+    return outreach.list_outbox(served.ctx)
+
+
+def test_the_outbox_previews_approves_and_holds(served):
+    rows = _queue(served)
+    assert rows
+    waiting = [m for m in rows if m["status"] == "awaiting_approval"]
+    queued = [m for m in rows if m["status"] == "queued"]
+    admin = served.browser("admin")
+    page = admin.get(f"/outbox?m={queued[0]['id']}")
+    assert page.status_code == 200 and 'id="message-text"' in page.text and queued[0]["subject"] in page.text
+    token = csrf_of(page)
+    r = admin.post(f"/outbox/{queued[0]['id']}/hold", data={"csrf_token": token, "note": "customer called"})
+    assert "Held" in r.text and outreach.list_outbox(served.ctx, status="suppressed")[0]["note"].endswith("customer called")
+    if waiting:
+        r = admin.post(f"/outbox/{waiting[0]['id']}/approve", data={"csrf_token": token})
+        assert "Approved" in r.text
+        assert next(m for m in outreach.list_outbox(served.ctx) if m["id"] == waiting[0]["id"])["status"] == "queued"
+    collector = served.browser(served.collector)
+    mine = collector.get("/outbox").text
+    shown = set(re.findall(r'<td><a href="/customers/([^"]+)">', mine))
+    assert shown <= served.customers_of(served.collector)
+    other = next((m for m in rows if m["customer_id"] in served.customers_of(served.other)), None)
+    if other:
+        assert collector.get(f"/outbox?m={other['id']}").status_code == 404
+    ctoken = csrf_of(collector.get("/outbox"))
+    assert collector.post(f"/outbox/{queued[-1]['id']}/hold", data={"csrf_token": ctoken}).status_code == 403
+
+
+def test_triage_links_unmatched_mail_to_an_account(served):
+    now = dt.datetime(2026, 11, 23, 10, tzinfo=dt.timezone.utc)
+    with served.ctx.unit_of_work() as s:
+        s.add(InboundMessage(message_id="<stray@gmail.com>", from_addr="stray@gmail.com", to_addrs=[], subject="who?",
+                             kind="reply", body_text="Please call me about my bill", raw=b"x", status="triage",
+                             references=[], fetched_at=now))
+    admin = served.browser("admin")
+    page = admin.get("/inbound/triage")
+    assert "Please call me about my bill" in page.text
+    mid = re.search(r'action="/inbound/(\d+)/link"', page.text).group(1)
+    cid = sorted(served.customers_of(served.collector))[0]
+    r = admin.post(f"/inbound/{mid}/link", data={"csrf_token": csrf_of(page), "customer_id": cid}, follow_redirects=True)
+    assert r.status_code == 200 and "linked from triage" in r.text
+    assert outreach.triage(served.ctx) == []
+    assert served.browser(served.collector).get("/inbound/triage").status_code == 403
