@@ -56,3 +56,14 @@ def test_triage_links_unmatched_mail_to_an_account(served):
     assert r.status_code == 200 and "linked from triage" in r.text
     assert outreach.triage(served.ctx) == []
     assert served.browser(served.collector).get("/inbound/triage").status_code == 403
+
+
+def test_the_account_page_links_its_pdf_letters(served):
+    cid = sorted(served.customers_of(served.collector))[0]
+    web = served.browser(served.collector)
+    assert f'/customers/{cid}/letters/statement.pdf' in web.get(f"/customers/{cid}").text
+    r = web.get(f"/customers/{cid}/letters/statement.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    other = sorted(served.customers_of(served.other))[0]
+    assert web.get(f"/customers/{other}/letters/statement.pdf").status_code == 404
+    assert web.get(f"/customers/{cid}/letters/poem.pdf").status_code in (400, 422)

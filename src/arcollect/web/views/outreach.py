@@ -70,3 +70,11 @@ def link(request: Request, user: User, message_id: str, customer_id: Short) -> R
     except ArcollectError as exc:
         return triage(request, user, error=str(exc))
     return RedirectResponse(f"/customers/{customer_id.strip()}", status_code=303)
+
+
+@router.get("/customers/{customer_id}/letters/{kind}.pdf")
+def letter(request: Request, user: User, customer_id: str, kind: str) -> Response:
+    """The statement of account or a notice as PDF (the account page links here)."""
+    user.require(READ)
+    pdf, name = outreach.letter(get_ctx(request), customer_id=customer_id, kind=kind, scope=user.scope)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
