@@ -57,7 +57,8 @@ def load(ctx, customers: int, per_customer: int, mine: int, seed: int) -> int:  
             segment = rng.choices(["key", "mid", "small"], [5, 35, 60])[0]
             rows.append({"id": n, "customer_id": f"C{n:07d}", "name": f"Customer {n}", "currency": cur,
                          "country": country, "timezone": zone, "segment": segment, "collector": collector,
-                         "risk": rng.choice([None, "low", "medium", "high"]), "created_at": now, "updated_at": now})
+                         "risk": rng.choice([None, "low", "medium", "high"]), "email": f"ap{n}@customer{n}.example",
+                         "created_at": now, "updated_at": now})
         bulk_insert(s, Customer.__table__, rows)
         batch: list[dict] = []
         pk = 0

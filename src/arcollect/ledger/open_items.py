@@ -106,3 +106,27 @@ def invoiced_between(session: Session, *, within: Any | None, since: dt.date, un
     if within is not None:
         stmt = stmt.where(Invoice.customer_pk.in_(within))
     return {cpk: Q._from_units(units) for cpk, units in session.connection().execute(stmt).all()}
+
+
+def open_items_by_customer(session: Session, *, customer_pks: Sequence[int], as_of: dt.date) -> dict[int, list[dict[str, Any]]]:
+    """customer key → its open invoices with PO and dates, oldest due first (dunning letters for many
+    customers in two queries per 5,000 customers instead of two per customer)."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    pks = sorted(set(customer_pks))
+    for i in range(0, len(pks), 5000):
+        chunk = pks[i:i + 5000]
+        filters = [Invoice.customer_pk.in_(chunk), Invoice.open_until > as_of, Invoice.issue_date <= as_of]
+        applied = dict(session.execute(select(Application.invoice_pk, func.sum(Application.amount))
+                                       .join(Invoice, Invoice.id == Application.invoice_pk)
+                                       .where(Application.applied_on <= as_of, *filters)
+                                       .group_by(Application.invoice_pk)).all())
+        rows = session.execute(select(Invoice.id, Invoice.customer_pk, Invoice.invoice_id, Invoice.po_number,
+                                      Invoice.issue_date, Invoice.due_date, Invoice.amount, Invoice.currency)
+                               .where(*filters).order_by(Invoice.due_date, Invoice.invoice_id)).all()
+        for pk, cpk, iid, po, issued, due, amount, cur in rows:
+            left = amount - (applied.get(pk) or ZERO)
+            if left:
+                out[cpk].append({"invoice_id": iid, "po_number": po, "issue_date": issued, "due_date": due,
+                                 "open_amount": quantize(left, cur), "currency": cur,
+                                 "days_past_due": (as_of - due).days})
+    return out

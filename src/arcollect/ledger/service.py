@@ -34,7 +34,7 @@ from arcollect.ledger.browse import (  # noqa: F401  (part of this service's int
 )
 from arcollect.ledger.dashboard import Dashboard
 from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the workbench)
-    OpenInvoice, customers_in, invoiced_between, open_invoices, payments_applied, unapplied,
+    OpenInvoice, customers_in, invoiced_between, open_invoices, open_items_by_customer, payments_applied, unapplied,
 )
 from arcollect.ledger.queries import open_amount_of  # noqa: F401
 from arcollect.ledger.scope import EVERYTHING, CustomerScope

@@ -44,59 +44,75 @@ def _recipient(contacts: list[dict[str, Any]], customer: dict[str, Any]) -> tupl
 def compose(ctx: Context, *, customer_id: str, step: str, template: str, invoices: Sequence[str],
             as_of: dt.date, unapplied: dict | None = None) -> tuple[list[str], Message]:
     """The recipients and the merge fields of one customer's message for a step."""
-    view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=as_of)
-    c = view.customer
-    email, name, contact_language = _recipient(view.contacts, c)
+    with ctx.sessions() as session:
+        c = ledger.scoped_customer(session, ledger.EVERYTHING, customer_id)
+        contacts = ledger.contacts_of(session, c.id)
+        items = ledger.open_items_by_customer(session, customer_pks=[c.id], as_of=as_of).get(c.id, [])
+        return _message_for(ctx, c, contacts, items, step, template, invoices, as_of, unapplied)
+
+
+def _message_for(ctx: Context, c: Customer, contacts: list[dict[str, Any]], open_items: list[dict[str, Any]],
+                 step: str, template: str, invoices: Sequence[str], as_of: dt.date,
+                 unapplied: dict | None) -> tuple[list[str], Message]:
+    email, name, contact_language = _recipient(contacts, {"email": c.email})
     wanted = set(invoices)
     items = tuple(Item(i["invoice_id"], i["po_number"], i["issue_date"], i["due_date"], i["days_past_due"],
-                       i["open_amount"], i["currency"]) for i in view.open_items if i["invoice_id"] in wanted)
-    cash = unapplied if unapplied is not None else {**view.unapplied_cash}
+                       i["open_amount"], i["currency"]) for i in open_items if i["invoice_id"] in wanted)
     settings = ctx.settings
-    message = Message(template=template, language=pick_language(contact_language, c.get("language")), as_of=as_of,
-                      company=settings.company_name, customer_id=c["customer_id"], customer_name=c["name"],
-                      reference=f"{c['customer_id']}-{as_of:%Y%m%d}", items=items, contact_name=name,
-                      unapplied=cash, payment_instructions=settings.payment_instructions,
+    message = Message(template=template, language=pick_language(contact_language, c.language), as_of=as_of,
+                      company=settings.company_name, customer_id=c.customer_id, customer_name=c.name,
+                      reference=f"{c.customer_id}-{as_of:%Y%m%d}", items=items, contact_name=name,
+                      unapplied=unapplied or {}, payment_instructions=settings.payment_instructions,
                       signature_name=f"{settings.company_name} collections", signature_email=settings.mail_from)
     return ([email] if email else []), message
 
 
-def _not_before(ctx: Context, customer: Customer, now: dt.datetime) -> dt.datetime:
-    window = playbooks.active(ctx).playbook.settings.contact_window.window()
-    slot = calendar.first_call_slot(now, customer_tz=customer.timezone, customer_country=customer.country,
-                                    contact=window)
-    return slot or now
-
-
 def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
     """Render and queue every open email action of the day (and earlier unqueued ones); idempotent:
-    one message per customer, step and day. Steps needing approval wait for it."""
+    one message per customer, step and day. Steps needing approval wait for it. One transaction;
+    customers, contacts and open items are read in bulk."""
     now = ctx.clock.now()
+    window = playbooks.active(ctx).playbook.settings.contact_window.window()
     actions = worklists.open_actions(ctx, as_of=as_of, channel="email")
-    with ctx.sessions() as session:
+    out: dict[str, Any] = {"queued": 0, "awaiting_approval": 0, "problems": []}
+    with ctx.unit_of_work() as session:
         keys = set(session.scalars(select(OutboxMessage.idempotency_key)
                                    .where(OutboxMessage.as_of <= as_of, OutboxMessage.as_of >= as_of - dt.timedelta(days=60))))
-    out = {"queued": 0, "awaiting_approval": 0, "problems": []}
-    for a in actions:
-        key = f"{a['customer_id']}/{a['step']}/{a['proposed_on']}"
-        if key in keys:
-            continue
-        to, message = compose(ctx, customer_id=a["customer_id"], step=a["step"], template=a["template"] or a["step"],
-                              invoices=a["invoices"], as_of=as_of,
-                              unapplied={c: v for c, v in a["amounts"].items()} if not a["invoices"] else None)
-        if not to:
-            out["problems"].append(f"{a['customer_id']}: no email address (no contact, no account email)")
-            continue
-        rendered = render(message)
-        status = "awaiting_approval" if a["needs_approval"] else "queued"
-        with ctx.unit_of_work() as session:
-            customer = session.get(Customer, a["customer_pk"])
+        todo = [a for a in actions if f"{a['customer_id']}/{a['step']}/{a['proposed_on']}" not in keys]
+        pks = sorted({a["customer_pk"] for a in todo})
+        customers = {c.id: c for i in range(0, len(pks), 5000)
+                     for c in session.scalars(select(Customer).where(Customer.id.in_(pks[i:i + 5000])))}
+        contacts: dict[int, list[dict[str, Any]]] = {}
+        for i in range(0, len(pks), 5000):
+            for k in session.scalars(select(Contact).where(Contact.customer_pk.in_(pks[i:i + 5000]))
+                                     .order_by(Contact.primary.desc(), Contact.email)):
+                contacts.setdefault(k.customer_pk, []).append(
+                    {"email": k.email, "name": k.name, "role": k.role, "language": k.language, "primary": k.primary,
+                     "bouncing": k.bouncing_since is not None})
+        items = ledger.open_items_by_customer(session, customer_pks=pks, as_of=as_of)
+        slots: dict[tuple, dt.datetime] = {}
+        for a in todo:
+            c = customers[a["customer_pk"]]
+            key = f"{a['customer_id']}/{a['step']}/{a['proposed_on']}"
+            to, message = _message_for(ctx, c, contacts.get(c.id, []), items.get(c.id, []), a["step"],
+                                       a["template"] or a["step"], a["invoices"], as_of,
+                                       dict(a["amounts"]) if not a["invoices"] else None)
+            if not to:
+                out["problems"].append(f"{a['customer_id']}: no email address (no contact, no account email)")
+                continue
+            rendered = render(message)
+            slot_key = (c.timezone, c.country)
+            if slot_key not in slots:
+                slots[slot_key] = calendar.first_call_slot(now, customer_tz=c.timezone, customer_country=c.country,
+                                                           contact=window) or now
+            status = "awaiting_approval" if a["needs_approval"] else "queued"
             session.add(OutboxMessage(
-                idempotency_key=key, customer_pk=a["customer_pk"], action_pk=int(a["id"]), step=a["step"],
+                idempotency_key=key, customer_pk=c.id, action_pk=int(a["id"]), step=a["step"],
                 template=message.template, language=rendered.language, as_of=dt.date.fromisoformat(a["proposed_on"]),
                 to_addrs=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
                 message_id=new_message_id(key, ctx.settings), invoices=list(a["invoices"]), status=status,
-                not_before=_not_before(ctx, customer, now), created_at=now))
-        out[status] += 1
+                not_before=slots[slot_key], created_at=now))
+            out[status] += 1
     return out
 
 
