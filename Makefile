@@ -36,6 +36,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/ledger.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/web.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/workbench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/outreach.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
