@@ -176,3 +176,26 @@ def test_an_unreachable_smtp_server_leaves_the_messages_queued(ctx, tmp_path):
     result = outreach.dunning_run(ctx, as_of=TODAY, pause=False)
     assert result["queued"] == 1 and result["sent"] == 0 and "unavailable" in result["error"]
     assert [m["status"] for m in outreach.list_outbox(ctx)] == ["queued"]
+
+
+def test_a_final_notice_carries_the_statement_pdf_with_its_open_items(ctx, smtp, tmp_path):
+    import io
+
+    import pypdf
+
+    inbox, port = smtp
+    ctx = _smtp_ctx(ctx, port)
+    write_csv(tmp_path / "c.csv", "customer_id,name,currency,country,timezone,email", "C1,Acme,GBP,GB,Europe/London,ap@acme.example")
+    write_csv(tmp_path / "i.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency,po_number",
+              "I-70,C1,2026-08-01,2026-09-14,900.00,GBP,PO-7", "I-80,C1,2026-09-01,2026-09-10,100.00,GBP,")
+    for kind, name in (("customers", "c"), ("invoices", "i")):
+        assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
+    result = outreach.dunning_run(ctx, as_of=TODAY, pause=False)  # 70 days past due: the standard final notice
+    assert result["sent"] == 1
+    [(_, _, msg)] = inbox.messages
+    assert msg["Subject"].startswith("Final notice")
+    [pdf] = [part for part in msg.iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert pdf.get_filename() == "statement-C1-2026-11-23.pdf"
+    text = " ".join(pypdf.PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text().split())
+    assert "Statement of account" in text and "I-70" in text and "PO-7" in text and "I-80" in text and "£1,000.00" in text
+    assert outreach.list_outbox(ctx)[0]["attachment"] == "statement-C1-2026-11-23.pdf"

@@ -35,6 +35,8 @@ class OutboxMessage(Base):
     body_html: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
     invoices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)  # the PDF the step attaches (kept with the message)
     status: Mapped[str] = mapped_column(String(20), default="queued")
     not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)

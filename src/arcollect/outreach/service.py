@@ -72,7 +72,8 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
     one message per customer, step and day. Steps needing approval wait for it. One transaction;
     customers, contacts and open items are read in bulk."""
     now = ctx.clock.now()
-    window = playbooks.active(ctx).playbook.settings.contact_window.window()
+    playbook = playbooks.active(ctx).playbook
+    window = playbook.settings.contact_window.window()
     actions = worklists.open_actions(ctx, as_of=as_of, channel="email")
     out: dict[str, Any] = {"queued": 0, "awaiting_approval": 0, "problems": []}
     with ctx.unit_of_work() as session:
@@ -106,12 +107,17 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
                 slots[slot_key] = calendar.first_call_slot(now, customer_tz=c.timezone, customer_country=c.country,
                                                            contact=window) or now
             status = "awaiting_approval" if a["needs_approval"] else "queued"
+            step = playbook.step(a["segment"], a["step"])
+            attachment = None
+            if step is not None and step.attach:
+                attachment = letter(ctx, customer_id=a["customer_id"], kind=step.attach, as_of=as_of)
             session.add(OutboxMessage(
                 idempotency_key=key, customer_pk=c.id, action_pk=int(a["id"]), step=a["step"],
                 template=message.template, language=rendered.language, as_of=dt.date.fromisoformat(a["proposed_on"]),
                 to_addrs=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
                 message_id=new_message_id(key, ctx.settings), invoices=list(a["invoices"]), status=status,
-                not_before=slots[slot_key], created_at=now))
+                not_before=slots[slot_key], created_at=now,
+                attachment=attachment[0] if attachment else None, attachment_name=attachment[1] if attachment else None))
             out[status] += 1
     return out
 
@@ -177,7 +183,8 @@ def send_due(ctx: Context, *, sender_factory: SenderFactory | None = None, limit
                                                                       OutboxMessage.status == "queued")
                                           .values(status="sending", attempts=OutboxMessage.attempts + 1)).rowcount
                 email = build_email(settings=ctx.settings, to=message.to_addrs, subject=message.subject,
-                                    text=message.body_text, html=message.body_html, message_id=message.message_id)
+                                    text=message.body_text, html=message.body_html, message_id=message.message_id,
+                                    attachments=[(message.attachment_name, message.attachment)] if message.attachment else None)
             if not claimed:
                 continue
             try:
@@ -274,7 +281,8 @@ def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500,
     return [{"id": str(m.id), "customer_id": cid, "step": m.step, "status": m.status, "to": m.to_addrs,
              "subject": m.subject, "language": m.language, "as_of": m.as_of.isoformat(), "invoices": m.invoices,
              "not_before": m.not_before.isoformat(), "sent_at": m.sent_at.isoformat() if m.sent_at else None,
-             "message_id": m.message_id, "note": m.status_note or m.last_error} for m, cid in rows]
+             "message_id": m.message_id, "note": m.status_note or m.last_error,
+             "attachment": m.attachment_name} for m, cid in rows]
 
 
 def approve(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:

@@ -18,7 +18,8 @@ class Sender(Protocol):
 
 
 def build_email(*, settings: Settings, to: list[str], subject: str, text: str, html: str, message_id: str,
-                references: list[str] | None = None) -> EmailMessage:
+                references: list[str] | None = None,
+                attachments: list[tuple[str, bytes]] | None = None) -> EmailMessage:
     """A multipart/alternative message: plain text first, HTML second; Message-ID set so replies thread."""
     msg = EmailMessage()
     msg["From"] = settings.mail_from
@@ -33,6 +34,8 @@ def build_email(*, settings: Settings, to: list[str], subject: str, text: str, h
         msg["In-Reply-To"] = references[-1]
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    for name, data in attachments or []:  # PDF letters
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     return msg
 
 

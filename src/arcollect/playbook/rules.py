@@ -103,6 +103,8 @@ class Step(_Strict):
     needs_approval: bool = False
     requires_call: bool = Field(False, description="held until a call was logged on the account since its last step")
     skip_when: list[Literal["credit_hold", "do_not_contact"]] = Field(default_factory=list)
+    attach: Literal["statement", "final_notice", "demand"] | None = Field(
+        None, description="a PDF letter attached to the step's email")
     reason: str | None = None
 
     @model_validator(mode="after")

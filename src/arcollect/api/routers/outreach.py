@@ -33,6 +33,7 @@ class OutboxRead(BaseModel):
     sent_at: dt.datetime | None
     message_id: str
     note: str | None
+    attachment: str | None = None
 
 
 class DunningRun(BaseModel):
