@@ -24,27 +24,27 @@ _ALIASES = {"UK": "GB"}
 _DEFAULT_SUBDIVISION = {"GB": "ENG"}
 
 
+@lru_cache(maxsize=1)
+def _supported() -> frozenset[str]:
+    return frozenset(_holidays.list_supported_countries())
+
+
 def _calendar(code: str, year: int) -> dict:
+    """The country's public holidays of a year; a country the library does not know has none (weekends only)."""
+    if code not in _supported():
+        return {}
     return _holidays.country_holidays(code, subdiv=_DEFAULT_SUBDIVISION.get(code), years=year)
 
 
 @lru_cache(maxsize=4096)
 def _holiday_dates(country: str, year: int) -> frozenset[dt.date]:
-    code = _ALIASES.get(country, country)
-    try:
-        return frozenset(_calendar(code, year).keys())
-    except NotImplementedError:  # a country the library does not know: weekends only
-        return frozenset()
+    return frozenset(_calendar(_ALIASES.get(country, country), year).keys())
 
 
 def holiday_name(day: dt.date, country: str | None) -> str | None:
     if not country:
         return None
-    code = _ALIASES.get(country.upper(), country.upper())
-    try:
-        return _calendar(code, day.year).get(day)
-    except NotImplementedError:
-        return None
+    return _calendar(_ALIASES.get(country.upper(), country.upper()), day.year).get(day)
 
 
 def is_business_day(day: dt.date, country: str | None, workdays: frozenset[int] = MON_FRI) -> bool:

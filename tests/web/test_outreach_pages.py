@@ -17,7 +17,15 @@ def _queue(served) -> list[dict]:  # noqa: ANN001
 
 def test_the_outbox_previews_approves_and_holds(served):
     rows = _queue(served)
-    assert rows
+    assert len(rows) >= 3
+    # a step that needs approval: the last message waits for it
+    from sqlalchemy import update
+
+    from arcollect.outreach.models import OutboxMessage
+
+    with served.ctx.unit_of_work() as s:
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == int(rows[0]["id"])).values(status="awaiting_approval"))
+    rows = outreach.list_outbox(served.ctx)
     waiting = [m for m in rows if m["status"] == "awaiting_approval"]
     queued = [m for m in rows if m["status"] == "queued"]
     admin = served.browser("admin")
@@ -26,17 +34,16 @@ def test_the_outbox_previews_approves_and_holds(served):
     token = csrf_of(page)
     r = admin.post(f"/outbox/{queued[0]['id']}/hold", data={"csrf_token": token, "note": "customer called"})
     assert "Held" in r.text and outreach.list_outbox(served.ctx, status="suppressed")[0]["note"].endswith("customer called")
-    if waiting:
-        r = admin.post(f"/outbox/{waiting[0]['id']}/approve", data={"csrf_token": token})
-        assert "Approved" in r.text
-        assert next(m for m in outreach.list_outbox(served.ctx) if m["id"] == waiting[0]["id"])["status"] == "queued"
+    r = admin.post(f"/outbox/{waiting[0]['id']}/approve", data={"csrf_token": token})
+    assert "Approved" in r.text
+    assert next(m for m in outreach.list_outbox(served.ctx) if m["id"] == waiting[0]["id"])["status"] == "queued"
+    assert "cannot go from queued" in admin.post(f"/outbox/{waiting[0]['id']}/approve", data={"csrf_token": token}).text
     collector = served.browser(served.collector)
     mine = collector.get("/outbox").text
     shown = set(re.findall(r'<td><a href="/customers/([^"]+)">', mine))
     assert shown <= served.customers_of(served.collector)
-    other = next((m for m in rows if m["customer_id"] in served.customers_of(served.other)), None)
-    if other:
-        assert collector.get(f"/outbox?m={other['id']}").status_code == 404
+    other = next(m for m in rows if m["customer_id"] in served.customers_of(served.other))
+    assert collector.get(f"/outbox?m={other['id']}").status_code == 404
     ctoken = csrf_of(collector.get("/outbox"))
     assert collector.post(f"/outbox/{queued[-1]['id']}/hold", data={"csrf_token": ctoken}).status_code == 403
 

@@ -105,3 +105,8 @@ def test_window_parsing_refuses_bad_times_and_days():
         C.parse_days(["funday"])
     with pytest.raises(ValueError):
         C.parse_time("25h")
+
+
+def test_a_country_without_a_holiday_calendar_has_weekends_only():
+    assert C.is_business_day(D(2026, 12, 25), "AC") and not C.is_business_day(D(2026, 12, 26), "AC")  # Ascension Island: no calendar
+    assert C.holiday_name(D(2026, 12, 25), "AC") is None and C.holiday_name(D(2026, 12, 25), "DE")

@@ -139,7 +139,7 @@ def test_kept_rate_by_collector_and_customer(ctx, tmp_path):
     _pay(ctx, tmp_path, "P1", D(0), "500.00", "I2")
     later = TODAY + dt.timedelta(days=10)
     rows = cases.kept_rates(ctx, as_of=later, by="collector")
-    assert rows == [{"collector": "alice", "kept_rate": "0.500", "promises": 2, "open": 0, "kept": 1,
+    assert rows == [{"collector": "alice", "kept_rate": "0.500", "kept_percent": 50, "promises": 2, "open": 0, "kept": 1,
                      "partially_kept": 0, "broken": 1, "cancelled": 0}]
     assert cases.kept_rates(ctx, as_of=later, by="customer")[0]["customer"] == "C1"
     assert _status(ctx, kept, later)[0] == "kept"

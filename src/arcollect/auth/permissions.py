@@ -47,6 +47,15 @@ class Principal:
             return CustomerScope()
         return CustomerScope.all()
 
+    def worklist_of(self, collector: str | None) -> str | None:
+        """Whose worklist the caller reads: a collector only their own (another's is refused); anyone
+        else the collector named, or every one in their scope."""
+        if self.role == "collector":
+            if collector not in (None, "", self.login):
+                raise PermissionDenied("a collector reads their own worklist")
+            return self.login
+        return collector or None
+
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 

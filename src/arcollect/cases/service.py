@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select
@@ -277,7 +277,7 @@ def cancel_promise(ctx: Context, *, promise_id: str, scope: CustomerScope = EVER
     """Cancel an open promise (the customer withdrew it, or it was recorded by mistake); audited."""
     today, now = ctx.clock.today(), ctx.clock.now()
     with ctx.unit_of_work() as session:
-        promise = _scoped_promise(session, scope, promise_id)
+        promise, _ = ledger.scoped_record(session, scope, Promise, promise_id, "promise")
         current = _states(session, [promise], today)[promise.id]
         P.check_transition(current["status"], "cancelled")
         promise.cancelled_on, promise.cancelled_by = today, ctx.actor
@@ -288,20 +288,6 @@ def cancel_promise(ctx: Context, *, promise_id: str, scope: CustomerScope = EVER
         audit.record(session, at=now, actor=ctx.actor, action="cancel", entity="promise", entity_key=str(promise.id),
                      changes={"status": [current["status"], "cancelled"], "customer": cid})
         return {"id": str(promise.id), "customer_id": cid, "status": "cancelled"}
-
-
-def _scoped_promise(session: Session, scope: CustomerScope, promise_id: str) -> Promise:
-    try:
-        pk = int(promise_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"promise {promise_id!r} not found") from None
-    stmt = select(Promise).join(Customer, Customer.id == Promise.customer_pk).where(Promise.id == pk)
-    if scope.condition() is not None:
-        stmt = stmt.where(scope.condition())
-    promise = session.scalar(stmt)
-    if promise is None:
-        raise NotFound(f"promise {promise_id!r} not found")
-    return promise
 
 
 def _states(session: Session, promises: Sequence[Promise], as_of: dt.date) -> dict[int, dict[str, Any]]:
@@ -395,7 +381,9 @@ def kept_rates(ctx: Context, *, as_of: dt.date, by: str = "collector", scope: Cu
     for key, statuses in sorted(groups.items()):
         rate = P.kept_rate(statuses)
         counts = {s: statuses.count(s) for s in P.STATUSES}
-        out.append({by: key, "kept_rate": None if rate is None else str(rate), "promises": len(statuses), **counts})
+        out.append({by: key, "kept_rate": None if rate is None else str(rate),
+                    "kept_percent": None if rate is None else int((rate * 100).to_integral_value(rounding=ROUND_HALF_UP)),
+                    "promises": len(statuses), **counts})
     return out
 
 

@@ -253,26 +253,25 @@ def playbook_preview(file: Path = typer.Argument(...), as_of: Optional[str] = ty
         fail(exc)
 
 
-@action_app.command("done")
-def action_done(action_id: str = typer.Argument(..., metavar="ID"), note: Optional[str] = typer.Option(None, "--note")) -> None:
-    """Mark an email/letter/review/escalation action done (calls: `call log`)."""
+def _close(action_id: str, status: str, note: str | None) -> None:
     try:
-        worklists.close_action(context(), action_id=action_id, status="done", note=note)
+        worklists.close_action(context(), action_id=action_id, status=status, note=note)
     except ArcollectError as exc:
         fail(exc)
         return
-    echo(f"action {action_id} done")
+    echo(f"action {action_id} {status}")
+
+
+@action_app.command("done")
+def action_done(action_id: str = typer.Argument(..., metavar="ID"), note: Optional[str] = typer.Option(None, "--note")) -> None:
+    """Mark an email/letter/review/escalation action done (calls: `call log`)."""
+    _close(action_id, "done", note)
 
 
 @action_app.command("skip")
 def action_skip(action_id: str = typer.Argument(..., metavar="ID"), note: Optional[str] = typer.Option(None, "--note")) -> None:
     """Skip an action (the reason goes on the timeline)."""
-    try:
-        worklists.close_action(context(), action_id=action_id, status="skipped", note=note)
-    except ArcollectError as exc:
-        fail(exc)
-        return
-    echo(f"action {action_id} skipped")
+    _close(action_id, "skipped", note)
 
 
 @action_app.command("snooze")

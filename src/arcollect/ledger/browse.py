@@ -64,6 +64,20 @@ def scoped_customer(session: Session, scope: CustomerScope, customer_id: str) ->
     return customer
 
 
+def scoped_record(session: Session, scope: CustomerScope, model: Any, key: Any, what: str) -> tuple[Any, Customer]:
+    """A row of a table keyed by ``id`` with a ``customer_pk`` (a promise, an action, a message) and its
+    customer, or NotFound — also when the customer is outside the caller's scope."""
+    try:
+        pk = int(key)
+    except (TypeError, ValueError):
+        raise NotFound(f"{what} {key!r} not found") from None
+    row = session.execute(_scoped(select(model, Customer).join(Customer, Customer.id == model.customer_pk)
+                                  .where(model.id == pk), scope)).first()
+    if row is None:
+        raise NotFound(f"{what} {key!r} not found")
+    return row[0], row[1]
+
+
 def customer_header(c: Customer) -> dict[str, Any]:
     header = {k: getattr(c, k) for k in CUSTOMER_FIELDS}
     if header["credit_limit"] is not None:

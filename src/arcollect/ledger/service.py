@@ -30,7 +30,7 @@ from arcollect.ledger.models import (
 from arcollect.ledger.browse import (  # noqa: F401  (part of this service's interface)
     balance_history, contacts_of, customer_activity, customer_facets, customer_header, customer_hierarchy,
     list_applications,
-    list_contacts, list_customers, list_documents, month_ends, scoped_customer,
+    list_contacts, list_customers, list_documents, month_ends, scoped_customer, scoped_record,
 )
 from arcollect.ledger.dashboard import Dashboard
 from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the workbench)
@@ -339,10 +339,10 @@ def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, Any],
 
 
 def set_invoices_disputed(ctx: Context, *, invoice_ids: Sequence[str], disputed: bool,
-                          scope: CustomerScope = EVERYTHING, note: str | None = None) -> int:
-    """Flag invoices as in dispute (never dunned) or clear the flag; all or nothing, audited.
-
-    Returns how many invoices changed.
+                          scope: CustomerScope = EVERYTHING, note: str | None = None,
+                          customer_id: str | None = None) -> int:
+    """Flag invoices as in dispute (never dunned) or clear the flag; all or nothing, audited. With
+    ``customer_id`` they must be that customer's. Returns how many invoices changed.
     """
     ids = list(dict.fromkeys(i.strip() for i in invoice_ids if i and i.strip()))
     if not ids:
@@ -352,6 +352,8 @@ def set_invoices_disputed(ctx: Context, *, invoice_ids: Sequence[str], disputed:
         stmt = select(Invoice).join(Customer, Customer.id == Invoice.customer_pk).where(Invoice.invoice_id.in_(ids))
         if scope.condition() is not None:
             stmt = stmt.where(scope.condition())
+        if customer_id is not None:
+            stmt = stmt.where(Customer.customer_id == customer_id)
         found = {i.invoice_id: i for i in session.scalars(stmt)}
         missing = [i for i in ids if i not in found]
         if missing:

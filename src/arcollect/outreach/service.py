@@ -289,26 +289,13 @@ def approve(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledg
     """A manager approves a message of a step that needs approval: it joins the queue."""
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        m = _message(session, message_id, scope)
+        m, _ = ledger.scoped_record(session, scope, OutboxMessage, message_id, "outbox message")
         if m.status != "awaiting_approval":
             raise Conflict(f"message {m.id} cannot go from {m.status} to queued (approval)")
         m.status, m.approved_by, m.approved_at = "queued", ctx.actor, now
         audit.record(session, at=now, actor=ctx.actor, action="approve", entity="outbox", entity_key=str(m.id),
                      changes={"status": ["awaiting_approval", "queued"]})
         return {"id": str(m.id), "status": m.status}
-
-
-def _message(session: Any, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> OutboxMessage:
-    try:
-        m = session.get(OutboxMessage, int(message_id))
-    except (TypeError, ValueError):
-        m = None
-    if m is not None and scope.condition() is not None:
-        c = session.get(Customer, m.customer_pk)
-        m = m if scope.allows(c.collector, c.team) else None
-    if m is None:
-        raise NotFound(f"outbox message {message_id!r} not found")
-    return m
 
 
 # ---- inbound mail ----------------------------------------------------------------------------
@@ -475,7 +462,7 @@ def inbound_of(ctx: Context, *, customer_id: str, scope: ledger.CustomerScope = 
 def message_detail(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
     """One outbox message with its content (the outbox page's preview)."""
     with ctx.sessions() as session:
-        m = _message(session, message_id, scope)
+        m, _ = ledger.scoped_record(session, scope, OutboxMessage, message_id, "outbox message")
         cid = session.scalar(select(Customer.customer_id).where(Customer.id == m.customer_pk))
         return {"id": str(m.id), "customer_id": cid, "step": m.step, "status": m.status, "to": m.to_addrs,
                 "subject": m.subject, "language": m.language, "text": m.body_text, "html": m.body_html,
@@ -486,7 +473,7 @@ def hold(ctx: Context, *, message_id: str, note: str = "", scope: ledger.Custome
     """A manager stops a queued (or awaiting) message: it is suppressed and its action cancelled; audited."""
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        m = _message(session, message_id, scope)
+        m, _ = ledger.scoped_record(session, scope, OutboxMessage, message_id, "outbox message")
         if m.status not in ("queued", "awaiting_approval"):
             raise Conflict(f"message {m.id} cannot go from {m.status} to suppressed (hold)")
         before = m.status

@@ -13,7 +13,6 @@ not money.
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import Iterable
 
@@ -26,13 +25,15 @@ CALLBACK_POINTS = 100.0
 def score(*, past_due: Iterable[tuple[int, Decimal]], risk: str | None, broken_promises: int,
           days_since_contact: int | None, invoiced_12m: Decimal, callback_due: bool = False) -> dict[str, float]:
     """The parts of the priority and their ``total`` (rounded to one decimal)."""
-    weighted = sum(float(amount) * (1 + min(days, 365) / 30) for days, amount in past_due if days > 0 and amount > 0)
+    # amounts stay Decimal; only the logarithm (a score, not money) becomes a float
+    weighted = sum((amount * (1 + Decimal(min(days, 365)) / 30) for days, amount in past_due if days > 0 and amount > 0),
+                   Decimal(0))
     parts = {
-        "overdue": 10 * math.log10(1 + weighted),
+        "overdue": 10 * float((1 + weighted).log10()),
         "risk": RISK_POINTS.get(risk, 5.0),
         "promises": min(45.0, 15.0 * broken_promises),
         "silence": 20.0 if days_since_contact is None else min(20.0, 0.5 * max(0, days_since_contact)),
-        "value": 3 * math.log10(1 + max(0.0, float(invoiced_12m))),
+        "value": 3 * float((1 + max(Decimal(0), invoiced_12m)).log10()),
         "callback": CALLBACK_POINTS if callback_due else 0.0,
     }
     if weighted == 0:  # nothing past due: silence is not a reason to call

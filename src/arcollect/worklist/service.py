@@ -321,20 +321,6 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
 # ---- working the list ------------------------------------------------------------------------
 
 
-def _scoped_action(session: Session, scope: CustomerScope, action_id: str) -> tuple[Action, Customer]:
-    try:
-        pk = int(action_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"action {action_id!r} not found") from None
-    stmt = select(Action, Customer).join(Customer, Customer.id == Action.customer_pk).where(Action.id == pk)
-    if scope.condition() is not None:
-        stmt = stmt.where(scope.condition())
-    row = session.execute(stmt).first()
-    if row is None:
-        raise NotFound(f"action {action_id!r} not found")
-    return row[0], row[1]
-
-
 def close_action(ctx: Context, *, action_id: str, status: str, scope: CustomerScope = EVERYTHING,
                  note: str | None = None) -> dict[str, Any]:
     """Mark an open action done (the email/letter went out, the review happened) or skipped; the
@@ -343,7 +329,7 @@ def close_action(ctx: Context, *, action_id: str, status: str, scope: CustomerSc
         raise InvalidInput(f"status: {status!r} is not one of done, skipped")
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        action, customer = _scoped_action(session, scope, action_id)
+        action, customer = ledger.scoped_record(session, scope, Action, action_id, "action")
         if action.status != "open":
             raise Conflict(f"action {action.id} cannot go from {action.status} to {status}")
         if action.channel == "call" and status == "done":
@@ -371,9 +357,16 @@ def _close_calls(session: Session, customer_pk: int, today: dt.date, actor: str,
 
 def log_call(ctx: Context, *, customer_id: str, outcome: str, scope: CustomerScope = EVERYTHING,
              note: str | None = None, follow_up: dt.date | None = None, contact: str | None = None,
-             invoices: Sequence[str] = ()) -> dict[str, Any]:
+             invoices: Sequence[str] = (), promise_amount: Any = None,
+             promise_date: dt.date | None = None) -> dict[str, Any]:
     """Log a call with its outcome; it completes the account's open call tasks. Outcome ``dispute``
-    with invoices flags them in dispute (no more dunning). The day's worklist is refreshed."""
+    with invoices flags them in dispute (no more dunning); outcome ``promise`` with an amount and a
+    date records the promise too. The day's worklist is refreshed."""
+    if promise_amount is not None:
+        if outcome != "promise":
+            raise InvalidInput("a promised amount goes with the outcome 'promise'")
+        if promise_date is None:
+            raise InvalidInput("cannot log the call", ["promise date: required with a promised amount"])
     if outcome == "dispute" and invoices:
         ledger.set_invoices_disputed(ctx, invoice_ids=invoices, disputed=True, scope=scope,
                                      note=f"call with {customer_id}: {note or 'disputed'}")
@@ -384,7 +377,12 @@ def log_call(ctx: Context, *, customer_id: str, outcome: str, scope: CustomerSco
         customer = ledger.scoped_customer(session, scope, customer_id)
         activity["closed_actions"] = [str(i) for i in _close_calls(session, customer.id, today, ctx.actor, now, outcome)]
         pk = customer.id
-    refresh_account(ctx, customer_pk=pk)
+    if promise_amount is not None:  # add_promise refreshes the account
+        activity["promise"] = add_promise(ctx, customer_id=customer_id, amount=promise_amount,
+                                          promised_date=promise_date, scope=scope, invoices=invoices,
+                                          contact=contact)
+    else:
+        refresh_account(ctx, customer_pk=pk)
     return activity
 
 
@@ -514,8 +512,12 @@ def workloads(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYTHING
             for _, w in sorted(out.items())]
 
 
-def reassign(ctx: Context, *, customer_ids: Sequence[str], collector: str) -> int:
-    """Move accounts to another collector (their open actions and today's worklist follow them)."""
+def reassign(ctx: Context, *, customer_ids: Sequence[str], collector: str, scope: CustomerScope = EVERYTHING) -> int:
+    """Move accounts (all within ``scope``) to another collector; their open actions and today's
+    worklist follow them."""
+    with ctx.sessions() as session:
+        for cid in dict.fromkeys(customer_ids):
+            ledger.scoped_customer(session, scope, cid)  # NotFound outside the manager's portfolio
     changed = ledger.assign_portfolio(ctx, customer_ids=customer_ids, collector=collector)
     with ctx.unit_of_work() as session:
         pks = list(session.scalars(select(Customer.id).where(Customer.customer_id.in_(list(customer_ids)))))

@@ -28,22 +28,13 @@ Login = Annotated[str | None, Query(max_length=64)]
 DayQuery = Annotated[dt.date | None, Query(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))]
 
 
-def _collector(caller, collector: str | None) -> str | None:  # noqa: ANN001
-    """A collector reads their own worklist; others may name a collector (or read all in scope)."""
-    if caller.role == "collector":
-        if collector not in (None, caller.login):
-            raise PermissionDenied("a collector reads their own worklist")
-        return caller.login
-    return collector
-
-
 @router.get("/worklist", response_model=WorklistRead, responses=responses(401, 403))
 def worklist(ctx: Ctx, caller: Caller, as_of: DayQuery = None, collector: Login = None,
              limit: Limit = 100, offset: Offset = 0) -> WorklistRead:
     """The day's prioritized worklist (by priority; a callback due adds 100), each account with the
     parts of its score, the reasons and the proposed actions. Runs the day's evaluation if needed."""
     caller.require(READ)
-    who = _collector(caller, collector)
+    who = caller.worklist_of(collector)
     data = worklists.worklist(acting(ctx, caller), as_of=as_of or ctx.clock.today(), collector=who,
                               scope=caller.scope, limit=limit, offset=offset)
     return WorklistRead(**data)
@@ -53,7 +44,7 @@ def worklist(ctx: Ctx, caller: Caller, as_of: DayQuery = None, collector: Login 
 def run(ctx: Ctx, caller: Caller, body: RunCreate) -> RunRead:
     """Evaluate the playbook for a date (idempotent: the same date again creates nothing new)."""
     caller.require(WORK)
-    who = _collector(caller, body.collector)
+    who = caller.worklist_of(body.collector)
     if who is None and not caller.scope.everything:
         raise PermissionDenied("name a collector: the whole book is run by an admin or a manager without a team")
     return RunRead(**worklists.run(acting(ctx, caller), as_of=body.as_of or ctx.clock.today(), collector=who,

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from arcollect.auth.permissions import ASSIGN, EDIT_CUSTOMER, PLAYBOOK, READ, WORK
 from arcollect.cases import service as cases
 from arcollect.cases.models import CALL_OUTCOMES
-from arcollect.errors import ArcollectError, InvalidInput, PermissionDenied
+from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
 from arcollect.web.deps import Csrf, User, acting, get_ctx, page
@@ -22,12 +22,6 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 Text = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=200)]
-
-
-def _who(user, collector: str | None) -> str | None:  # noqa: ANN001
-    if user.role == "collector":
-        return user.login
-    return collector or None
 
 
 def _date(value: str, field: str) -> dt.date | None:
@@ -57,12 +51,8 @@ def my_worklist(request: Request, user: User, c: Annotated[str | None, Query(max
                 collector: Annotated[str | None, Query(max_length=64)] = None,
                 page_no: Annotated[int, Query(alias="page", ge=1, le=10000)] = 1) -> Response:
     user.require(READ)
-    if user.role == "collector" and collector not in (None, "", user.login):
-        raise PermissionDenied("a collector sees their own worklist")
     ctx = get_ctx(request)
-    who = _who(user, collector)
-    if who is None and not user.scope.everything and user.role != "manager":
-        who = user.login
+    who = user.worklist_of(collector)
     data = worklists.worklist(acting(request, user), as_of=ctx.clock.today(), collector=who, scope=user.scope,
                               limit=PAGE, offset=(page_no - 1) * PAGE)
     items = data["items"]
@@ -100,21 +90,17 @@ def log_call(request: Request, user: User, customer_id: str, outcome: Short, not
              follow_up: Short = "", contact: Short = "", invoices: Annotated[list[str] | None, Form()] = None,
              promise_amount: Short = "", promise_date: Short = "") -> Response:
     user.require(WORK)
-    ctx = acting(request, user)
     try:
-        if outcome == "promise" and promise_amount.strip():
-            when = _date(promise_date, "promise date")
-            if when is None:
-                raise InvalidInput("promise date: required with a promised amount")
-        worklists.log_call(ctx, customer_id=customer_id, outcome=outcome, note=note, scope=user.scope,
-                           follow_up=_date(follow_up, "follow-up"), contact=contact or None, invoices=invoices or [])
-        message = f"Call logged: {outcome.replace('_', ' ')}."
-        if outcome == "promise" and promise_amount.strip():
-            p = worklists.add_promise(ctx, customer_id=customer_id, amount=promise_amount.strip(), promised_date=when,
-                                      invoices=invoices or [], contact=contact or None, scope=user.scope)
-            message += f" Promise of {p['amount']} {p['currency']} by {p['date']} recorded."
+        result = worklists.log_call(acting(request, user), customer_id=customer_id, outcome=outcome, note=note,
+                                    scope=user.scope, follow_up=_date(follow_up, "follow-up"), contact=contact or None,
+                                    invoices=invoices or [], promise_amount=promise_amount.strip() or None,
+                                    promise_date=_date(promise_date, "promise date"))
     except ArcollectError as exc:
         return _after(request, user, customer_id, error=_problems(exc))
+    message = f"Call logged: {outcome.replace('_', ' ')}."
+    if result.get("promise"):
+        p = result["promise"]
+        message += f" Promise of {p['amount']} {p['currency']} by {p['date']} recorded."
     return _after(request, user, customer_id, message=message)
 
 
@@ -179,12 +165,8 @@ def disputes(request: Request, user: User, customer_id: str, invoices: Annotated
              disputed: Short = "1", note: Text = "") -> Response:
     user.require(WORK)
     try:
-        if not invoices:
-            raise InvalidInput("tick at least one invoice")
-        ledger.customer_overview(get_ctx(request), customer_id=customer_id, as_of=get_ctx(request).clock.today(),
-                                 scope=user.scope)  # 404 outside the caller's portfolio
-        ledger.set_invoices_disputed(acting(request, user), invoice_ids=invoices, disputed=disputed == "1",
-                                     scope=user.scope, note=note or None)
+        ledger.set_invoices_disputed(acting(request, user), invoice_ids=invoices or [], disputed=disputed == "1",
+                                     scope=user.scope, note=note or None, customer_id=customer_id)
     except ArcollectError as exc:
         return RedirectResponse(f"/customers/{customer_id}?error={_problems(exc)}", status_code=303)
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
@@ -217,10 +199,7 @@ def reassign(request: Request, user: User, customers: Text, collector: Short) ->
     user.require(ASSIGN)
     ids = [c for c in customers.replace(",", " ").split() if c]
     try:
-        for cid in ids:  # every account must be in the manager's scope
-            ledger.customer_overview(get_ctx(request), customer_id=cid, as_of=get_ctx(request).clock.today(),
-                                     scope=user.scope)
-        n = worklists.reassign(acting(request, user), customer_ids=ids, collector=collector.strip())
+        n = worklists.reassign(acting(request, user), customer_ids=ids, collector=collector.strip(), scope=user.scope)
     except ArcollectError as exc:
         return team(request, user, error=_problems(exc))
     return team(request, user, message=f"{n} account(s) moved to {collector.strip()}.")
