@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from arcollect.clock import FixedClock  # noqa: E402
 from arcollect.context import build_context  # noqa: E402
-from arcollect.outreach import service as outreach  # noqa: E402
+from arcollect.outreach import documents, outbox  # noqa: E402
 from arcollect.settings import Settings  # noqa: E402
 from arcollect.worklist import service as worklists  # noqa: E402
 from benchmarks.workbench import AS_OF, load  # noqa: E402
@@ -32,7 +32,7 @@ def _pdfs(url: str, home: str, ids: list[str]) -> int:
                         clock=FixedClock(dt.datetime(2026, 11, 23, 10, tzinfo=dt.timezone.utc)), migrate_schema=False)
     total = 0
     for cid in ids:
-        pdf, _ = outreach.letter(ctx, customer_id=cid, kind="statement", as_of=AS_OF)
+        pdf, _ = documents.letter(ctx, customer_id=cid, kind="statement", as_of=AS_OF)
         total += len(pdf)
     return total
 
@@ -52,7 +52,7 @@ def main() -> None:
     worklists.run(ctx, as_of=AS_OF)
     evaluated = time.perf_counter() - start
     start = time.perf_counter()
-    queued = outreach.queue(ctx, as_of=AS_OF)
+    queued = outbox.queue(ctx, as_of=AS_OF)
     seconds = time.perf_counter() - start
     n = queued["queued"] + queued["awaiting_approval"]
     print(f"{args.emails:,} customers: worklist {evaluated:.1f} s; rendered and queued {n:,} emails in {seconds:.1f} s "

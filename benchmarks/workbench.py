@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile

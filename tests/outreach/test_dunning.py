@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer
-from arcollect.outreach import service as outreach
+from arcollect.outreach import outbox
 from arcollect.worklist import service as worklists
 from tests.conftest import write_csv
 from tests.outreach.conftest import Inbox, start_smtp
@@ -44,17 +44,17 @@ def test_the_demo_portfolios_dunning_run_over_smtp(ctx, smtp, clock):
     disputed_c, promised_c = emails[0]["customer_id"], emails[1]["customer_id"]
     ledger.set_invoices_disputed(ctx, invoice_ids=emails[0]["invoices"], disputed=True)
     worklists.add_promise(ctx, customer_id=promised_c, amount="10.00", promised_date=TODAY + dt.timedelta(days=3))
-    dry = outreach.dunning_run(ctx, as_of=TODAY, dry_run=True)
-    assert dry["messages"] and inbox.messages == [] and outreach.list_outbox(ctx) == []
+    dry = outbox.dunning_run(ctx, as_of=TODAY, dry_run=True)
+    assert dry["messages"] and inbox.messages == [] and outbox.list_outbox(ctx) == []
     # through the day: 09:30 UTC, then each hour until midnight UTC (US business hours)
-    result = outreach.dunning_run(ctx, as_of=TODAY, pause=False)
+    result = outbox.dunning_run(ctx, as_of=TODAY, pause=False)
     for hour in range(10, 24):
         clock.advance(dt.timedelta(hours=1))
-        outreach.send_due(ctx, pause=False)
-    sent = outreach.list_outbox(ctx, status="sent")
-    assert result["queued"] + result["awaiting_approval"] == len(outreach.list_outbox(ctx))
+        outbox.send_due(ctx, pause=False)
+    sent = outbox.list_outbox(ctx, status="sent")
+    assert result["queued"] + result["awaiting_approval"] == len(outbox.list_outbox(ctx))
     assert len(inbox.messages) == len(sent) > 0
-    keys = [(m["customer_id"], m["step"]) for m in outreach.list_outbox(ctx)]
+    keys = [(m["customer_id"], m["step"]) for m in outbox.list_outbox(ctx)]
     assert len(keys) == len(set(keys))  # one message per customer and step
     by_id = {m["message_id"]: m for m in sent}
     with ctx.sessions() as s:
@@ -73,11 +73,11 @@ def test_the_demo_portfolios_dunning_run_over_smtp(ctx, smtp, clock):
         for invoice in row["invoices"]:
             assert invoice in body
     assert disputed_c not in {m["customer_id"] for m in sent if set(m["invoices"]) & set(emails[0]["invoices"])}
-    assert promised_c not in {m["customer_id"] for m in outreach.list_outbox(ctx)}
+    assert promised_c not in {m["customer_id"] for m in outbox.list_outbox(ctx)}
     german = [m for m in sent if m["language"] == "de"]
     assert german and all(any(w in m["subject"] for w in ("Zahlung", "Mahnung", "Fälligkeit")) for m in german)
     # the same date again sends nothing new
-    again = outreach.dunning_run(ctx, as_of=TODAY, pause=False)
+    again = outbox.dunning_run(ctx, as_of=TODAY, pause=False)
     assert again["queued"] == again["sent"] == 0 and len(inbox.messages) == len(sent)
     # sent messages are on the timelines with their content
     some = sent[0]
@@ -92,14 +92,14 @@ def test_a_message_is_suppressed_when_its_invoices_are_paid_before_it_goes(ctx, 
     write_csv(tmp_path / "i.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency", "I1,C1,2026-10-01,2026-11-20,900.00,USD")
     for kind, name in (("customers", "c"), ("invoices", "i")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
-    result = outreach.dunning_run(ctx, as_of=TODAY, pause=False)  # 09:30 UTC: 04:30 in New York, not yet
+    result = outbox.dunning_run(ctx, as_of=TODAY, pause=False)  # 09:30 UTC: 04:30 in New York, not yet
     assert result["queued"] == 1 and result["sent"] == 0
     write_csv(tmp_path / "p.csv", "payment_id,customer_id,received_date,amount,applies_to,currency", "P1,C1,2026-11-23,900.00,I1,USD")
     assert not ledger.import_file(ctx, kind="payments", path=tmp_path / "p.csv").errors
     clock.advance(dt.timedelta(hours=6))
-    assert outreach.send_due(ctx, pause=False) == {"sent": 0, "suppressed": 1, "failed": 0}
+    assert outbox.send_due(ctx, pause=False) == {"sent": 0, "suppressed": 1, "failed": 0}
     assert inbox.messages == []
-    assert outreach.list_outbox(ctx)[0]["note"] == "invoice I1 is paid"
+    assert outbox.list_outbox(ctx)[0]["note"] == "invoice I1 is paid"
 
 
 def test_killing_the_sender_mid_batch_and_running_it_again_sends_nothing_twice(ctx, clock, tmp_path):
@@ -110,7 +110,7 @@ def test_killing_the_sender_mid_batch_and_running_it_again_sends_nothing_twice(c
               *[f"I{n:02d},C{n:02d},2026-10-01,2026-11-10,{100 + n}.00,GBP" for n in range(1, 13)])
     for kind, name in (("customers", "c"), ("invoices", "i")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
-    queued = outreach.dunning_run(ctx, as_of=clock.today(), send=False)
+    queued = outbox.dunning_run(ctx, as_of=clock.today(), send=False)
     assert queued["queued"] == 12
     inbox = Inbox(delay=0.4)
     controller = start_smtp(inbox)
@@ -133,7 +133,7 @@ def test_killing_the_sender_mid_batch_and_running_it_again_sends_nothing_twice(c
         controller.stop()
     ids = inbox.ids()
     assert len(ids) == len(set(ids))  # nothing was sent twice
-    statuses = [m["status"] for m in outreach.list_outbox(ctx)]
+    statuses = [m["status"] for m in outbox.list_outbox(ctx)]
     assert statuses.count("sent") + statuses.count("sending") == 12
     assert statuses.count("sending") <= 1  # the one in flight when killed waits for a person, never resent
     assert len(ids) >= statuses.count("sent")
@@ -173,9 +173,9 @@ def test_an_unreachable_smtp_server_leaves_the_messages_queued(ctx, tmp_path):
     write_csv(tmp_path / "i.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency", "I1,C1,2026-10-01,2026-11-10,900.00,GBP")
     for kind, name in (("customers", "c"), ("invoices", "i")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
-    result = outreach.dunning_run(ctx, as_of=TODAY, pause=False)
+    result = outbox.dunning_run(ctx, as_of=TODAY, pause=False)
     assert result["queued"] == 1 and result["sent"] == 0 and "unavailable" in result["error"]
-    assert [m["status"] for m in outreach.list_outbox(ctx)] == ["queued"]
+    assert [m["status"] for m in outbox.list_outbox(ctx)] == ["queued"]
 
 
 def test_a_final_notice_carries_the_statement_pdf_with_its_open_items(ctx, smtp, tmp_path):
@@ -190,7 +190,7 @@ def test_a_final_notice_carries_the_statement_pdf_with_its_open_items(ctx, smtp,
               "I-70,C1,2026-08-01,2026-09-14,900.00,GBP,PO-7", "I-80,C1,2026-09-01,2026-09-10,100.00,GBP,")
     for kind, name in (("customers", "c"), ("invoices", "i")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
-    result = outreach.dunning_run(ctx, as_of=TODAY, pause=False)  # 70 days past due: the standard final notice
+    result = outbox.dunning_run(ctx, as_of=TODAY, pause=False)  # 70 days past due: the standard final notice
     assert result["sent"] == 1
     [(_, _, msg)] = inbox.messages
     assert msg["Subject"].startswith("Final notice")
@@ -198,4 +198,4 @@ def test_a_final_notice_carries_the_statement_pdf_with_its_open_items(ctx, smtp,
     assert pdf.get_filename() == "statement-C1-2026-11-23.pdf"
     text = " ".join(pypdf.PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text().split())
     assert "Statement of account" in text and "I-70" in text and "PO-7" in text and "I-80" in text and "£1,000.00" in text
-    assert outreach.list_outbox(ctx)[0]["attachment"] == "statement-C1-2026-11-23.pdf"
+    assert outbox.list_outbox(ctx)[0]["attachment"] == "statement-C1-2026-11-23.pdf"

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact
-from arcollect.outreach import service as outreach
+from arcollect.outreach import mailbox, outbox
 from arcollect.outreach.inbound import parse
 from tests.conftest import write_csv
 from tests.dovecot import Dovecot
@@ -80,9 +80,9 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
     _clear(dovecot)
     ctx = _ctx(ctx, port, dovecot)
     _book(ctx, tmp_path)
-    run = outreach.dunning_run(ctx, as_of=TODAY, pause=False)
+    run = outbox.dunning_run(ctx, as_of=TODAY, pause=False)
     assert run["sent"] == 2  # C1's reminder, C2's courtesy reminder
-    sent = next(m for m in outreach.list_outbox(ctx, status="sent") if m["customer_id"] == "C1")
+    sent = next(m for m in outbox.list_outbox(ctx, status="sent") if m["customer_id"] == "C1")
     remittance = ("--B\r\nContent-Type: text/plain\r\n\r\nPayment of 700.00 sent today, advice attached.\r\n"
                   "--B\r\nContent-Type: text/csv; name=remittance.csv\r\nContent-Disposition: attachment; filename=remittance.csv\r\n\r\n"
                   "invoice,amount\r\nINV-200,700.00\r\n--B--")
@@ -103,10 +103,10 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
                     "Message-ID": "<remit-1@beta-buyer.example>"}, remittance, 'multipart/mixed; boundary="B"'),
              _mail({"From": "stranger@gmail.com", "To": "ar@acme.example", "Subject": "hello",
                     "Message-ID": "<x-1@gmail.com>"}, "<p>hi</p><script>alert(1)</script>", "text/html"))
-    counts = outreach.fetch_mail(ctx)
+    counts = mailbox.fetch_mail(ctx)
     assert counts == {"fetched": 6, "linked": 5, "triage": 1, "bounces": 1, "duplicates": 0}
-    c1 = {m["subject"]: m for m in outreach.inbound_of(ctx, customer_id="C1")}
-    c2 = {m["subject"]: m for m in outreach.inbound_of(ctx, customer_id="C2")}
+    c1 = {m["subject"]: m for m in mailbox.inbound_of(ctx, customer_id="C1")}
+    c2 = {m["subject"]: m for m in mailbox.inbound_of(ctx, customer_id="C2")}
     reply = c1["Re: " + sent["subject"]]
     assert reply["kind"] == "reply" and reply["match"] == "answers our message" and reply["answers"] == sent["id"]
     assert c1["Undelivered Mail Returned to Sender"]["kind"] == "bounce"
@@ -114,7 +114,7 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
     assert c2["Automatic reply: invoices"]["kind"] == "auto_reply"
     assert c2["Remittance advice"]["match"] == "sender's domain beta-buyer.example"
     assert c2["Remittance advice"]["attachments"] == [{"name": "remittance.csv", "type": "text/csv"}]
-    [stray] = outreach.triage(ctx)
+    [stray] = mailbox.triage(ctx)
     assert stray["from"] == "stranger@gmail.com"
     with ctx.sessions() as s:
         from arcollect.outreach.models import InboundMessage
@@ -125,10 +125,10 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
     # processed mail left the inbox; a second fetch finds nothing, a re-delivered copy is not stored twice
     with _imap(dovecot) as c:
         assert c.select_folder("INBOX")[b"EXISTS"] == 0 and c.select_folder("Processed")[b"EXISTS"] == 6
-    assert outreach.fetch_mail(ctx)["fetched"] == 0
+    assert mailbox.fetch_mail(ctx)["fetched"] == 0
     _deliver(dovecot, _mail({"From": "ap@beta-buyer.example", "Subject": "Automatic reply: invoices",
                              "Message-ID": "<auto-1@beta-buyer.example>"}, "again"))
-    assert outreach.fetch_mail(ctx) == {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 1}
+    assert mailbox.fetch_mail(ctx) == {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 1}
     # the reply is on C1's timeline; the bouncing address gets no more mail
     from arcollect.cases import service as cases
 

@@ -13,7 +13,7 @@ import pytest
 
 from arcollect.errors import InvalidInput
 from arcollect.ledger import service as ledger
-from arcollect.outreach import service as outreach
+from arcollect.outreach import documents
 from arcollect.outreach.letters import letter_html, paper_for
 from arcollect.outreach.render import Item, Message
 from tests.conftest import write_csv
@@ -44,7 +44,7 @@ def test_a_statement_of_account_lists_the_open_items_aging_and_unapplied_cash(ct
     ctx = dataclasses.replace(ctx, settings=ctx.settings.model_copy(update={
         "company_name": "ACME Supplies", "company_address": "1 Harbour Road\nBristol BS1 4DJ",
         "payment_instructions": "Pay to IBAN GB33 BUKB 2020 1555 5555 55"}))
-    pdf, name = outreach.letter(ctx, customer_id="US1", kind="statement", as_of=TODAY)
+    pdf, name = documents.letter(ctx, customer_id="US1", kind="statement", as_of=TODAY)
     assert name == "statement-US1-2026-11-23.pdf"
     reader, text = _read(pdf)
     for part in ("ACME Supplies", "1 Harbour Road", "Statement of account", "A1", "PO-1", "A2", "$1,200.00", "$300.50",
@@ -63,15 +63,15 @@ def test_a_statement_of_account_lists_the_open_items_aging_and_unapplied_cash(ct
 
 def test_notices_are_in_the_customers_language_on_a4(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pdf, _ = outreach.letter(ctx, customer_id="DE1", kind="final_notice", as_of=TODAY)
+    pdf, _ = documents.letter(ctx, customer_id="DE1", kind="final_notice", as_of=TODAY)
     reader, text = _read(pdf)
     assert "Letzte Mahnung vor weiteren Schritten" in text and "z. Hd. Kim Martin" in text and "B1" in text
     assert "999,99" in text and "Seite 1 / 1" in text
     assert round(float(reader.pages[0].mediabox.width)) == 595  # A4
-    _, demand = _read(outreach.letter(ctx, customer_id="US1", kind="demand", as_of=TODAY)[0])
+    _, demand = _read(documents.letter(ctx, customer_id="US1", kind="demand", as_of=TODAY)[0])
     assert "Formal demand for payment" in demand and "legal proceedings" in demand
     with pytest.raises(InvalidInput, match="not one of statement, final_notice, demand"):
-        outreach.letter(ctx, customer_id="US1", kind="poem", as_of=TODAY)
+        documents.letter(ctx, customer_id="US1", kind="poem", as_of=TODAY)
 
 
 def test_customer_data_is_escaped_in_letters():

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from arcollect.outreach import service as outreach
+from arcollect.outreach import mailbox, outbox
 from arcollect.outreach.models import InboundMessage
 from tests.conftest import csrf_of
 
 
 def _queue(served) -> list[dict]:  # noqa: ANN001
-    outreach.dunning_run(served.ctx, as_of=dt.date(2026, 11, 23), send=False)
-    return outreach.list_outbox(served.ctx)
+    outbox.dunning_run(served.ctx, as_of=dt.date(2026, 11, 23), send=False)
+    return outbox.list_outbox(served.ctx)
 
 
 def test_the_outbox_previews_approves_and_holds(served):
@@ -25,7 +25,7 @@ def test_the_outbox_previews_approves_and_holds(served):
 
     with served.ctx.unit_of_work() as s:
         s.execute(update(OutboxMessage).where(OutboxMessage.id == int(rows[0]["id"])).values(status="awaiting_approval"))
-    rows = outreach.list_outbox(served.ctx)
+    rows = outbox.list_outbox(served.ctx)
     waiting = [m for m in rows if m["status"] == "awaiting_approval"]
     queued = [m for m in rows if m["status"] == "queued"]
     admin = served.browser("admin")
@@ -33,10 +33,10 @@ def test_the_outbox_previews_approves_and_holds(served):
     assert page.status_code == 200 and 'id="message-text"' in page.text and queued[0]["subject"] in page.text
     token = csrf_of(page)
     r = admin.post(f"/outbox/{queued[0]['id']}/hold", data={"csrf_token": token, "note": "customer called"})
-    assert "Held" in r.text and outreach.list_outbox(served.ctx, status="suppressed")[0]["note"].endswith("customer called")
+    assert "Held" in r.text and outbox.list_outbox(served.ctx, status="suppressed")[0]["note"].endswith("customer called")
     r = admin.post(f"/outbox/{waiting[0]['id']}/approve", data={"csrf_token": token})
     assert "Approved" in r.text
-    assert next(m for m in outreach.list_outbox(served.ctx) if m["id"] == waiting[0]["id"])["status"] == "queued"
+    assert next(m for m in outbox.list_outbox(served.ctx) if m["id"] == waiting[0]["id"])["status"] == "queued"
     assert "cannot go from queued" in admin.post(f"/outbox/{waiting[0]['id']}/approve", data={"csrf_token": token}).text
     collector = served.browser(served.collector)
     mine = collector.get("/outbox").text
@@ -61,7 +61,7 @@ def test_triage_links_unmatched_mail_to_an_account(served):
     cid = sorted(served.customers_of(served.collector))[0]
     r = admin.post(f"/inbound/{mid}/link", data={"csrf_token": csrf_of(page), "customer_id": cid}, follow_redirects=True)
     assert r.status_code == 200 and "linked from triage" in r.text
-    assert outreach.triage(served.ctx) == []
+    assert mailbox.triage(served.ctx) == []
     assert served.browser(served.collector).get("/inbound/triage").status_code == 403
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from arcollect.cli.common import console, context, echo, fail, parse_date
 from arcollect.errors import ArcollectError
-from arcollect.outreach import service as outreach
+from arcollect.outreach import documents, mailbox, outbox
 
 dunning_app = typer.Typer(help="Dunning emails.", no_args_is_help=True)
 outbox_app = typer.Typer(help="The outbox of dunning messages.", no_args_is_help=True)
@@ -21,7 +21,7 @@ mail_app = typer.Typer(help="The collections mailbox.", no_args_is_help=True)
 def mail_fetch() -> None:
     """Read new mail from the IMAP folder: store, link to customers (or triage), mark bounces."""
     try:
-        counts = outreach.fetch_mail(context())
+        counts = mailbox.fetch_mail(context())
     except ArcollectError as exc:
         fail(exc)
         return
@@ -40,7 +40,7 @@ def dunning_run(
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
-        result = outreach.dunning_run(ctx, as_of=date or ctx.clock.today(), dry_run=dry_run, send=not no_send)
+        result = outbox.dunning_run(ctx, as_of=date or ctx.clock.today(), dry_run=dry_run, send=not no_send)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -68,7 +68,7 @@ def outbox_list(status: Optional[str] = typer.Option(None, "--status", help="que
                 fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
     """Messages in the outbox, newest first."""
     try:
-        rows = outreach.list_outbox(context(), status=status)
+        rows = outbox.list_outbox(context(), status=status)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -86,7 +86,7 @@ def outbox_list(status: Optional[str] = typer.Option(None, "--status", help="que
 def outbox_approve(message_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Approve a message whose step needs approval (it joins the queue)."""
     try:
-        outreach.approve(context(), message_id=message_id)
+        outbox.approve(context(), message_id=message_id)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -97,7 +97,7 @@ def outbox_approve(message_id: str = typer.Argument(..., metavar="ID")) -> None:
 def outbox_send(limit: Optional[int] = typer.Option(None, "--limit", min=1)) -> None:
     """Send the queued messages whose recipients' business hours have come."""
     try:
-        counts = outreach.send_due(context(), limit=limit)
+        counts = outbox.send_due(context(), limit=limit)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -117,7 +117,7 @@ def letter(
 
     date = parse_date(as_of, "--as-of")
     try:
-        pdf, name = outreach.letter(context(), customer_id=customer_id, kind=kind, as_of=date)
+        pdf, name = documents.letter(context(), customer_id=customer_id, kind=kind, as_of=date)
     except ArcollectError as exc:
         fail(exc)
         return

@@ -13,7 +13,8 @@ from arcollect.api.deps import Caller, Ctx, acting
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ASSIGN, READ
-from arcollect.outreach import service as outreach
+from arcollect.outreach import documents, mailbox
+from arcollect.outreach import outbox as outboxes
 
 router = APIRouter(tags=["outreach"])
 Status = Literal["queued", "awaiting_approval", "sending", "sent", "suppressed", "failed"]
@@ -57,14 +58,14 @@ def outbox(ctx: Ctx, caller: Caller, status: Status | None = None,
            customer_id: Annotated[str | None, Query(max_length=64)] = None) -> list[OutboxRead]:
     """Dunning messages in the caller's scope, newest first."""
     caller.require(READ)
-    return [OutboxRead(**m) for m in outreach.list_outbox(ctx, status=status, scope=caller.scope, customer_id=customer_id)]
+    return [OutboxRead(**m) for m in outboxes.list_outbox(ctx, status=status, scope=caller.scope, customer_id=customer_id)]
 
 
 @router.post("/outbox/{message_id}/approve", response_model=dict[str, str], responses=responses(401, 403, 404, 409))
 def approve(ctx: Ctx, caller: Caller, message_id: str) -> dict[str, str]:
     """Approve a message whose step needs approval (managers, admins)."""
     caller.require(ASSIGN)
-    return outreach.approve(acting(ctx, caller), message_id=message_id, scope=caller.scope)
+    return outboxes.approve(acting(ctx, caller), message_id=message_id, scope=caller.scope)
 
 
 @router.post("/dunning/run", response_model=dict[str, Any], responses=responses(401, 403))
@@ -75,7 +76,7 @@ def dunning(ctx: Ctx, caller: Caller, body: DunningRun) -> dict[str, Any]:
         from arcollect.errors import PermissionDenied
 
         raise PermissionDenied("the dunning run covers the whole book: an admin or a manager without a team")
-    return outreach.dunning_run(acting(ctx, caller), as_of=body.as_of or ctx.clock.today(), dry_run=body.dry_run)
+    return outboxes.dunning_run(acting(ctx, caller), as_of=body.as_of or ctx.clock.today(), dry_run=body.dry_run)
 
 
 @router.get("/customers/{customer_id}/letters/{kind}", responses={**responses(401, 403, 404),
@@ -85,7 +86,7 @@ def letter(ctx: Ctx, caller: Caller, customer_id: str, kind: Literal["statement"
            as_of: Annotated[dt.date | None, Query(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))] = None) -> Response:
     """A statement of account, final notice or demand letter (PDF)."""
     caller.require(READ)
-    pdf, name = outreach.letter(ctx, customer_id=customer_id, kind=kind, as_of=as_of, scope=caller.scope)
+    pdf, name = documents.letter(ctx, customer_id=customer_id, kind=kind, as_of=as_of, scope=caller.scope)
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -93,11 +94,11 @@ def letter(ctx: Ctx, caller: Caller, customer_id: str, kind: Literal["statement"
 def inbound(ctx: Ctx, caller: Caller, customer_id: str) -> list[InboundRead]:
     """Mail received from the customer (replies, auto-replies, bounces, forwards), newest first."""
     caller.require(READ)
-    return [InboundRead(**m) for m in outreach.inbound_of(ctx, customer_id=customer_id, scope=caller.scope)]
+    return [InboundRead(**m) for m in mailbox.inbound_of(ctx, customer_id=customer_id, scope=caller.scope)]
 
 
 @router.get("/inbound/triage", response_model=list[dict[str, Any]], responses=responses(401, 403))
 def triage(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     """Inbound mail no customer could be matched to (managers, admins)."""
     caller.require(ASSIGN)
-    return outreach.triage(ctx)
+    return mailbox.triage(ctx)

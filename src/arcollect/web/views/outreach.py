@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ASSIGN, READ
 from arcollect.errors import ArcollectError
-from arcollect.outreach import service as outreach
+from arcollect.outreach import documents, mailbox
+from arcollect.outreach import outbox as outboxes
 from arcollect.outreach.models import STATUSES
 from arcollect.web.deps import Csrf, User, acting, get_ctx, page
 
@@ -18,27 +19,27 @@ Short = Annotated[str, Form(max_length=500)]
 
 
 @router.get("/outbox")
-def outbox(request: Request, user: User, status: Annotated[str | None, Query(max_length=32)] = None,
+def outbox_page(request: Request, user: User, status: Annotated[str | None, Query(max_length=32)] = None,
            m: Annotated[str | None, Query(max_length=20)] = None, message: str | None = None,
            error: str | None = None) -> Response:
     user.require(READ)
     ctx = get_ctx(request)
     wanted = status if status in STATUSES else None
-    rows = outreach.list_outbox(ctx, status=wanted, scope=user.scope, limit=300)
-    selected = outreach.message_detail(ctx, message_id=m, scope=user.scope) if m else None
+    rows = outboxes.list_outbox(ctx, status=wanted, scope=user.scope, limit=300)
+    selected = outboxes.message_detail(ctx, message_id=m, scope=user.scope) if m else None
     return page(request, "outbox.html", nav="outbox", rows=rows, status=wanted, statuses=STATUSES, selected=selected,
                 can_approve=user.can(ASSIGN), message=message, error=error)
 
 
 def _back(request: Request, user, message_id: str, message: str | None = None, error: str | None = None) -> Response:  # noqa: ANN001
-    return outbox(request, user, m=message_id, message=message, error=error)
+    return outbox_page(request, user, m=message_id, message=message, error=error)
 
 
 @router.post("/outbox/{message_id}/approve", dependencies=[Csrf])
 def approve(request: Request, user: User, message_id: str) -> Response:
     user.require(ASSIGN)
     try:
-        outreach.approve(acting(request, user), message_id=message_id, scope=user.scope)
+        outboxes.approve(acting(request, user), message_id=message_id, scope=user.scope)
     except ArcollectError as exc:
         return _back(request, user, message_id, error=str(exc))
     return _back(request, user, message_id, message="Approved: it goes out in the recipient's business hours.")
@@ -48,7 +49,7 @@ def approve(request: Request, user: User, message_id: str) -> Response:
 def hold(request: Request, user: User, message_id: str, note: Short = "") -> Response:
     user.require(ASSIGN)
     try:
-        outreach.hold(acting(request, user), message_id=message_id, note=note, scope=user.scope)
+        outboxes.hold(acting(request, user), message_id=message_id, note=note, scope=user.scope)
     except ArcollectError as exc:
         return _back(request, user, message_id, error=str(exc))
     return _back(request, user, message_id, message="Held: it will not be sent.")
@@ -57,7 +58,7 @@ def hold(request: Request, user: User, message_id: str, note: Short = "") -> Res
 @router.get("/inbound/triage")
 def triage(request: Request, user: User, message: str | None = None, error: str | None = None) -> Response:
     user.require(ASSIGN)
-    return page(request, "triage.html", nav="triage", rows=outreach.triage(get_ctx(request)), message=message,
+    return page(request, "triage.html", nav="triage", rows=mailbox.triage(get_ctx(request)), message=message,
                 error=error)
 
 
@@ -65,7 +66,7 @@ def triage(request: Request, user: User, message: str | None = None, error: str 
 def link(request: Request, user: User, message_id: str, customer_id: Short) -> Response:
     user.require(ASSIGN)
     try:
-        outreach.link_inbound(acting(request, user), message_id=message_id, customer_id=customer_id.strip(),
+        mailbox.link_inbound(acting(request, user), message_id=message_id, customer_id=customer_id.strip(),
                               scope=user.scope)
     except ArcollectError as exc:
         return triage(request, user, error=str(exc))
@@ -76,5 +77,5 @@ def link(request: Request, user: User, message_id: str, customer_id: Short) -> R
 def letter(request: Request, user: User, customer_id: str, kind: str) -> Response:
     """The statement of account or a notice as PDF (the account page links here)."""
     user.require(READ)
-    pdf, name = outreach.letter(get_ctx(request), customer_id=customer_id, kind=kind, scope=user.scope)
+    pdf, name = documents.letter(get_ctx(request), customer_id=customer_id, kind=kind, scope=user.scope)
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})

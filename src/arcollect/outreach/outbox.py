@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import time
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable
 
 from sqlalchemy import func, select, update
 
@@ -18,53 +18,18 @@ from arcollect import audit
 from arcollect import calendar
 from arcollect.cases import service as cases
 from arcollect.context import Context
-from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact, Customer, Invoice
-from arcollect.outreach import inbound
-from arcollect.outreach.models import STATUSES, InboundAttachment, InboundMessage, OutboxMessage
-from arcollect.outreach.render import Item, Message, pick_language, render
+from arcollect.outreach.compose import compose, message_for
+from arcollect.outreach.documents import letter
+from arcollect.outreach.models import STATUSES, OutboxMessage
+from arcollect.outreach.render import render
 from arcollect.outreach.smtp import Sender, SmtpSender, build_email, new_message_id
 from arcollect.playbook import service as playbooks
 from arcollect.worklist import service as worklists
 
 SenderFactory = Callable[[], Sender]
-
-
-def _recipient(contacts: list[dict[str, Any]], customer: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    """(email, name, language) of whom to write to: the primary AP contact, any AP contact, the primary
-    contact, else the account's own email."""
-    ranked = sorted((k for k in contacts if not k.get("bouncing")), key=lambda k: (k["role"] != "ap", not k["primary"]))
-    if ranked:
-        k = ranked[0]
-        return k["email"], k["name"], k["language"]
-    return customer.get("email"), None, None
-
-
-def compose(ctx: Context, *, customer_id: str, step: str, template: str, invoices: Sequence[str],
-            as_of: dt.date, unapplied: dict | None = None) -> tuple[list[str], Message]:
-    """The recipients and the merge fields of one customer's message for a step."""
-    with ctx.sessions() as session:
-        c = ledger.scoped_customer(session, ledger.EVERYTHING, customer_id)
-        contacts = ledger.contacts_of(session, c.id)
-        items = ledger.open_items_by_customer(session, customer_pks=[c.id], as_of=as_of).get(c.id, [])
-        return _message_for(ctx, c, contacts, items, step, template, invoices, as_of, unapplied)
-
-
-def _message_for(ctx: Context, c: Customer, contacts: list[dict[str, Any]], open_items: list[dict[str, Any]],
-                 step: str, template: str, invoices: Sequence[str], as_of: dt.date,
-                 unapplied: dict | None) -> tuple[list[str], Message]:
-    email, name, contact_language = _recipient(contacts, {"email": c.email})
-    wanted = set(invoices)
-    items = tuple(Item(i["invoice_id"], i["po_number"], i["issue_date"], i["due_date"], i["days_past_due"],
-                       i["open_amount"], i["currency"]) for i in open_items if i["invoice_id"] in wanted)
-    settings = ctx.settings
-    message = Message(template=template, language=pick_language(contact_language, c.language), as_of=as_of,
-                      company=settings.company_name, customer_id=c.customer_id, customer_name=c.name,
-                      reference=f"{c.customer_id}-{as_of:%Y%m%d}", items=items, contact_name=name,
-                      unapplied=unapplied or {}, payment_instructions=settings.payment_instructions,
-                      signature_name=f"{settings.company_name} collections", signature_email=settings.mail_from)
-    return ([email] if email else []), message
 
 
 def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
@@ -95,7 +60,7 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
         for a in todo:
             c = customers[a["customer_pk"]]
             key = f"{a['customer_id']}/{a['step']}/{a['proposed_on']}"
-            to, message = _message_for(ctx, c, contacts.get(c.id, []), items.get(c.id, []), a["step"],
+            to, message = message_for(ctx, c, contacts.get(c.id, []), items.get(c.id, []), a["step"],
                                        a["template"] or a["step"], a["invoices"], as_of,
                                        dict(a["amounts"]) if not a["invoices"] else None)
             if not to:
@@ -242,27 +207,6 @@ def preview(ctx: Context, *, as_of: dt.date) -> list[dict[str, Any]]:
     return out
 
 
-def letter(ctx: Context, *, customer_id: str, kind: str = "statement", as_of: dt.date | None = None,
-           scope: Any = None) -> tuple[bytes, str]:
-    """A statement of account, final notice or demand letter as PDF: (bytes, file name)."""
-    from arcollect.outreach import letters
-
-    day = as_of or ctx.clock.today()
-    view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=day, scope=scope or ledger.EVERYTHING)
-    invoices = [i["invoice_id"] for i in view.open_items]
-    unapplied = {cur: view.unapplied_cash.get(cur, 0) + view.unapplied_credits.get(cur, 0)
-                 for cur in set(view.unapplied_cash) | set(view.unapplied_credits)}
-    _, message = compose(ctx, customer_id=customer_id, step=kind, template="reminder", invoices=invoices, as_of=day,
-                         unapplied=unapplied)
-    report = ledger.aging(ctx, as_of=day, customer_ids=[customer_id])
-    aging = [letters.AgingLine(r.currency, tuple(r.buckets), r.total) for r in report.rows]
-    c = view.customer
-    pdf = letters.letter_pdf(message, kind=kind, aging=aging, bucket_names=report.bucket_names,
-                             company_address=ctx.settings.company_address,
-                             paper=letters.paper_for(ctx.settings.letter_paper, c.get("country")))
-    return pdf, f"{kind}-{customer_id}-{day.isoformat()}.pdf"
-
-
 def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500,
                 scope: ledger.CustomerScope = ledger.EVERYTHING, customer_id: str | None = None) -> list[dict[str, Any]]:
     """Outbox messages in the caller's scope, newest first."""
@@ -298,167 +242,6 @@ def approve(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledg
         return {"id": str(m.id), "status": m.status}
 
 
-# ---- inbound mail ----------------------------------------------------------------------------
-
-
-class Mailbox(Protocol):
-    """The IMAP port: tests use a real Dovecot server."""
-
-    def fetch_new(self) -> list[tuple[Any, bytes]]: ...
-
-    def done(self, uids: list[Any]) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class ImapMailbox:
-    """The configured IMAP folder; processed mail moves to ``IMAP_PROCESSED_FOLDER``."""
-
-    def __init__(self, settings: Any) -> None:
-        from imapclient import IMAPClient
-
-        if not settings.imap_host:
-            raise InvalidInput("set ARCOLLECT_IMAP_HOST (and IMAP_USER, IMAP_PASSWORD) to read replies")
-        self.settings = settings
-        self.client = IMAPClient(settings.imap_host, port=settings.imap_port, ssl=settings.imap_ssl, timeout=30)
-        self.client.login(settings.imap_user or "", settings.imap_password or "")
-        self.client.select_folder(settings.imap_folder)
-
-    def fetch_new(self) -> list[tuple[Any, bytes]]:
-        uids = self.client.search("ALL")
-        out = []
-        for i in range(0, len(uids), 200):
-            for uid, data in self.client.fetch(uids[i:i + 200], ["RFC822"]).items():
-                out.append((uid, data[b"RFC822"]))
-        return out
-
-    def done(self, uids: list[Any]) -> None:
-        if not uids:
-            return
-        target = self.settings.imap_processed_folder
-        if not self.client.folder_exists(target):
-            self.client.create_folder(target)
-        self.client.move(uids, target)
-
-    def close(self) -> None:
-        try:
-            self.client.logout()
-        except Exception:  # the server went away: nothing left to do
-            pass
-
-
-def _link(session: Any, parsed: inbound.Parsed) -> tuple[int | None, int | None, str | None]:
-    """(customer key, outbox message key, why): the thread first, then the sender, then invoice numbers."""
-    thread = [i for i in [parsed.in_reply_to, *parsed.references] if i]
-    if thread:
-        row = session.execute(select(OutboxMessage.customer_pk, OutboxMessage.id)
-                              .where(OutboxMessage.message_id.in_(thread))).first()
-        if row is not None:
-            return row[0], row[1], "answers our message"
-    if parsed.from_addr and parsed.kind != "bounce":
-        found = set(session.scalars(select(Contact.customer_pk).where(func.lower(Contact.email) == parsed.from_addr)))
-        found |= set(session.scalars(select(Customer.id).where(func.lower(Customer.email) == parsed.from_addr)))
-        if len(found) == 1:
-            return found.pop(), None, "sender is a contact"
-        domain = parsed.from_addr.rsplit("@", 1)[-1]
-        if domain and domain not in PUBLIC_MAIL_DOMAINS:
-            by_domain = set(session.scalars(select(Contact.customer_pk).where(func.lower(Contact.email).like(f"%@{domain}"))))
-            if len(by_domain) == 1:
-                return by_domain.pop(), None, f"sender's domain {domain}"
-    tokens = inbound.invoice_candidates(f"{parsed.subject}\n{parsed.text}")
-    if tokens:
-        owners = set(session.scalars(select(Invoice.customer_pk).where(Invoice.invoice_id.in_(sorted(tokens)[:500]))))
-        if len(owners) == 1:
-            return owners.pop(), None, "invoice number in the text"
-    return None, None, None
-
-
-PUBLIC_MAIL_DOMAINS = frozenset({"gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "gmx.de",
-                                 "web.de", "orange.fr", "free.fr", "aol.com", "proton.me", "protonmail.com"})
-
-
-def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = None) -> dict[str, int]:
-    """`arcollect mail fetch`: read new mail, store it raw and parsed, link it (or leave it for triage),
-    mark bouncing addresses, move it to the processed folder. A message already stored is skipped."""
-    mailbox = (mailbox_factory or (lambda: ImapMailbox(ctx.settings)))()
-    counts = {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 0}
-    try:
-        messages = mailbox.fetch_new()
-        processed = []
-        for uid, raw in messages:
-            parsed = inbound.parse(raw)
-            now = ctx.clock.now()
-            with ctx.unit_of_work() as session:
-                if session.scalar(select(InboundMessage.id).where(InboundMessage.message_id == parsed.message_id)):
-                    counts["duplicates"] += 1
-                    processed.append(uid)
-                    continue
-                customer_pk, outbox_pk, why = _link(session, parsed)
-                if parsed.kind == "bounce":
-                    counts["bounces"] += _mark_bouncing(session, parsed.bounced, now)
-                    if customer_pk is None and parsed.bounced:
-                        owner = session.scalar(select(Contact.customer_pk)
-                                               .where(func.lower(Contact.email).in_(parsed.bounced)).limit(1))
-                        customer_pk, why = owner, ("bounce of a contact's address" if owner else why)
-                row = InboundMessage(message_id=parsed.message_id, from_addr=parsed.from_addr, to_addrs=parsed.to_addrs,
-                                     subject=parsed.subject[:1000], sent_at=parsed.sent_at,
-                                     in_reply_to=parsed.in_reply_to, references=parsed.references, kind=parsed.kind,
-                                     body_text=parsed.text, body_html=parsed.html, raw=raw, customer_pk=customer_pk,
-                                     outbox_pk=outbox_pk, match_reason=why,
-                                     status="linked" if customer_pk else "triage", fetched_at=now)
-                session.add(row)
-                session.flush()
-                for name, content_type, data in parsed.attachments:
-                    session.add(InboundAttachment(message_pk=row.id, filename=name[:500], content_type=content_type[:200],
-                                                  data=data))
-                if customer_pk is not None:
-                    label = {"reply": "Reply", "auto_reply": "Auto-reply", "bounce": "Bounce", "forward": "Forwarded"}[parsed.kind]
-                    files = f" ({len(parsed.attachments)} attachment(s))" if parsed.attachments else ""
-                    cases.record_activity(session, customer_pk=customer_pk, kind="email", outcome="inbound", at=now,
-                                          actor=parsed.from_addr or "mailbox",
-                                          note=f"{label} received: {parsed.subject}{files}\n\n{parsed.text[:4000]}")
-                counts["linked" if customer_pk else "triage"] += 1
-                counts["fetched"] += 1
-            processed.append(uid)
-        mailbox.done(processed)
-    finally:
-        mailbox.close()
-    return counts
-
-
-def _mark_bouncing(session: Any, addresses: list[str], now: dt.datetime) -> int:
-    if not addresses:
-        return 0
-    return session.execute(update(Contact).where(func.lower(Contact.email).in_(addresses),
-                                                 Contact.bouncing_since.is_(None))
-                           .values(bouncing_since=now)).rowcount
-
-
-def triage(ctx: Context, *, limit: int = 200) -> list[dict[str, Any]]:
-    """Inbound mail no customer could be matched to, newest first."""
-    with ctx.sessions() as session:
-        rows = session.scalars(select(InboundMessage).where(InboundMessage.status == "triage")
-                               .order_by(InboundMessage.id.desc()).limit(limit)).all()
-    return [{"id": str(m.id), "from": m.from_addr, "subject": m.subject, "kind": m.kind,
-             "received": m.fetched_at.isoformat(), "text": (m.body_text or "")[:2000]} for m in rows]
-
-
-def inbound_of(ctx: Context, *, customer_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> list[dict[str, Any]]:
-    """A customer's inbound mail (404 outside the caller's scope), newest first."""
-    with ctx.sessions() as session:
-        c = ledger.scoped_customer(session, scope, customer_id)
-        rows = session.scalars(select(InboundMessage).where(InboundMessage.customer_pk == c.id)
-                               .order_by(InboundMessage.id.desc())).all()
-        out = []
-        for m in rows:
-            files = session.execute(select(InboundAttachment.filename, InboundAttachment.content_type)
-                                    .where(InboundAttachment.message_pk == m.id)).all()
-            out.append({"id": str(m.id), "kind": m.kind, "from": m.from_addr, "subject": m.subject,
-                        "match": m.match_reason, "answers": str(m.outbox_pk) if m.outbox_pk else None,
-                        "attachments": [{"name": n, "type": t} for n, t in files]})
-    return out
-
-
 def message_detail(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
     """One outbox message with its content (the outbox page's preview)."""
     with ctx.sessions() as session:
@@ -483,25 +266,3 @@ def hold(ctx: Context, *, message_id: str, note: str = "", scope: ledger.Custome
         audit.record(session, at=now, actor=ctx.actor, action="hold", entity="outbox", entity_key=str(m.id),
                      changes={"status": [before, "suppressed"], "note": note})
         return {"id": str(m.id), "status": m.status}
-
-
-def link_inbound(ctx: Context, *, message_id: str, customer_id: str,
-                 scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
-    """Triage: link an unmatched inbound message to a customer; it goes on the account's timeline."""
-    now = ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        try:
-            m = session.get(InboundMessage, int(message_id))
-        except (TypeError, ValueError):
-            m = None
-        if m is None:
-            raise NotFound(f"inbound message {message_id!r} not found")
-        if m.status != "triage":
-            raise Conflict(f"inbound message {m.id} is already linked")
-        customer = ledger.scoped_customer(session, scope, customer_id)
-        m.customer_pk, m.status, m.match_reason = customer.id, "linked", f"linked by {ctx.actor}"
-        cases.record_activity(session, customer_pk=customer.id, kind="email", outcome="inbound", at=now, actor=ctx.actor,
-                              note=f"Mail from {m.from_addr} linked from triage: {m.subject}\n\n{(m.body_text or '')[:4000]}")
-        audit.record(session, at=now, actor=ctx.actor, action="link", entity="inbound", entity_key=str(m.id),
-                     changes={"customer": customer.customer_id})
-        return {"id": str(m.id), "customer_id": customer.customer_id}
