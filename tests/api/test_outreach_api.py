@@ -27,3 +27,25 @@ def test_letters_outbox_and_dunning_through_the_api(served):
     assert c.post("/api/v1/outbox/1/approve", headers=me).status_code == 403
     assert c.post("/api/v1/outbox/999999/approve", headers=served.h("admin")).status_code == 404
     assert c.get("/api/v1/worklist?as_of=9999-12-31", headers=me).status_code == 422
+
+
+def test_templates_through_the_api(served):
+    c = served.client
+    admin, me = served.h("admin"), served.h(served.collector)
+    mine = sorted(served.customers_of(served.collector))[0]
+    listed = c.get("/api/v1/templates", headers=me).json()
+    assert {(t["language"], t["name"]) for t in listed} >= {("es", "demand"), ("de", "_layout")}
+    current = c.get("/api/v1/templates/es/demand", headers=me).json()
+    assert current["edited"] is False and "{% extends" in current["source"]
+    edited = current["source"].replace("{% block subject %}", "{% block subject %}URGENTE ", 1)
+    shown = c.post("/api/v1/templates/es/demand/preview", headers=me, json={"source": edited, "customer_id": mine})
+    assert shown.status_code == 200 and shown.json()["subject"].startswith("URGENTE") and mine in shown.json()["text"]
+    assert c.put("/api/v1/templates/es/demand", headers=me, json={"source": edited}).status_code == 403
+    broken = c.put("/api/v1/templates/es/demand", headers=admin, json={"source": "{% if %}"})
+    assert broken.status_code == 422 and "es/demand.j2:1:" in broken.json()["detail"]
+    saved = c.put("/api/v1/templates/es/demand", headers=admin, json={"source": edited, "customer_id": mine})
+    assert saved.status_code == 200 and saved.json() == {"language": "es", "name": "demand", "version": 1, "edited": True}
+    assert c.get("/api/v1/templates/es/demand", headers=me).json()["source"] == edited
+    assert c.delete("/api/v1/templates/es/demand", headers=admin).json()["version"] == 2
+    assert c.delete("/api/v1/templates/es/demand", headers=admin).status_code == 409
+    assert c.get("/api/v1/templates/pt/demand", headers=me).status_code in (404, 422)

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from arcollect.errors import InvalidInput
-from arcollect.outreach.render import LANGUAGES, TEMPLATE_NAMES, Item, Message, check_source, pick_language, render
+from arcollect.errors import InvalidInput, NotFound
+from arcollect.outreach.render import (LANGUAGES, TEMPLATE_NAMES, Item, Message, check_source, pick_language, render,
+                                       source_of)
 
 AS_OF = dt.date(2026, 11, 23)
 ITEMS = (Item("INV-1", "PO-9", dt.date(2026, 9, 1), dt.date(2026, 10, 1), 53, Decimal("1234.50"), "EUR"),
@@ -83,16 +84,48 @@ def test_the_contacts_language_else_the_customers_else_english(tags, expected):
 
 def test_a_broken_template_is_refused_with_its_line():
     source = '{% extends "en/_layout.j2" %}\n{% block subject %}Hi{% endblock %}\n{% block intro %}{{ m.customer_name }\n{% endblock %}'
-    with pytest.raises(InvalidInput, match=r"line 3"):
-        check_source(source, sample=message("firm", "en"))
-    with pytest.raises(InvalidInput, match="does not render"):
-        check_source('{% extends "en/_layout.j2" %}{% block intro %}{{ m.nope }}{% endblock %}', sample=message("firm", "en"))
-    ok = check_source('{% extends "en/_layout.j2" %}{% block subject %}Hello{% endblock %}'
+    with pytest.raises(InvalidInput, match=r"en/firm.j2:3: unexpected '}'"):
+        check_source("en", "firm", source, sample=message("firm", "en"))
+    with pytest.raises(InvalidInput, match=r"en/firm.j2:2: does not render: .*'nope'"):
+        check_source("en", "firm", '{% extends "en/_layout.j2" %}\n{% block intro %}{{ m.nope }}{% endblock %}',
+                     sample=message("firm", "en"))
+    ok = check_source("en", "firm", '{% extends "en/_layout.j2" %}{% block subject %}Hello{% endblock %}'
                       '{% block intro %}Dear friends at {{ m.customer_name }}{% endblock %}{% block closing %}Bye{% endblock %}',
                       sample=message("firm", "en"))
     assert ok.subject.startswith("Hello") and "Müller & Söhne" in ok.text and "Müller &amp; Söhne" in ok.html
     with pytest.raises(InvalidInput, match="no template"):
         render(message("nonexistent", "en"))
+    with pytest.raises(NotFound, match="not one of"):
+        check_source("en", "../../etc/passwd", "x", sample=message("firm", "en"))
+
+
+def test_an_edited_layout_must_render_every_step_of_its_language():
+    layout = source_of("de", "_layout")
+    broken = layout.replace("Bitte geben Sie", "{{ m.nope }}Bitte geben Sie", 1)
+    assert broken != layout
+    with pytest.raises(InvalidInput, match=r"de/_layout.j2:\d+: does not render"):
+        check_source("de", "_layout", broken, sample=message("courtesy", "de"))
+    edited = layout.replace("Bitte geben Sie", "GEÄNDERT Bitte geben Sie", 1)
+    shown = check_source("de", "_layout", edited, sample=message("demand", "de"))
+    assert "GEÄNDERT" in shown.text and shown.language == "de"
+    assert "GEÄNDERT" not in render(message("demand", "de")).text  # nothing saved by a check
+
+
+def test_an_override_wins_over_the_file_and_only_for_its_language():
+    overrides = (("fr/reminder.j2", '{% extends "fr/_layout.j2" %}{% block subject %}Relance {{ m.reference }}{% endblock %}'
+                                  "{% block intro %}Bonjour{% endblock %}{% block closing %}Merci{% endblock %}"),)
+    assert render(message("reminder", "fr"), overrides=overrides).subject.startswith("Relance ")
+    assert not render(message("reminder", "de"), overrides=overrides).subject.startswith("Relance ")
+
+
+@pytest.mark.parametrize("attack", ["{{ m.__class__.__mro__[1].__subclasses__() }}",
+                                     "{{ m.items.__class__.__init__.__globals__ }}",
+                                     "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+                                     "{% set x = m.items.append(1) %}"])
+def test_an_edited_template_cannot_reach_python(attack):
+    source = '{% extends "en/_layout.j2" %}{% block intro %}' + attack + "{% endblock %}"
+    with pytest.raises(InvalidInput):
+        check_source("en", "firm", source, sample=message("firm", "en"))
 
 
 def test_plain_text_has_no_runs_of_blank_lines():

@@ -13,7 +13,7 @@ IMPORT = "ledger:import"          # upload ERP files
 ASSIGN = "portfolio:assign"       # move customers between collectors and teams
 ADMIN = "users:admin"             # users, roles, teams, everyone's tokens
 WORK = "collections:work"         # log calls and notes, record promises, work and snooze actions, flag disputes
-PLAYBOOK = "playbook:edit"        # load a new playbook version
+PLAYBOOK = "playbook:edit"        # load a new playbook version, edit the message templates
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK}),

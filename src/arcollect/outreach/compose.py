@@ -47,3 +47,9 @@ def message_for(ctx: Context, c: Customer, contacts: list[dict[str, Any]], open_
                       unapplied=unapplied or {}, payment_instructions=settings.payment_instructions,
                       signature_name=f"{settings.company_name} collections", signature_email=settings.mail_from)
     return ([email] if email else []), message
+
+
+def unapplied_of(view: ledger.CustomerOverview) -> dict[str, Any]:
+    """Unapplied cash and credits of an account per currency (the remittance request's amounts)."""
+    return {cur: view.unapplied_cash.get(cur, 0) + view.unapplied_credits.get(cur, 0)
+            for cur in set(view.unapplied_cash) | set(view.unapplied_credits)}

@@ -8,7 +8,8 @@ from typing import Any
 
 from arcollect.context import Context
 from arcollect.ledger import service as ledger
-from arcollect.outreach.compose import compose
+from arcollect.outreach.compose import compose, unapplied_of
+from arcollect.outreach.template_store import overrides
 
 
 def letter(ctx: Context, *, customer_id: str, kind: str = "statement", as_of: dt.date | None = None,
@@ -19,14 +20,15 @@ def letter(ctx: Context, *, customer_id: str, kind: str = "statement", as_of: dt
     day = as_of or ctx.clock.today()
     view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=day, scope=scope or ledger.EVERYTHING)
     invoices = [i["invoice_id"] for i in view.open_items]
-    unapplied = {cur: view.unapplied_cash.get(cur, 0) + view.unapplied_credits.get(cur, 0)
-                 for cur in set(view.unapplied_cash) | set(view.unapplied_credits)}
+    unapplied = unapplied_of(view)
     _, message = compose(ctx, customer_id=customer_id, step=kind, template="reminder", invoices=invoices, as_of=day,
                          unapplied=unapplied)
     report = ledger.aging(ctx, as_of=day, customer_ids=[customer_id])
     aging = [letters.AgingLine(r.currency, tuple(r.buckets), r.total) for r in report.rows]
     c = view.customer
-    pdf = letters.letter_pdf(message, kind=kind, aging=aging, bucket_names=report.bucket_names,
+    with ctx.sessions() as session:
+        edits = overrides(session)
+    pdf = letters.letter_pdf(message, overrides=edits, kind=kind, aging=aging, bucket_names=report.bucket_names,
                              company_address=ctx.settings.company_address,
                              paper=letters.paper_for(ctx.settings.letter_paper, c.get("country")))
     return pdf, f"{kind}-{customer_id}-{day.isoformat()}.pdf"

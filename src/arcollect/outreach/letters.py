@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from arcollect.errors import InvalidInput
-from arcollect.outreach.render import LANGUAGES, Message, _filters, render_part, totals
+from arcollect.outreach.render import LANGUAGES, Message, Overrides, _filters, render_part, totals
 
 LETTERS = Path(__file__).parent / "letters"
 KINDS = ("statement", "final_notice", "demand")
@@ -74,7 +74,8 @@ def _environment(language: str) -> Environment:
 
 
 def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (), bucket_names: Sequence[str] = (),
-                company_address: str = "", customer_address: str = "", paper: str = "A4") -> str:
+                company_address: str = "", customer_address: str = "", paper: str = "A4",
+                overrides: Overrides = ()) -> str:
     if kind not in KINDS:
         raise InvalidInput(f"letter: {kind!r} is not one of {', '.join(KINDS)}")
     language = message.language if message.language in LANGUAGES else "en"
@@ -83,8 +84,8 @@ def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (),
         title, intro, closing = labels["statement"], labels["statement_intro"], ""
     else:
         notice = Message(**{**message.__dict__, "template": kind})
-        title = render_part(notice, "title", escape=False)
-        intro, closing = render_part(notice, "intro", escape=False), render_part(notice, "closing", escape=False)
+        title, intro, closing = (render_part(notice, part, escape=False, overrides=overrides)
+                                 for part in ("title", "intro", "closing"))
     template = _environment(language).get_template("letter.html")
     return template.render(m=message, L=labels, title=title, intro=intro, closing=closing, aging=list(aging),
                            bucket_names=list(bucket_names), totals=totals(message.items), paper=paper,

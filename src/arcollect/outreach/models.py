@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arcollect.db import PK, Base, UTCDateTime
@@ -85,3 +85,19 @@ class InboundAttachment(Base):
     filename: Mapped[str] = mapped_column(String(500))
     content_type: Mapped[str] = mapped_column(String(200))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageTemplate(Base):
+    """An admin's edit of a message template: every save is a new version; the highest version of a
+    (language, name) is in force; a version without source restores the file's template."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("language", "name", "version", name="uq_message_templates_version"),)
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    saved_by: Mapped[str] = mapped_column(String(128))

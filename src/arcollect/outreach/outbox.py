@@ -25,6 +25,7 @@ from arcollect.outreach.compose import compose, message_for
 from arcollect.outreach.documents import letter
 from arcollect.outreach.models import STATUSES, OutboxMessage
 from arcollect.outreach.render import render
+from arcollect.outreach.template_store import overrides
 from arcollect.outreach.smtp import Sender, SmtpSender, build_email, new_message_id
 from arcollect.playbook import service as playbooks
 from arcollect.worklist import service as worklists
@@ -56,6 +57,7 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
                     {"email": k.email, "name": k.name, "role": k.role, "language": k.language, "primary": k.primary,
                      "bouncing": k.bouncing_since is not None})
         items = ledger.open_items_by_customer(session, customer_pks=pks, as_of=as_of)
+        edits = overrides(session)
         slots: dict[tuple, dt.datetime] = {}
         for a in todo:
             c = customers[a["customer_pk"]]
@@ -66,7 +68,7 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
             if not to:
                 out["problems"].append(f"{a['customer_id']}: no email address (no contact, no account email)")
                 continue
-            rendered = render(message)
+            rendered = render(message, overrides=edits)
             slot_key = (c.timezone, c.country)
             if slot_key not in slots:
                 slots[slot_key] = calendar.first_call_slot(now, customer_tz=c.timezone, customer_country=c.country,
@@ -195,12 +197,13 @@ def preview(ctx: Context, *, as_of: dt.date) -> list[dict[str, Any]]:
     out = []
     with ctx.sessions() as session:
         keys = set(session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.as_of == as_of)))
+        edits = overrides(session)
     for p in worklists.proposals(ctx, as_of=as_of, channel="email"):
         if f"{p['customer_id']}/{p['step']}/{as_of.isoformat()}" in keys:
             continue
         to, message = compose(ctx, customer_id=p["customer_id"], step=p["step"], template=p["template"] or p["step"],
                               invoices=p["invoices"], as_of=as_of, unapplied=p["amounts"] if not p["invoices"] else None)
-        rendered = render(message)
+        rendered = render(message, overrides=edits)
         out.append({"customer_id": p["customer_id"], "step": p["step"], "to": to, "language": rendered.language,
                     "subject": rendered.subject, "invoices": list(p["invoices"]),
                     "needs_approval": p["needs_approval"]})

@@ -4,6 +4,10 @@ table, in the contact's language (else the customer's, else English), subject + 
 Templates live in ``outreach/templates/<language>/<template>.j2`` and extend that language's
 ``_layout.j2``. The same file renders three times: the subject and the text part without escaping,
 the HTML part autoescaped — customer data is untrusted and can never inject markup.
+
+Admins may replace any of them in the web app: ``overrides`` maps ``<language>/<name>.j2`` to the edited
+source, which wins over the file. Every template runs in Jinja's immutable sandbox, so an edited one
+can reach only the merge fields, never Python internals.
 """
 
 from __future__ import annotations
@@ -17,16 +21,20 @@ from pathlib import Path
 from typing import Mapping
 
 from babel.dates import format_date
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
+from jinja2 import (BaseLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError)
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from arcollect.errors import InvalidInput
+from arcollect.errors import InvalidInput, NotFound
 from arcollect.money import format_money
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "de", "fr", "es")
 TEMPLATE_NAMES = ("courtesy", "reminder", "second_reminder", "firm", "final_notice", "demand", "remittance_request")
 LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
+EDITABLE = ("_layout", *TEMPLATE_NAMES)
+Overrides = tuple[tuple[str, str], ...]  # (("en/reminder.j2", source), ...) — hashable, so environments are cached
+EDITED = "edited:"  # file name prefix of an overridden template in error messages and tracebacks
 
 
 @dataclass(frozen=True)
@@ -90,30 +98,57 @@ def _filters(env: Environment, language: str) -> None:
     env.filters["day"] = lambda d: format_date(d, format="medium", locale=locale)
 
 
-@lru_cache(maxsize=16)
-def _environment(language: str, escape: bool, root: str = str(TEMPLATES)) -> Environment:
-    env = Environment(loader=FileSystemLoader(root), autoescape=escape, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+class _Loader(BaseLoader):
+    """Edited sources first, then the files."""
+
+    def __init__(self, root: str, overrides: Overrides) -> None:
+        self.files = FileSystemLoader(root)
+        self.edited = dict(overrides)
+
+    def get_source(self, environment: Environment, template: str):  # type: ignore[no-untyped-def]
+        if template in self.edited:
+            return self.edited[template], EDITED + template, lambda: True
+        return self.files.get_source(environment, template)
+
+
+@lru_cache(maxsize=32)
+def _environment(language: str, escape: bool, root: str = str(TEMPLATES), overrides: Overrides = ()) -> Environment:
+    env = ImmutableSandboxedEnvironment(loader=_Loader(root, overrides), autoescape=escape, undefined=StrictUndefined,
+                                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     _filters(env, language)
     return env
 
 
-def render(message: Message, *, root: Path = TEMPLATES) -> Rendered:
-    """Subject, plain text and HTML of a message; InvalidInput names a missing template or a broken line."""
+def _where(exc: BaseException, default: str) -> str:
+    """``file:line`` of the template frame a render error happened in (Jinja maps them to template lines)."""
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = frame.filename
+        if name.startswith(EDITED) or name.endswith(".j2"):
+            short = name.removeprefix(EDITED) if name.startswith(EDITED) else "/".join(Path(name).parts[-2:])
+            return f"{short}:{frame.lineno}"
+    return default
+
+
+def render(message: Message, *, root: Path = TEMPLATES, overrides: Overrides = ()) -> Rendered:
+    """Subject, plain text and HTML of a message; InvalidInput names a missing template or the broken line."""
     language = message.language if message.language in LANGUAGES else "en"
     name = f"{language}/{message.template}.j2"
     values = {"m": message, "totals": totals(message.items)}
     parts = {}
     try:
         for part, escape in (("subject", False), ("text", False), ("html", True)):
-            template = _environment(language, escape, str(root)).get_template(name)
+            template = _environment(language, escape, str(root), overrides).get_template(name)
             parts[part] = template.render(part=part, **values).strip()
     except TemplateSyntaxError as exc:
-        raise InvalidInput(f"{exc.name or name}:{exc.lineno}: {exc.message}") from None
+        raise InvalidInput(f"{(exc.name or name)}:{exc.lineno}: {exc.message}") from None
     except TemplateNotFound:
         raise InvalidInput(f"no template {name!r} (templates: {', '.join(TEMPLATE_NAMES)})") from None
-    except TemplateError as exc:
-        raise InvalidInput(f"{name}: {exc}") from None
+    except SecurityError as exc:
+        raise InvalidInput(f"{_where(exc, name)}: not allowed in a template: {exc}") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        raise InvalidInput(f"{_where(exc, name)}: does not render: {exc}") from None
     return Rendered(language, " ".join(parts["subject"].split()), _tidy(parts["text"]), parts["html"])
 
 
@@ -123,25 +158,44 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
-def render_part(message: Message, part: str, *, escape: bool = True, root: Path = TEMPLATES) -> str:
+def render_part(message: Message, part: str, *, escape: bool = True, root: Path = TEMPLATES,
+                overrides: Overrides = ()) -> str:
     """One block of a message's template (``subject``, ``intro`` or ``closing``), e.g. for a letter."""
     language = message.language if message.language in LANGUAGES else "en"
-    template = _environment(language, escape, str(root)).get_template(f"{language}/{message.template}.j2")
+    template = _environment(language, escape, str(root), overrides).get_template(f"{language}/{message.template}.j2")
     return template.render(part=part, m=message, totals=totals(message.items)).strip()
 
 
-def check_source(source: str, *, language: str = "en", sample: Message) -> Rendered:
-    """Compile and render an edited template against a real account; a broken one is refused with
-    the line of the error (nothing is saved by this function)."""
-    env = _environment(language, True)
-    try:
-        env.parse(source)
-        rendered = {}
-        for part, escape in (("subject", False), ("text", False), ("html", True)):
-            template = _environment(language, escape).from_string(source)
-            rendered[part] = template.render(part=part, m=sample, totals=totals(sample.items)).strip()
-    except TemplateSyntaxError as exc:
-        raise InvalidInput(f"line {exc.lineno}: {exc.message}") from None
-    except TemplateError as exc:
-        raise InvalidInput(f"the template does not render: {exc}") from None
-    return Rendered(language, " ".join(rendered["subject"].split()), _tidy(rendered["text"]), rendered["html"])
+def key(language: str, name: str) -> str:
+    """The override key of a template, after checking it is one that can be edited."""
+    if language not in LANGUAGES:
+        raise NotFound(f"language: {language!r} is not one of {', '.join(LANGUAGES)}")
+    if name not in EDITABLE:
+        raise NotFound(f"template: {name!r} is not one of {', '.join(EDITABLE)}")
+    return f"{language}/{name}.j2"
+
+
+def source_of(language: str, name: str, *, overrides: Overrides = (), root: Path = TEMPLATES) -> str:
+    """The source in force: the edited one, else the file's."""
+    k = key(language, name)
+    return dict(overrides).get(k) or (root / k).read_text(encoding="utf-8")
+
+
+def check_source(language: str, name: str, source: str, *, sample: Message, overrides: Overrides = (),
+                 root: Path = TEMPLATES) -> Rendered:
+    """Compile an edited template and render it on a real account's message, as it would be sent; a broken
+    one is refused with the line of the error (nothing is saved here). An edited layout must render
+    every step of its language; an edited step renders the sample as that step."""
+    k = key(language, name)
+    if len(source) > 100_000:
+        raise InvalidInput(f"{k}: the template is longer than 100,000 characters")
+    edited = tuple((n, s) for n, s in overrides if n != k) + ((k, source),)
+    steps = TEMPLATE_NAMES if name == "_layout" else (name,)
+    shown = sample.template if sample.template in steps else steps[0]
+    out = {step: render(Message(**{**sample.__dict__, "template": step, "language": language}), root=root,
+                        overrides=edited) for step in steps}
+    for step, r in out.items():
+        if not r.subject or not r.text.strip():
+            raise InvalidInput(f"{k}: the {step} message renders an empty {'subject' if not r.subject else 'text'}"
+                               " (fill the blocks subject, intro and closing)")
+    return out[shown]
