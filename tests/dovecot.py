@@ -79,9 +79,33 @@ class Dovecot:
                 time.sleep(0.05)
         raise RuntimeError(f"dovecot did not start: {(self.root / 'dovecot.log').read_text()[-2000:]}")
 
+    def client(self):  # noqa: ANN201
+        from imapclient import IMAPClient
+
+        client = IMAPClient("127.0.0.1", port=self.port, ssl=False)
+        client.login(self.user, self.password)
+        return client
+
+    def deliver(self, *messages: bytes) -> None:
+        """Put messages in the INBOX, as the mail server would on delivery."""
+        with self.client() as c:
+            for m in messages:
+                c.append("INBOX", m)
+
+    def settings(self) -> dict[str, object]:
+        """arcollect's IMAP settings for this server."""
+        return {"imap_host": "127.0.0.1", "imap_port": self.port, "imap_user": self.user, "imap_password": self.password}
+
     def stop(self) -> None:
         pid_file = self.root / "run" / "master.pid"
         if pid_file.exists():
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
             time.sleep(0.2)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def mail(headers: dict[str, str], body: str, content_type: str = "text/plain") -> bytes:
+    """A raw RFC 5322 message (CRLF line ends) with a date and MIME headers."""
+    head = "".join(f"{k}: {v}\r\n" for k, v in {"Date": "Mon, 23 Nov 2026 10:00:00 +0000", "MIME-Version": "1.0",
+                                                 "Content-Type": f"{content_type}; charset=utf-8", **headers}.items())
+    return (head + "\r\n" + body.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n").encode()

@@ -9,7 +9,6 @@ import datetime as dt
 from typing import Iterator
 
 import pytest
-from imapclient import IMAPClient
 from sqlalchemy import select
 
 from arcollect.ledger import service as ledger
@@ -17,7 +16,7 @@ from arcollect.ledger.models import Contact
 from arcollect.outreach import mailbox, outbox
 from arcollect.outreach.inbound import parse
 from tests.conftest import write_csv
-from tests.dovecot import Dovecot
+from tests.dovecot import Dovecot, mail
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -29,14 +28,8 @@ def dovecot() -> Iterator[Dovecot]:
     server.stop()
 
 
-def _imap(server: Dovecot) -> IMAPClient:
-    client = IMAPClient("127.0.0.1", port=server.port, ssl=False)
-    client.login(server.user, server.password)
-    return client
-
-
 def _clear(server: Dovecot) -> None:
-    with _imap(server) as c:
+    with server.client() as c:
         for folder in ("INBOX", "Processed"):
             if c.folder_exists(folder):
                 c.select_folder(folder)
@@ -46,16 +39,10 @@ def _clear(server: Dovecot) -> None:
                     c.expunge()
 
 
-def _deliver(server: Dovecot, *messages: bytes) -> None:
-    with _imap(server) as c:
-        for m in messages:
-            c.append("INBOX", m)
-
-
 def _ctx(ctx, smtp_port: int, server: Dovecot):  # noqa: ANN001, ANN202
     return dataclasses.replace(ctx, settings=ctx.settings.model_copy(update={
         "smtp_host": "127.0.0.1", "smtp_port": smtp_port, "mail_from": "ar@acme.example", "smtp_rate_per_minute": 100000,
-        "imap_host": "127.0.0.1", "imap_port": server.port, "imap_user": server.user, "imap_password": server.password}))
+        **server.settings()}))
 
 
 def _book(ctx, tmp_path):  # noqa: ANN001, ANN202
@@ -67,12 +54,6 @@ def _book(ctx, tmp_path):  # noqa: ANN001, ANN202
               "INV-100,C1,2026-10-01,2026-11-10,500.00,GBP", "INV-200,C2,2026-10-01,2026-11-25,700.00,GBP")
     for kind, name in (("customers", "c"), ("contacts", "ct"), ("invoices", "i")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
-
-
-def _mail(headers: dict[str, str], body: str, content_type: str = "text/plain") -> bytes:
-    head = "".join(f"{k}: {v}\r\n" for k, v in {"Date": "Mon, 23 Nov 2026 10:00:00 +0000", "MIME-Version": "1.0",
-                                                 "Content-Type": f"{content_type}; charset=utf-8", **headers}.items())
-    return (head + "\r\n" + body.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n").encode()
 
 
 def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, smtp, dovecot, tmp_path):
@@ -89,19 +70,19 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
     dsn = ("--R\r\nContent-Type: text/plain\r\n\r\nDelivery to ap@acme-buyer.example failed.\r\n"
            "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
            "Final-Recipient: rfc822; ap@acme-buyer.example\r\nAction: failed\r\nStatus: 5.1.1\r\n--R--")
-    _deliver(dovecot,
-             _mail({"From": "Ann <ap@acme-buyer.example>", "To": "ar@acme.example", "Subject": "Re: " + sent["subject"],
+    dovecot.deliver(
+             mail({"From": "Ann <ap@acme-buyer.example>", "To": "ar@acme.example", "Subject": "Re: " + sent["subject"],
                     "Message-ID": "<reply-1@acme-buyer.example>", "In-Reply-To": sent["message_id"]},
                    "We will pay on Friday."),
-             _mail({"From": "boss@gmail.com", "To": "ar@acme.example", "Subject": "Fwd: question about INV-200",
+             mail({"From": "boss@gmail.com", "To": "ar@acme.example", "Subject": "Fwd: question about INV-200",
                     "Message-ID": "<fwd-1@gmail.com>"}, "---------- Forwarded message ----------\nIs INV-200 right?"),
-             _mail({"From": "ap@beta-buyer.example", "To": "ar@acme.example", "Subject": "Automatic reply: invoices",
+             mail({"From": "ap@beta-buyer.example", "To": "ar@acme.example", "Subject": "Automatic reply: invoices",
                     "Message-ID": "<auto-1@beta-buyer.example>", "Auto-Submitted": "auto-replied"}, "I am out until Monday."),
-             _mail({"From": "MAILER-DAEMON@mx.example", "To": "ar@acme.example", "Subject": "Undelivered Mail Returned to Sender",
+             mail({"From": "MAILER-DAEMON@mx.example", "To": "ar@acme.example", "Subject": "Undelivered Mail Returned to Sender",
                     "Message-ID": "<dsn-1@mx.example>"}, dsn, 'multipart/report; report-type=delivery-status; boundary="R"'),
-             _mail({"From": "payments@beta-buyer.example", "To": "ar@acme.example", "Subject": "Remittance advice",
+             mail({"From": "payments@beta-buyer.example", "To": "ar@acme.example", "Subject": "Remittance advice",
                     "Message-ID": "<remit-1@beta-buyer.example>"}, remittance, 'multipart/mixed; boundary="B"'),
-             _mail({"From": "stranger@gmail.com", "To": "ar@acme.example", "Subject": "hello",
+             mail({"From": "stranger@gmail.com", "To": "ar@acme.example", "Subject": "hello",
                     "Message-ID": "<x-1@gmail.com>"}, "<p>hi</p><script>alert(1)</script>", "text/html"))
     counts = mailbox.fetch_mail(ctx)
     assert counts == {"fetched": 6, "linked": 5, "triage": 1, "bounces": 1, "duplicates": 0}
@@ -123,10 +104,10 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
         assert "<script>" not in html and "<p>hi</p>" in html
         assert s.scalar(select(Contact.bouncing_since).where(Contact.email == "ap@acme-buyer.example")) is not None
     # processed mail left the inbox; a second fetch finds nothing, a re-delivered copy is not stored twice
-    with _imap(dovecot) as c:
+    with dovecot.client() as c:
         assert c.select_folder("INBOX")[b"EXISTS"] == 0 and c.select_folder("Processed")[b"EXISTS"] == 6
     assert mailbox.fetch_mail(ctx)["fetched"] == 0
-    _deliver(dovecot, _mail({"From": "ap@beta-buyer.example", "Subject": "Automatic reply: invoices",
+    dovecot.deliver(mail({"From": "ap@beta-buyer.example", "Subject": "Automatic reply: invoices",
                              "Message-ID": "<auto-1@beta-buyer.example>"}, "again"))
     assert mailbox.fetch_mail(ctx) == {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 1}
     # the reply is on C1's timeline; the bouncing address gets no more mail
@@ -137,7 +118,7 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
 
 
 def test_parsing_without_a_message_id_still_identifies_the_message():
-    raw = _mail({"From": "a@b.example", "Subject": "no id"}, "text")
+    raw = mail({"From": "a@b.example", "Subject": "no id"}, "text")
     first, second = parse(raw), parse(raw)
     assert first.message_id == second.message_id and first.message_id.startswith("<sha256-")
     assert first.kind == "reply" and first.text.strip() == "text"
