@@ -36,7 +36,10 @@ class OutboxMessage(Base):
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
     invoices: Mapped[list[str]] = mapped_column(JSON, default=list)
     attachment_name: Mapped[str | None] = mapped_column(String(200))
-    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)  # the PDF the step attaches (kept with the message)
+    # the PDF the step attaches: its kind is set when queued, the PDF rendered from the ledger when the
+    # message is sent (so it is as current as the re-check) and kept with the message
+    attachment_kind: Mapped[str | None] = mapped_column(String(20))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), default="queued")
     not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -75,16 +75,14 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
                                                            contact=window) or now
             status = "awaiting_approval" if a["needs_approval"] else "queued"
             step = playbook.step(a["segment"], a["step"])
-            attachment = None
-            if step is not None and step.attach:
-                attachment = letter(ctx, customer_id=a["customer_id"], kind=step.attach, as_of=as_of)
+            kind = step.attach if step is not None else None
             session.add(OutboxMessage(
                 idempotency_key=key, customer_pk=c.id, action_pk=int(a["id"]), step=a["step"],
                 template=message.template, language=rendered.language, as_of=dt.date.fromisoformat(a["proposed_on"]),
                 to_addrs=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
                 message_id=new_message_id(key, ctx.settings), invoices=list(a["invoices"]), status=status,
                 not_before=slots[slot_key], created_at=now,
-                attachment=attachment[0] if attachment else None, attachment_name=attachment[1] if attachment else None))
+                attachment_kind=kind, attachment_name=f"{kind}-{c.customer_id}-{as_of.isoformat()}.pdf" if kind else None))
             out[status] += 1
     return out
 
@@ -146,6 +144,15 @@ def send_due(ctx: Context, *, sender_factory: SenderFactory | None = None, limit
                                             now=now)
                     counts["suppressed"] += 1
                     continue
+                if message.attachment_kind and message.attachment is None:
+                    try:
+                        message.attachment, message.attachment_name = letter(
+                            ctx, customer_id=session.get(Customer, message.customer_pk).customer_id,
+                            kind=message.attachment_kind, as_of=today)
+                    except Exception as exc:  # a letter that cannot be rendered: the message is not sent without it
+                        message.status, message.last_error = "failed", f"attachment: {type(exc).__name__}: {exc}"[:2000]
+                        counts["failed"] += 1
+                        continue
                 claimed = session.execute(update(OutboxMessage).where(OutboxMessage.id == mid,
                                                                       OutboxMessage.status == "queued")
                                           .values(status="sending", attempts=OutboxMessage.attempts + 1)).rowcount
