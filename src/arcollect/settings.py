@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     imap_folder: str = "INBOX"
     imap_processed_folder: str = "Processed"
     imap_ssl: bool = False
+    # Dispute reason codes added to the defaults: "code:Label,code:Label".
+    dispute_reasons: str = ""
     sql_echo: bool = False
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None

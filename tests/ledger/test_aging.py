@@ -105,7 +105,7 @@ def test_json_output_is_the_contract_shape(cli, tmp_path, ctx):
     assert data["rows"][0] == {"key": "C1", "name": "Acme", "currency": "USD", "current": "0.00",
                                "1-30": "100.00", "31-60": "0.00", "61-90": "0.00", "90+": "0.00",
                                "total": "100.00", "unapplied_cash": "10.00", "unapplied_credits": "0.00",
-                               "net_balance": "90.00"}
+                               "net_balance": "90.00", "disputed": "0.00"}
     assert [t["currency"] for t in data["totals"]] == ["EUR", "USD"]
     assert data["totals"][0]["total"] == "1.50"
 

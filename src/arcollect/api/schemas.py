@@ -178,6 +178,7 @@ class AgingRowRead(BaseModel):
     unapplied_cash: str
     unapplied_credits: str
     net_balance: str
+    disputed: str = Field(description="the part of the total under an open dispute (inside the buckets too)")
 
 
 class AgingTotalRead(BaseModel):
@@ -187,6 +188,7 @@ class AgingTotalRead(BaseModel):
     unapplied_cash: str
     unapplied_credits: str
     net_balance: str
+    disputed: str
     unidentified_cash: str
 
 

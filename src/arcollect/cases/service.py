@@ -18,7 +18,7 @@ from arcollect import audit
 from arcollect.cases import promises as P
 from arcollect.cases.models import ACTIVITY_KINDS, CALL_OUTCOMES, CHANNELS, Activity, Promise, PromiseInvoice
 from arcollect.context import Context
-from arcollect.errors import InvalidInput, NotFound
+from arcollect.errors import InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact, Customer, Invoice
 from arcollect.ledger.scope import EVERYTHING, CustomerScope

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import ledger, outreach, users, workbench
+from arcollect.cli import disputes, ledger, outreach, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -45,6 +45,7 @@ app.add_typer(outreach.dunning_app, name="dunning")
 app.add_typer(outreach.outbox_app, name="outbox")
 app.command("letter")(outreach.letter)
 app.add_typer(outreach.mail_app, name="mail")
+app.add_typer(disputes.dispute_app, name="dispute")
 
 
 def main() -> None:

@@ -66,6 +66,7 @@ class AgingRow:
     unapplied_cash: Decimal = Decimal(0)
     unapplied_credits: Decimal = Decimal(0)
     collector: str | None = None
+    disputed: Decimal = Decimal(0)  # the part of the total under an open dispute (inside the buckets too)
 
     @property
     def total(self) -> Decimal:
@@ -84,6 +85,7 @@ class AgingRow:
         self.buckets = [a + b for a, b in zip(self.buckets, other.buckets)]
         self.unapplied_cash += other.unapplied_cash
         self.unapplied_credits += other.unapplied_credits
+        self.disputed += other.disputed
 
 
 @dataclass
@@ -127,7 +129,8 @@ def totals_by_currency(rows: Iterable[AgingRow], n_buckets: int) -> list[AgingRo
         columns = list(zip(*(r.buckets for r in group)))  # column-wise sums run in C
         totals.append(AgingRow("total", "Total", currency, [sum(c, Decimal(0)) for c in columns],
                                unapplied_cash=sum([r.unapplied_cash for r in group], Decimal(0)),
-                               unapplied_credits=sum([r.unapplied_credits for r in group], Decimal(0))))
+                               unapplied_credits=sum([r.unapplied_credits for r in group], Decimal(0)),
+                               disputed=sum([r.disputed for r in group], Decimal(0))))
     return totals
 
 
@@ -137,6 +140,7 @@ def _money_fields(row: AgingRow, names: Sequence[str]) -> dict[str, str]:
     out["unapplied_cash"] = money_str(row.unapplied_cash, row.currency)
     out["unapplied_credits"] = money_str(row.unapplied_credits, row.currency)
     out["net_balance"] = money_str(row.net_balance, row.currency)
+    out["disputed"] = money_str(row.disputed, row.currency)
     return out
 
 

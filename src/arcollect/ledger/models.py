@@ -115,8 +115,10 @@ class Invoice(Base):
     # Fully applied from this date on (its last application); OPEN while anything is open.
     # Lets as-of queries skip settled documents with one range condition: open_until > DATE.
     open_until: Mapped[dt.date] = mapped_column(Date, default=OPEN)  # indexed by ix_invoices_aging
-    # Under dispute: never dunned (set in arcollect; issue #6 replaces it with dispute cases).
+    # Under an open dispute (kept by the dispute cases of arcollect, never by imports): the disputed part
+    # (``disputed_amount``; None = the whole invoice) leaves dunning and shows separately in the aging.
     disputed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    disputed_amount: Mapped[Decimal | None] = mapped_column(Money())
     custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -38,7 +38,8 @@ OpenInvoice = tuple  # (invoice_id, due_date, open_amount, currency, disputed)
 
 def open_invoices(session: Session, *, as_of: dt.date, within: Any | None) -> dict[int, list[OpenInvoice]]:
     """customer key → its invoices open on the date (issued by then, not fully applied by then), as
-    plain tuples (invoice_id, due_date, open_amount, currency, disputed): a run reads a million.
+    plain tuples (invoice_id, due_date, open_amount, currency, disputed): a run reads a million. An invoice
+    disputed in part comes with its undisputed open amount and ``disputed`` False.
     ``open_amount`` is exact with the storage's four decimals: quantize sums before showing them."""
     dialect = session.get_bind().dialect.name
     filters = [Invoice.open_until > as_of, Invoice.issue_date <= as_of]
@@ -47,7 +48,8 @@ def open_invoices(session: Session, *, as_of: dt.date, within: Any | None) -> di
     # due dates raw (SQLite hands back text): a run reads a million, and they share a few hundred values
     invoices = select(Invoice.id, Invoice.customer_pk, type_coerce(Invoice.invoice_id, NullType()),
                       type_coerce(Invoice.due_date, NullType()), Q._raw(Invoice.amount, dialect),
-                      type_coerce(Invoice.currency, NullType()), type_coerce(Invoice.disputed, NullType())).where(*filters)
+                      type_coerce(Invoice.currency, NullType()), type_coerce(Invoice.disputed, NullType()),
+                      Q._raw(Invoice.disputed_amount, dialect)).where(*filters)
     applied = (select(Application.invoice_pk, Q._raw(func.sum(Application.amount), dialect))
                .join(Invoice, Invoice.id == Application.invoice_pk)
                .where(Application.invoice_open_until > as_of, Application.applied_on <= as_of, *filters)
@@ -58,8 +60,10 @@ def open_invoices(session: Session, *, as_of: dt.date, within: Any | None) -> di
     dates: dict[Any, dt.date] = {}
     scale = -Q.STORAGE_SCALE
     # raw driver tuples: no Row objects, no per-value processing (every column above is raw already)
-    for pk, cpk, iid, raw_due, amount, cur, disputed in connection.execute(invoices).cursor.fetchall():
+    for pk, cpk, iid, raw_due, amount, cur, disputed, disputed_units in connection.execute(invoices).cursor.fetchall():
         units = int(amount or 0) - int(applied_units.get(pk) or 0)
+        if units and disputed and disputed_units is not None and int(disputed_units) < units:
+            units, disputed = units - int(disputed_units), False  # the undisputed rest stays in dunning
         if units:
             due = dates.get(raw_due)
             if due is None:
@@ -110,7 +114,8 @@ def invoiced_between(session: Session, *, within: Any | None, since: dt.date, un
 
 def open_items_by_customer(session: Session, *, customer_pks: Sequence[int], as_of: dt.date) -> dict[int, list[dict[str, Any]]]:
     """customer key → its open invoices with PO and dates, oldest due first (dunning letters for many
-    customers in two queries per 5,000 customers instead of two per customer)."""
+    customers in two queries per 5,000 customers instead of two per customer). Dunning never asks for
+    disputed money: an invoice under dispute shows only its undisputed open amount (or not at all)."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     pks = sorted(set(customer_pks))
     for i in range(0, len(pks), 5000):
@@ -121,10 +126,13 @@ def open_items_by_customer(session: Session, *, customer_pks: Sequence[int], as_
                                        .where(Application.applied_on <= as_of, *filters)
                                        .group_by(Application.invoice_pk)).all())
         rows = session.execute(select(Invoice.id, Invoice.customer_pk, Invoice.invoice_id, Invoice.po_number,
-                                      Invoice.issue_date, Invoice.due_date, Invoice.amount, Invoice.currency)
+                                      Invoice.issue_date, Invoice.due_date, Invoice.amount, Invoice.currency,
+                                      Invoice.disputed, Invoice.disputed_amount)
                                .where(*filters).order_by(Invoice.due_date, Invoice.invoice_id)).all()
-        for pk, cpk, iid, po, issued, due, amount, cur in rows:
+        for pk, cpk, iid, po, issued, due, amount, cur, disputed, disputed_amount in rows:
             left = amount - (applied.get(pk) or ZERO)
+            if disputed:
+                left = max(ZERO, left - (left if disputed_amount is None else disputed_amount))
             if left:
                 out[cpk].append({"invoice_id": iid, "po_number": po, "issue_date": issued, "due_date": due,
                                  "open_amount": quantize(left, cur), "currency": cur,

@@ -110,6 +110,7 @@ def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: S
         else:
             raw[(cpk, cur)] = [(a or 0) - (b or 0) for a, b in zip(target, buckets)]
     totals = {k: [read(v) for v in values] for k, values in raw.items() if any(values)}
+    disputed = _disputed(session, as_of, filters, dialect)
     cash = unapplied_by_customer(session, Payment, as_of, collector, customer_ids, scope, segment)
     credits = unapplied_by_customer(session, CreditNote, as_of, collector, customer_ids, scope, segment)
     wanted = set(totals) | set(cash) | set(credits)
@@ -121,8 +122,33 @@ def aging_by_customer(session: Session, *, as_of: dt.date, basis: str, bounds: S
         cid, name, coll = info[cpk]
         rows.append(AgingRow(cid, name, cur, totals.get((cpk, cur)) or [ZERO] * n, collector=coll,
                              unapplied_cash=cash.get((cpk, cur), ZERO),
-                             unapplied_credits=credits.get((cpk, cur), ZERO)))
+                             unapplied_credits=credits.get((cpk, cur), ZERO),
+                             disputed=disputed.get((cpk, cur), ZERO)))
     return rows
+
+
+def _disputed(session: Session, as_of: dt.date, filters: list[Any], dialect: str) -> dict[tuple[int, str], Decimal]:
+    """(customer key, currency) → the part of the open amounts under an open dispute (as disputed today)."""
+    wanted = [*filters, Invoice.disputed]
+    rows = session.connection().execute(
+        select(Invoice.id, Invoice.customer_pk, Invoice.currency, _raw(Invoice.amount, dialect),
+               _raw(Invoice.disputed_amount, dialect)).where(*wanted)).all()
+    if not rows:
+        return {}
+    applied: dict[int, int] = {}
+    pks = [r[0] for r in rows]
+    for i in range(0, len(pks), 5000):
+        applied.update(session.connection().execute(
+            select(Application.invoice_pk, _raw(func.sum(Application.amount), dialect))
+            .where(Application.invoice_pk.in_(pks[i:i + 5000]), Application.applied_on <= as_of)
+            .group_by(Application.invoice_pk)).all())
+    out: dict[tuple[int, str], int] = {}
+    for pk, cpk, cur, amount, disputed_units in rows:
+        left = int(amount or 0) - int(applied.get(pk) or 0)
+        part = left if disputed_units is None else max(0, min(int(disputed_units), left))
+        if part:
+            out[(cpk, cur)] = out.get((cpk, cur), 0) + part
+    return {k: _from_units(v) for k, v in out.items()}
 
 
 def _customer_info(session: Session, pks: set[int]) -> dict[int, tuple[str, str, str | None]]:

@@ -19,6 +19,7 @@ from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.orm import Session
 
 from arcollect import audit
+from arcollect.cases import dispute_service as disputes
 from arcollect.cases import service as cases
 from arcollect.context import Context
 from arcollect.db import bulk_insert
@@ -152,8 +153,11 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
     """Evaluate the playbook in force for the date and store the proposed actions and priorities.
 
     Whole book (or one collector's portfolio): recorded as a run. Running the same date again
-    creates nothing new; open actions that no longer apply are cancelled with the reason.
+    creates nothing new; open actions that no longer apply are cancelled with the reason. A whole-book
+    run first closes the resolved disputes the ledger now shows settled.
     """
+    if customer_pks is None:
+        disputes.close_settled(ctx)
     current = playbooks.active(ctx)
     now = ctx.clock.now()
     clock = _Stopwatch()

@@ -10,6 +10,7 @@ from arcollect.api.deps import Caller, Ctx, acting
 from arcollect.api.problems import responses
 from arcollect.api.schemas import ImportRead
 from arcollect.auth.permissions import IMPORT
+from arcollect.cases import dispute_service as disputes
 from arcollect.ledger import service as ledger
 
 router = APIRouter(tags=["imports"])
@@ -23,5 +24,8 @@ def upload(ctx: Ctx, caller: Caller, kind: Kind, file: Annotated[UploadFile, Fil
            ) -> ImportRead:
     """Import a file atomically: with any invalid row nothing is written and every error is listed."""
     caller.require(IMPORT)
-    return ImportRead(**ledger.import_upload(acting(ctx, caller), kind=kind, name=file.filename or "upload.csv",
-                                             stream=file.file, dry_run=dry_run, partial=partial))
+    result = ledger.import_upload(acting(ctx, caller), kind=kind, name=file.filename or "upload.csv",
+                                  stream=file.file, dry_run=dry_run, partial=partial)
+    if result["committed"]:
+        disputes.after_import(acting(ctx, caller), kind)
+    return ImportRead(**result)

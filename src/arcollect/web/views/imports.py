@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from arcollect.auth.permissions import IMPORT
+from arcollect.cases import dispute_service as disputes
 from arcollect.errors import ArcollectError
 from arcollect.ledger import service as ledger
 from arcollect.web.deps import Csrf, User, acting, get_ctx, page
@@ -59,6 +60,8 @@ def confirm(request: Request, user: User, kind: Annotated[Kind, Form()],
             result = ledger.import_saved(ctx, kind=kind, path=path)
         finally:
             ledger.discard_upload(path)
+        if result["committed"]:
+            disputes.after_import(ctx, kind)
     except ArcollectError as exc:
         return _imports_page(request, status_code=exc.http_status, error=str(exc))
     return _imports_page(request, result=result, kind=kind)
