@@ -45,6 +45,11 @@ CROSS_FIELD_RULES = {
     "GET /api/v1/workloads": "as_of between 1970-01-01 and 2199-12-31",
     "GET /api/v1/customers/{customer_id}/letters/{kind}": "as_of between 1970-01-01 and 2199-12-31",
     "POST /api/v1/dunning/run": "as_of between 1970-01-01 and 2199-12-31",
+    "POST /api/v1/disputes": "invoices that exist, of one customer and currency, with an open amount; a configured reason",
+    "PATCH /api/v1/disputes/{dispute_id}": "status changes follow the workflow; resolving needs a resolution",
+    "POST /api/v1/disputes/{dispute_id}/items": "the due date between today and a year from now",
+    "PUT /api/v1/templates/{language}/{name}": "the source must be a Jinja2 template that renders the message",
+    "POST /api/v1/templates/{language}/{name}/preview": "the source must render; the customer must exist",
 }
 
 

@@ -14,14 +14,16 @@ ASSIGN = "portfolio:assign"       # move customers between collectors and teams
 ADMIN = "users:admin"             # users, roles, teams, everyone's tokens
 WORK = "collections:work"         # log calls and notes, record promises, work and snooze actions, flag disputes
 PLAYBOOK = "playbook:edit"        # load a new playbook version, edit the message templates
+DISPUTE = "disputes:work"         # open disputes, move them through the workflow, add action items
+ANSWER = "cases:answer"           # stakeholders: read and answer the cases routed to their team
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK}),
-    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK}),
-    "collector": frozenset({READ, EDIT_CUSTOMER, WORK}),
+    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE}),
+    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE}),
+    "collector": frozenset({READ, EDIT_CUSTOMER, WORK, DISPUTE}),
     "cash_app": frozenset({READ, IMPORT}),
-    # Stakeholders work on the cases routed to them (disputes, issue #6), not on the portfolio.
-    "stakeholder": frozenset(),
+    # Stakeholders work on the cases routed to their team (disputes), not on the portfolio.
+    "stakeholder": frozenset({ANSWER}),
     "viewer": frozenset({READ}),
 }
 

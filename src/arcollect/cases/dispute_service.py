@@ -49,6 +49,13 @@ class CaseScope:
 ALL_CASES = CaseScope()
 
 
+def case_scope(role: str, team: str | None, customers: CustomerScope) -> CaseScope:
+    """Stakeholders see the cases routed to their team (none without a team); others their customers'."""
+    if role == "stakeholder":
+        return CaseScope(customers=CustomerScope(), team=team or "")  # "": no dispute is routed to no team
+    return CaseScope(customers=customers)
+
+
 def _text(value: str | None, field: str, problems: list[str], required: bool = False) -> str | None:
     value = (value or "").strip() or None
     if value is None and required:
