@@ -182,3 +182,12 @@ def csrf_of(response) -> str:  # noqa: ANN001
 @pytest.fixture
 def served(ctx) -> Served:  # noqa: ANN001
     return Served(ctx)
+
+
+@pytest.fixture
+def smtp():  # noqa: ANN201
+    """A real SMTP server (aiosmtpd) on 127.0.0.1: (inbox, port)."""
+    from tests.smtp import running_smtp
+
+    with running_smtp() as server:
+        yield server

@@ -103,6 +103,8 @@ def test_refused_transitions_name_what_is_allowed(ctx, tmp_path):
         disputes.update(ctx, dispute_id=d["id"], status="closed")
     with pytest.raises(InvalidInput, match="resolution: required"):
         disputes.update(ctx, dispute_id=d["id"], status="resolved")
+    with pytest.raises(InvalidInput, match="resolution: given when resolving"):
+        disputes.update(ctx, dispute_id=d["id"], resolution="credit_note")
     with pytest.raises(Conflict, match="'archived' is not one of"):
         disputes.update(ctx, dispute_id=d["id"], status="archived")
     assert disputes.detail(ctx, dispute_id=d["id"])["status"] == "open"
@@ -194,6 +196,7 @@ def test_the_dispute_commands(cli, ctx, tmp_path):
     assert dispute_id.isdigit()
     bad = cli("dispute", "open", "--invoices", "I1:99999", "--reason", "nope")
     assert bad.exit_code != 0 and "reason: 'nope'" in bad.stderr and "at most the open" in bad.stderr
+    assert cli("dispute", "list", "--format", "xml").exit_code != 0 and cli("outbox", "list", "--format", "xml").exit_code != 0
     listed = json.loads(cli("dispute", "list", "--format", "json").stdout)
     assert [(d["id"], d["amount"], d["invoices"], d["team"]) for d in listed] == [(dispute_id, "650.00", ["I1", "I2"], "sales")]
     aging = json.loads(cli("aging", "--as-of", TODAY.isoformat(), "--format", "json").stdout)

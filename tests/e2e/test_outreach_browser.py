@@ -18,7 +18,6 @@ from arcollect.outreach import mailbox, outbox
 from arcollect.outreach.models import OutboxMessage
 from tests.dovecot import Dovecot, mail
 from tests.e2e.conftest import shoot
-from tests.outreach.conftest import smtp  # noqa: F401  (the real SMTP server fixture)
 
 
 def _sign_in(page, live) -> None:  # noqa: ANN001
@@ -29,7 +28,7 @@ def _sign_in(page, live) -> None:  # noqa: ANN001
     page.wait_for_url(live.base_url + "/")
 
 
-def test_an_admin_edits_a_template_approves_holds_sends_and_triages(page, live, smtp):  # noqa: ANN001, F811
+def test_an_admin_edits_a_template_approves_holds_sends_and_triages(page, live, smtp):  # noqa: ANN001
     served = live.served
     inbox, port = smtp
     today = served.ctx.clock.today()

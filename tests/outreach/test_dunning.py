@@ -21,7 +21,7 @@ from arcollect.ledger.models import Customer
 from arcollect.outreach import outbox
 from arcollect.worklist import service as worklists
 from tests.conftest import write_csv
-from tests.outreach.conftest import Inbox, start_smtp
+from tests.smtp import Inbox, start_smtp
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -166,7 +166,7 @@ def test_cli_dunning_and_outbox_follow_the_contract(ctx, cli, smtp, tmp_path):
 
 
 def test_an_unreachable_smtp_server_leaves_the_messages_queued(ctx, tmp_path):
-    from tests.outreach.conftest import free_port
+    from tests.smtp import free_port
 
     ctx = _smtp_ctx(ctx, free_port())  # nothing listens there
     write_csv(tmp_path / "c.csv", "customer_id,name,currency,country,timezone,email", "C1,Acme,GBP,GB,Europe/London,ap@acme.example")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from arcollect import audit
 from arcollect.cases import disputes as D
 from arcollect.cases.models import ActionItem, Activity, Dispute, DisputeEvent, DisputeItem
+from arcollect.cases.service import clean_text
 from arcollect.context import Context
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
@@ -29,7 +30,6 @@ from arcollect.ledger.models import Customer, Invoice
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.money import parse_amount, quantize
 
-MAX_TEXT = 4000
 MAX_FILE = 10 * 1024 * 1024
 
 
@@ -54,15 +54,6 @@ def case_scope(role: str, team: str | None, customers: CustomerScope) -> CaseSco
     if role == "stakeholder":
         return CaseScope(customers=CustomerScope(), team=team or "")  # "": no dispute is routed to no team
     return CaseScope(customers=customers)
-
-
-def _text(value: str | None, field: str, problems: list[str], required: bool = False) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and required:
-        problems.append(f"{field}: required")
-    if value and len(value) > MAX_TEXT:
-        problems.append(f"{field}: at most {MAX_TEXT} characters (got {len(value)})")
-    return value
 
 
 def parse_invoice_args(values: Sequence[str]) -> list[tuple[str, str | None]]:
@@ -134,7 +125,7 @@ def open_dispute(ctx: Context, *, customer_id: str | None = None, invoices: Sequ
         problems.append(f"priority: {priority!r} is not one of {', '.join(D.PRIORITIES)}")
     if sla_days is not None and not 0 < sla_days <= 365:
         problems.append(f"sla_days: between 1 and 365 (got {sla_days})")
-    note = _text(note, "note", problems)
+    note = clean_text(note, "note", problems)
     wanted = [(i.strip(), a) for i, a in invoices if i and i.strip()]
     if not wanted:
         problems.append("invoices: at least one invoice")
@@ -247,7 +238,7 @@ def update(ctx: Context, *, dispute_id: str, status: str | None = None, resoluti
     needs a resolution; ``closed`` needs the ledger to show the disputed money settled."""
     now, today = ctx.clock.now(), ctx.clock.today()
     problems: list[str] = []
-    comment = _text(comment, "comment", problems)
+    comment = clean_text(comment, "comment", problems)
     if resolution is not None and resolution not in D.RESOLUTIONS:
         problems.append(f"resolution: {resolution!r} is not one of {', '.join(D.RESOLUTIONS)}")
     if root_cause is not None and root_cause not in D.ROOT_CAUSES:
@@ -260,6 +251,8 @@ def update(ctx: Context, *, dispute_id: str, status: str | None = None, resoluti
         raise InvalidInput("the dispute was not changed", problems=problems)
     with ctx.unit_of_work() as session:
         dispute, customer = _scoped(session, scope, dispute_id)
+        if resolution is not None and status != "resolved" and dispute.status != "resolved":
+            raise InvalidInput("resolution: given when resolving a dispute (status resolved)")
         before = {"status": dispute.status, "team": dispute.team, "priority": dispute.priority,
                   "resolution": dispute.resolution, "root_cause": dispute.root_cause}
         if status is not None and status != dispute.status:
@@ -275,16 +268,12 @@ def update(ctx: Context, *, dispute_id: str, status: str | None = None, resoluti
                 if left:
                     raise Conflict(f"dispute {dispute.id} cannot be closed: the money side is not settled — "
                                    + "; ".join(left) + " (apply the credit note or the payment first)")
-                dispute.closed_at = now
             if status == "in_review" and dispute.status == "resolved":
                 dispute.resolution, dispute.resolved_at = None, None
-            _event(session, dispute, "status", now, ctx.actor, from_status=dispute.status, to_status=status, text=comment)
-            _timeline(session, dispute, now, ctx.actor, f"{dispute.status} → {status}"
-                      + (f" ({dispute.resolution})" if status == "resolved" else "") + (f": {comment}" if comment else ""))
-            dispute.status = status
+            _move(session, dispute, status, now, ctx.actor, comment)
         elif comment:
             _event(session, dispute, "comment", now, ctx.actor, text=comment)
-        if resolution is not None and status is None:
+        if resolution is not None and status is None:  # a resolved dispute's resolution corrected
             dispute.resolution = resolution
         if root_cause is not None:
             dispute.root_cause = root_cause
@@ -306,6 +295,16 @@ def update(ctx: Context, *, dispute_id: str, status: str | None = None, resoluti
         return _summary(session, dispute, customer, today)
 
 
+def _move(session: Session, dispute: Dispute, status: str, now: dt.datetime, actor: str, comment: str | None) -> None:
+    """Record a checked status change: history event, account timeline, closing time."""
+    _event(session, dispute, "status", now, actor, from_status=dispute.status, to_status=status, text=comment)
+    _timeline(session, dispute, now, actor, f"{dispute.status} → {status}"
+              + (f" ({dispute.resolution})" if status == "resolved" else "") + (f": {comment}" if comment else ""))
+    if status == "closed":
+        dispute.closed_at = now
+    dispute.status = status
+
+
 def close_settled(ctx: Context) -> list[str]:
     """Close every resolved dispute whose money side the ledger now shows settled — the credit note or
     the payment applied since it was opened (run after imports and by the daily worklist run); returns
@@ -316,10 +315,7 @@ def close_settled(ctx: Context) -> list[str]:
         for dispute in session.scalars(select(Dispute).where(Dispute.status == "resolved")):
             if _unsettled(session, dispute, today):
                 continue
-            _event(session, dispute, "status", now, "ledger", from_status="resolved", to_status="closed",
-                   text="the credit note / payment is applied")
-            _timeline(session, dispute, now, "ledger", "resolved → closed: the ledger shows the disputed amount settled")
-            dispute.status, dispute.closed_at = "closed", now
+            _move(session, dispute, "closed", now, "ledger", "the ledger shows the disputed amount settled")
             session.flush()
             _sync_invoice_flags(session, [it.invoice_pk for it, _ in _items(session, dispute)])
             audit.record(session, at=now, actor=ctx.actor, action="close", entity="dispute", entity_key=str(dispute.id),
@@ -431,7 +427,7 @@ def add_action_item(ctx: Context, *, dispute_id: str, title: str, team: str | No
     """A task for a team (default: the dispute's) or a person, due by a date (default: the dispute's SLA)."""
     now, today = ctx.clock.now(), ctx.clock.today()
     problems: list[str] = []
-    title = _text(title, "title", problems, required=True)
+    title = clean_text(title, "title", problems, required=True)
     if title and len(title) > 500:
         problems.append("title: at most 500 characters")
     if team is not None and team not in D.TEAMS:
@@ -459,7 +455,7 @@ def answer_action_item(ctx: Context, *, item_id: str, answer: str, done: bool = 
     """The team answers an action item (and marks it done); the answer goes into the dispute's history."""
     now, today = ctx.clock.now(), ctx.clock.today()
     problems: list[str] = []
-    answer = _text(answer, "answer", problems, required=True)
+    answer = clean_text(answer, "answer", problems, required=True)
     if problems:
         raise InvalidInput("the answer was not saved", problems=problems)
     with ctx.unit_of_work() as session:

@@ -12,7 +12,8 @@ from arcollect.db import PK, Base, Money, UTCDateTime
 
 CALL_OUTCOMES = ("promise", "dispute", "refused", "paid_already", "left_voicemail", "no_answer",
                  "wrong_contact", "other")
-ACTIVITY_KINDS = ("call", "email", "letter", "note", "promise", "review", "escalation", "skip", "snooze", "dispute")
+ACTIVITY_KINDS = ("call", "email", "letter", "note", "promise", "review", "escalation", "skip", "snooze")
+SYSTEM_KINDS = ("dispute",)  # written by the services only (dispute cases on the timeline)
 CHANNELS = ("call", "email", "portal", "letter", "other")
 
 

@@ -29,11 +29,18 @@ CONTACT_KINDS = ("call", "email", "letter", "promise")
 HORIZON_DAYS = 366
 
 
+def clean_text(value: str | None, field: str, problems: list[str], required: bool = False) -> str | None:
+    """Stripped text (None when blank) of at most MAX_NOTE characters; problems name the field."""
+    value = (value or "").strip() or None
+    if value is None and required:
+        problems.append(f"{field}: required")
+    if value and len(value) > MAX_NOTE:
+        problems.append(f"{field}: at most {MAX_NOTE} characters (got {len(value)})")
+    return value
+
+
 def _note(note: str | None, problems: list[str]) -> str | None:
-    note = (note or "").strip() or None
-    if note and len(note) > MAX_NOTE:
-        problems.append(f"note: at most {MAX_NOTE} characters (got {len(note)})")
-    return note
+    return clean_text(note, "note", problems)
 
 
 def _follow_up(value: dt.date | None, today: dt.date, problems: list[str]) -> dt.date | None:

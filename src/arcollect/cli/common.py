@@ -60,3 +60,10 @@ def fail(exc: ArcollectError) -> None:
 
 def echo(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def check_format(value: str, choices: tuple[str, ...] = ("table", "json")) -> str:
+    """A --format option's value, or the usage error naming the choices."""
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint="--format")
+    return value

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from arcollect.cases import dispute_service as disputes
-from arcollect.cli.common import console, context, echo, fail, parse_date
+from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
 from arcollect.errors import ArcollectError
 
 dispute_app = typer.Typer(help="Dispute cases.", no_args_is_help=True)
@@ -72,8 +72,7 @@ def dispute_list(
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Disputes, the nearest SLA first."""
-    if fmt not in ("table", "json"):
-        raise typer.BadParameter(f"{fmt!r} is not one of table, json", param_hint="--format")
+    check_format(fmt)
     try:
         rows = disputes.list_disputes(context(), status=status, team=team, customer_id=customer)
     except ArcollectError as exc:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from arcollect.cli.common import console, context, echo, fail, parse_date
+from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
 from arcollect.errors import ArcollectError
 from arcollect.outreach import documents, mailbox, outbox
 
@@ -67,6 +67,7 @@ def dunning_run(
 def outbox_list(status: Optional[str] = typer.Option(None, "--status", help="queued | awaiting_approval | sending | sent | suppressed | failed"),
                 fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
     """Messages in the outbox, newest first."""
+    check_format(fmt)
     try:
         rows = outbox.list_outbox(context(), status=status)
     except ArcollectError as exc:

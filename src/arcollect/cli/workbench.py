@@ -12,7 +12,7 @@ from rich.table import Table
 
 from arcollect.cases import service as cases
 from arcollect.cases.models import CALL_OUTCOMES
-from arcollect.cli.common import console, context, echo, fail, parse_date
+from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
@@ -23,12 +23,6 @@ call_app = typer.Typer(help="Calls.", no_args_is_help=True)
 playbook_app = typer.Typer(help="The collections playbook.", no_args_is_help=True)
 action_app = typer.Typer(help="Worklist actions.", no_args_is_help=True)
 invoice_app = typer.Typer(help="Invoices.", no_args_is_help=True)
-
-
-def _format(value: str) -> str:
-    if value not in ("table", "json"):
-        raise typer.BadParameter(f"{value!r} is not one of table, json", param_hint="--format")
-    return value
 
 
 def _dump(data: object) -> None:
@@ -42,7 +36,7 @@ def worklist(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N accounts"),
 ) -> None:
     """Run the playbook for the date (idempotent) and print the prioritized worklist."""
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
@@ -98,7 +92,7 @@ def promise_list(
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Promises with their status as of a date (kept/broken from the payments applied)."""
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()

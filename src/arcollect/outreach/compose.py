@@ -49,7 +49,18 @@ def message_for(ctx: Context, c: Customer, contacts: list[dict[str, Any]], open_
     return ([email] if email else []), message
 
 
-def unapplied_of(view: ledger.CustomerOverview) -> dict[str, Any]:
-    """Unapplied cash and credits of an account per currency (the remittance request's amounts)."""
-    return {cur: view.unapplied_cash.get(cur, 0) + view.unapplied_credits.get(cur, 0)
-            for cur in set(view.unapplied_cash) | set(view.unapplied_credits)}
+def account_message(ctx: Context, *, customer_id: str, step: str, template: str, as_of: dt.date,
+                    past_due_only: bool = False, with_unapplied: bool = True,
+                    scope: ledger.CustomerScope = ledger.EVERYTHING) -> tuple[ledger.CustomerOverview, Message]:
+    """An account's overview and its message listing its open items (only the past-due ones if asked and
+    there are any) with its unapplied cash and credits — letters and template previews."""
+    view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=as_of, scope=scope)
+    items = view.open_items
+    if past_due_only:
+        items = [i for i in items if i["days_past_due"] > 0] or items
+    unapplied = {cur: view.unapplied_cash.get(cur, 0) + view.unapplied_credits.get(cur, 0)
+                 for cur in set(view.unapplied_cash) | set(view.unapplied_credits)}
+    _, message = compose(ctx, customer_id=customer_id, step=step, template=template,
+                         invoices=[i["invoice_id"] for i in items], as_of=as_of,
+                         unapplied=unapplied if with_unapplied else None)
+    return view, message

@@ -8,7 +8,7 @@ from typing import Any
 
 from arcollect.context import Context
 from arcollect.ledger import service as ledger
-from arcollect.outreach.compose import compose, unapplied_of
+from arcollect.outreach.compose import account_message
 from arcollect.outreach.template_store import overrides
 
 
@@ -18,11 +18,8 @@ def letter(ctx: Context, *, customer_id: str, kind: str = "statement", as_of: dt
     from arcollect.outreach import letters
 
     day = as_of or ctx.clock.today()
-    view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=day, scope=scope or ledger.EVERYTHING)
-    invoices = [i["invoice_id"] for i in view.open_items]
-    unapplied = unapplied_of(view)
-    _, message = compose(ctx, customer_id=customer_id, step=kind, template="reminder", invoices=invoices, as_of=day,
-                         unapplied=unapplied)
+    view, message = account_message(ctx, customer_id=customer_id, step=kind, template="reminder", as_of=day,
+                                    scope=scope or ledger.EVERYTHING)
     report = ledger.aging(ctx, as_of=day, customer_ids=[customer_id])
     aging = [letters.AgingLine(r.currency, tuple(r.buckets), r.total) for r in report.rows]
     c = view.customer

@@ -15,7 +15,7 @@ from arcollect.context import Context
 from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer
-from arcollect.outreach.compose import compose, unapplied_of
+from arcollect.outreach.compose import account_message
 from arcollect.outreach.models import MessageTemplate, OutboxMessage
 from arcollect.outreach.render import (EDITABLE, LANGUAGES, TEMPLATE_NAMES, Overrides, Rendered, check_source, key,
                                        source_of)
@@ -83,13 +83,10 @@ def preview(ctx: Context, *, language: str, name: str, source: str, customer_id:
     """The message an edited template would produce for a real account today (its past-due items, else
     all its open items); InvalidInput with the line if the template is broken. Nothing is stored."""
     key(language, name)
-    day = as_of or ctx.clock.today()
-    view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=day, scope=scope)
-    due = [i["invoice_id"] for i in view.open_items if i["days_past_due"] > 0] or [i["invoice_id"] for i in view.open_items]
-    unapplied = unapplied_of(view)
     step = name if name in TEMPLATE_NAMES else "reminder"
-    _, message = compose(ctx, customer_id=customer_id, step=step, template=step, invoices=due, as_of=day,
-                         unapplied=unapplied if name == "remittance_request" else None)
+    _, message = account_message(ctx, customer_id=customer_id, step=step, template=step,
+                                 as_of=as_of or ctx.clock.today(), past_due_only=True,
+                                 with_unapplied=name == "remittance_request", scope=scope)
     with ctx.sessions() as session:
         edits = overrides(session)
     return check_source(language, name, source, sample=message, overrides=edits)

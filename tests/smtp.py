@@ -1,4 +1,4 @@
-"""A real SMTP server (aiosmtpd on 127.0.0.1) that keeps every message it receives."""
+"""A real SMTP server (aiosmtpd on 127.0.0.1) that keeps every message it receives (the ``smtp`` fixture)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import socket
 import threading
 import time
 from email import policy
+from contextlib import contextmanager
 from typing import Iterator
-
-import pytest
 
 
 class Inbox:
@@ -47,8 +46,8 @@ def start_smtp(inbox: Inbox):  # noqa: ANN201
     return controller
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
+@contextmanager
+def running_smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
     controller = start_smtp(inbox)
     deadline = time.monotonic() + 5
@@ -58,5 +57,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
             break
         except OSError:
             time.sleep(0.05)
-    yield inbox, controller.port
-    controller.stop()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
