@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from arcollect.cases import dispute_service as disputes
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer
 from arcollect.outreach import outbox
@@ -42,7 +43,7 @@ def test_the_demo_portfolios_dunning_run_over_smtp(ctx, smtp, clock):
     assert emails
     # exceptions: one customer's invoices disputed, another's account promised
     disputed_c, promised_c = emails[0]["customer_id"], emails[1]["customer_id"]
-    ledger.set_invoices_disputed(ctx, invoice_ids=emails[0]["invoices"], disputed=True)
+    disputes.open_dispute(ctx, invoices=[(i, None) for i in emails[0]["invoices"]], reason="quality")
     worklists.add_promise(ctx, customer_id=promised_c, amount="10.00", promised_date=TODAY + dt.timedelta(days=3))
     dry = outbox.dunning_run(ctx, as_of=TODAY, dry_run=True)
     assert dry["messages"] and inbox.messages == [] and outbox.list_outbox(ctx) == []

@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from arcollect.cases import dispute_service as disputes
 from arcollect.cases import service as cases
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
@@ -104,12 +105,17 @@ def test_logging_a_call_completes_call_tasks_and_its_follow_up_comes_first_that_
 def test_a_dispute_outcome_flags_its_invoices_and_they_leave_dunning(ctx, tmp_path):
     _book(ctx, tmp_path)
     worklists.run(ctx, as_of=TODAY)
-    worklists.log_call(ctx, customer_id="C1", outcome="dispute", invoices=["A2"], note="price disagreement")
+    call = worklists.log_call(ctx, customer_id="C1", outcome="dispute", invoices=["A2"], note="price disagreement",
+                              dispute_reason="pricing")
+    dispute = disputes.detail(ctx, dispute_id=call["dispute_id"])
+    assert (dispute["reason"], dispute["team"], dispute["invoices"], dispute["note"]) == (
+        "pricing", "sales", ["A2"], "price disagreement")
     items = worklists.worklist(ctx, as_of=TODAY + dt.timedelta(days=7))["items"]
     c1 = next(i for i in items if i["customer_id"] == "C1")
     assert all("A2" not in a["invoices"] for a in c1["actions"])
     assert "1 invoice in dispute: not dunned" in c1["reasons"]
-    assert ledger.set_invoices_disputed(ctx, invoice_ids=["A2"], disputed=False) == 1
+    with pytest.raises(InvalidInput, match="goes with the outcome 'dispute'"):
+        worklists.log_call(ctx, customer_id="C1", outcome="no_answer", dispute_reason="pricing")
 
 
 def test_do_not_contact_cancels_open_contact_actions_on_the_next_run(ctx, cli, tmp_path):

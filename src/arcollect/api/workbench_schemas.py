@@ -84,7 +84,7 @@ class SnoozeRead(BaseModel):
 
 
 class ActivityCreate(BaseModel):
-    """A call needs an outcome; ``dispute`` with invoices flags them in dispute."""
+    """A call needs an outcome; ``dispute`` with invoices opens a dispute case on them (``dispute_reason``)."""
 
     model_config = ConfigDict(extra="forbid")
     customer_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -94,6 +94,7 @@ class ActivityCreate(BaseModel):
     follow_up: dt.date | None = None
     contact: Annotated[str, Field(max_length=254)] | None = None
     invoices: Ids = []
+    dispute_reason: Annotated[str, Field(min_length=1, max_length=32)] | None = None
 
 
 class ActivityRead(BaseModel):
@@ -108,6 +109,7 @@ class ActivityRead(BaseModel):
     contact: str | None
     invoices: list[str]
     promise_id: str | None = None
+    dispute_id: str | None = None
 
 
 class ActivityPage(BaseModel):
@@ -193,9 +195,3 @@ class TimelineEvent(BaseModel):
     kind: str
     by: str | None
     text: str
-
-
-class DisputeFlag(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    disputed: bool
-    note: Note | None = None

@@ -16,11 +16,12 @@ WORK = "collections:work"         # log calls and notes, record promises, work a
 PLAYBOOK = "playbook:edit"        # load a new playbook version, edit the message templates
 DISPUTE = "disputes:work"         # open disputes, move them through the workflow, add action items
 ANSWER = "cases:answer"           # stakeholders: read and answer the cases routed to their team
+ESCALATE = "escalations:work"     # propose escalations and decide them (the escalation matrix says at what amount)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE}),
-    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE}),
-    "collector": frozenset({READ, EDIT_CUSTOMER, WORK, DISPUTE}),
+    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE, ESCALATE}),
+    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE, ESCALATE}),
+    "collector": frozenset({READ, EDIT_CUSTOMER, WORK, DISPUTE, ESCALATE}),
     "cash_app": frozenset({READ, IMPORT}),
     # Stakeholders work on the cases routed to their team (disputes), not on the portfolio.
     "stakeholder": frozenset({ANSWER}),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.cases import promises as P
+from arcollect.cases import plan_service
 from arcollect.cases.models import ACTIVITY_KINDS, CALL_OUTCOMES, CHANNELS, Activity, Promise, PromiseInvoice
 from arcollect.context import Context
 from arcollect.errors import InvalidInput
@@ -332,8 +333,14 @@ def _states(session: Session, promises: Sequence[Promise], as_of: dt.date) -> di
     return out
 
 
+def states_of(session: Session, promises: Sequence[Promise], as_of: dt.date) -> dict[int, dict[str, Any]]:
+    """promise key → status, paid, deadline and invoices as of the date."""
+    return _states(session, promises, as_of)
+
+
 def promise_states(session: Session, *, within: Any | None, as_of: dt.date, lookback_days: int = 180) -> dict[int, list[dict[str, Any]]]:
-    """customer key → its promises that matter on the date (made by then, deadline within the lookback)."""
+    """customer key → its promises that matter on the date (made by then, deadline within the lookback),
+    and the instalments of its plans (each like a promise)."""
     stmt = select(Promise).where(Promise.made_on <= as_of,
                                  Promise.promised_date >= as_of - dt.timedelta(days=lookback_days + 60))
     if within is not None:
@@ -345,6 +352,8 @@ def promise_states(session: Session, *, within: Any | None, as_of: dt.date, look
         s = states[p.id]
         out[p.customer_pk].append({"status": s["status"], "date": p.promised_date, "pause_until": s["deadline"],
                                    "invoices": frozenset(s["invoices"]), "paid": s["paid"], "amount": p.amount})
+    for cpk, instalments in plan_service.instalment_states(session, within=within, as_of=as_of).items():
+        out[cpk].extend(i for i in instalments if i["pause_until"] >= as_of - dt.timedelta(days=lookback_days))
     return out
 
 

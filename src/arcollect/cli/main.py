@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import disputes, ledger, outreach, users, workbench
+from arcollect.cli import disputes, escalations, ledger, outreach, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -40,12 +40,13 @@ app.add_typer(workbench.promise_app, name="promise")
 app.add_typer(workbench.call_app, name="call")
 app.add_typer(workbench.playbook_app, name="playbook")
 app.add_typer(workbench.action_app, name="action")
-app.add_typer(workbench.invoice_app, name="invoice")
 app.add_typer(outreach.dunning_app, name="dunning")
 app.add_typer(outreach.outbox_app, name="outbox")
 app.command("letter")(outreach.letter)
 app.add_typer(outreach.mail_app, name="mail")
 app.add_typer(disputes.dispute_app, name="dispute")
+app.add_typer(escalations.escalation_app, name="escalation")
+app.add_typer(escalations.plan_app, name="plan")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Workbench commands (CONTRACT §5): worklist, promise, call, playbook, action, invoice dispute flags."""
+"""Workbench commands (CONTRACT §5): worklist, promise, call, playbook, action."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ promise_app = typer.Typer(help="Promises to pay.", no_args_is_help=True)
 call_app = typer.Typer(help="Calls.", no_args_is_help=True)
 playbook_app = typer.Typer(help="The collections playbook.", no_args_is_help=True)
 action_app = typer.Typer(help="Worklist actions.", no_args_is_help=True)
-invoice_app = typer.Typer(help="Invoices.", no_args_is_help=True)
 
 
 def _dump(data: object) -> None:
@@ -148,7 +147,8 @@ def call_log(
     note: Optional[str] = typer.Option(None, "--note"),
     follow_up: Optional[str] = typer.Option(None, "--follow-up", help="Call back on this date"),
     contact: Optional[str] = typer.Option(None, "--contact", help="Email of the contact spoken to"),
-    invoices: Optional[str] = typer.Option(None, "--invoices", help="I1,I2 discussed (dispute: flags them)"),
+    invoices: Optional[str] = typer.Option(None, "--invoices", help="I1,I2 discussed (dispute: opens a dispute on them)"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Dispute reason code (outcome dispute; default other)"),
 ) -> None:
     """Log a call with its outcome; completes the account's open call tasks."""
     if outcome not in CALL_OUTCOMES:
@@ -156,11 +156,13 @@ def call_log(
     when = parse_date(follow_up, "--follow-up")
     try:
         activity = worklists.log_call(context(), customer_id=customer, outcome=outcome, note=note, follow_up=when,
-                                      contact=contact, invoices=(invoices or "").split(",") if invoices else ())
+                                      contact=contact, invoices=(invoices or "").split(",") if invoices else (),
+                                      dispute_reason=reason)
     except ArcollectError as exc:
         fail(exc)
         return
-    echo(f"call logged ({activity['id']})" + (f", follow up {when.isoformat()}" if when else ""))
+    echo(f"call logged ({activity['id']})" + (f", follow up {when.isoformat()}" if when else "")
+         + (f", dispute {activity['dispute']['id']} opened" if activity.get("dispute") else ""))
 
 
 def _read(file: Path) -> str:
@@ -279,17 +281,3 @@ def action_snooze(customer: str = typer.Option(..., "--customer"), until: str = 
         fail(exc)
         return
     echo(f"{result['actions']} actions of {customer} snoozed until {result['until']}")
-
-
-@invoice_app.command("dispute")
-def invoice_dispute(invoice_ids: list[str] = typer.Argument(..., metavar="INVOICE..."),
-                    clear: bool = typer.Option(False, "--clear", help="Clear the flag instead"),
-                    note: Optional[str] = typer.Option(None, "--note")) -> None:
-    """Flag invoices as in dispute (they leave dunning) or clear the flag."""
-    try:
-        n = ledger.set_invoices_disputed(context(), invoice_ids=invoice_ids, disputed=not clear, note=note)
-    except ArcollectError as exc:
-        fail(exc)
-        return
-    echo(f"{n} invoice(s) {'cleared' if clear else 'flagged in dispute'}")
-

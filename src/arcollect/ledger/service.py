@@ -338,39 +338,6 @@ def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, Any],
         return after
 
 
-def set_invoices_disputed(ctx: Context, *, invoice_ids: Sequence[str], disputed: bool,
-                          scope: CustomerScope = EVERYTHING, note: str | None = None,
-                          customer_id: str | None = None) -> int:
-    """Flag invoices as in dispute (never dunned) or clear the flag; all or nothing, audited. With
-    ``customer_id`` they must be that customer's. Returns how many invoices changed.
-    """
-    ids = list(dict.fromkeys(i.strip() for i in invoice_ids if i and i.strip()))
-    if not ids:
-        raise InvalidInput("name at least one invoice")
-    now = ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        stmt = select(Invoice).join(Customer, Customer.id == Invoice.customer_pk).where(Invoice.invoice_id.in_(ids))
-        if scope.condition() is not None:
-            stmt = stmt.where(scope.condition())
-        if customer_id is not None:
-            stmt = stmt.where(Customer.customer_id == customer_id)
-        found = {i.invoice_id: i for i in session.scalars(stmt)}
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise NotFound(f"invoices not found: {', '.join(missing[:20])}" + (" …" if len(missing) > 20 else ""))
-        changed = 0
-        for iid in ids:
-            inv = found[iid]
-            if inv.disputed != disputed:
-                audit.record(session, at=now, actor=ctx.actor, action="dispute" if disputed else "undispute",
-                             entity="invoice", entity_key=iid,
-                             changes={"disputed": [inv.disputed, disputed], **({"note": note} if note else {})})
-                inv.disputed = disputed
-                inv.updated_at = now
-                changed += 1
-        return changed
-
-
 def disputed_invoices(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING) -> set[str]:
     """The ids of a customer's invoices flagged in dispute."""
     with ctx.sessions() as session:
@@ -501,32 +468,37 @@ def reverse_application(ctx: Context, *, application_id: int, reversed_on: dt.da
 def write_off(ctx: Context, *, invoice_id: str, amount: Decimal | str, written_off_on: dt.date,
               reason: str, approved_by: str | None = None) -> int:
     """Write part or all of an invoice's open amount off (bad debt, small balance)."""
+    with ctx.unit_of_work() as session:
+        return write_off_in(session, invoice=_invoice(session, invoice_id), amount=amount, on=written_off_on,
+                            reason=reason, approved_by=approved_by, now=ctx.clock.now(), actor=ctx.actor)
+
+
+def write_off_in(session: Session, *, invoice: Invoice, amount: Decimal | str, on: dt.date, reason: str,
+                 approved_by: str | None, now: dt.datetime, actor: str) -> int:
+    """``write_off`` inside the caller's transaction (an approved escalation writes several invoices off
+    all or nothing)."""
     if not reason.strip():
         raise InvalidInput("a write-off needs a reason")
-    with ctx.unit_of_work() as session:
-        inv = _invoice(session, invoice_id)
-        value = quantize(to_decimal(amount), inv.currency)
-        if value <= 0:
-            raise InvalidInput(f"amount {value} must be greater than zero")
-        if written_off_on < inv.issue_date:
-            raise InvalidInput(f"a write-off cannot be dated before the invoice ({inv.issue_date})")
-        open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, written_off_on)
-        if value > open_then:
-            raise Conflict(f"invoice {invoice_id} has {open_then} open from {written_off_on} on, "
-                           f"less than the write-off {value}")
-        wo = WriteOff(invoice_pk=inv.id, amount=value, currency=inv.currency, written_off_on=written_off_on,
-                      reason=reason, approved_by=approved_by, created_at=ctx.clock.now(), created_by=ctx.actor)
-        session.add(wo)
-        session.flush()
-        session.add(Application(invoice_pk=inv.id, write_off_pk=wo.id, amount=value, currency=inv.currency,
-                                applied_on=written_off_on, source="write_off", created_at=ctx.clock.now(),
-                                created_by=ctx.actor))
-        session.flush()
-        Q.refresh_settled(session, Invoice, [inv.id])
-        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="write_off", entity="invoice",
-                     entity_key=invoice_id, changes={"amount": value, "reason": reason,
-                                                     "approved_by": approved_by, "on": written_off_on})
-        return wo.id
+    inv = invoice
+    value = quantize(to_decimal(amount), inv.currency)
+    if value <= 0:
+        raise InvalidInput(f"amount {value} must be greater than zero")
+    if on < inv.issue_date:
+        raise InvalidInput(f"a write-off cannot be dated before the invoice ({inv.issue_date})")
+    open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, on)
+    if value > open_then:
+        raise Conflict(f"invoice {inv.invoice_id} has {open_then} open from {on} on, less than the write-off {value}")
+    wo = WriteOff(invoice_pk=inv.id, amount=value, currency=inv.currency, written_off_on=on,
+                  reason=reason, approved_by=approved_by, created_at=now, created_by=actor)
+    session.add(wo)
+    session.flush()
+    session.add(Application(invoice_pk=inv.id, write_off_pk=wo.id, amount=value, currency=inv.currency,
+                            applied_on=on, source="write_off", created_at=now, created_by=actor))
+    session.flush()
+    Q.refresh_settled(session, Invoice, [inv.id])
+    audit.record(session, at=now, actor=actor, action="write_off", entity="invoice", entity_key=inv.invoice_id,
+                 changes={"amount": value, "reason": reason, "approved_by": approved_by, "on": on})
+    return wo.id
 
 
 # ---- ledger totals (the invariants of DESIGN §4) -----------------------------------------------

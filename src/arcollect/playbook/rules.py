@@ -10,11 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from arcollect import calendar
-from arcollect.errors import InvalidInput
+from arcollect import calendar, yaml_model
 
 CHANNELS = ("email", "call", "letter", "review", "escalation")
 CONTACT_CHANNELS = frozenset({"email", "call", "letter"})
@@ -176,49 +174,9 @@ class Playbook(_Strict):
         return None
 
 
-# --- YAML with line numbers -------------------------------------------------------------------
-
-
-def _node_at(node: yaml.Node, loc: tuple[Any, ...]) -> yaml.Node:
-    """The deepest YAML node along a pydantic error location (the field's value, else its parent)."""
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-            if match is None:
-                key = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
-                return key or node
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-    return node
-
-
 def parse(text: str, *, source: str = "playbook") -> Playbook:
     """Validate a playbook document; InvalidInput lists every problem as 'source:line: field: message'."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInput(f"{source}{line}: not valid YAML: {problem}") from None
-    if not isinstance(data, dict) or root is None:
-        raise InvalidInput(f"{source}:1: a playbook is a mapping with 'name' and 'segments'")
-    try:
-        return Playbook.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            node = _node_at(root, loc)
-            field = ".".join(str(p) for p in loc) or "(document)"
-            message = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{source}:{node.start_mark.line + 1}: {field}: {message}")
-        raise InvalidInput(f"{source}: the playbook is not valid ({len(problems)} problem"
-                           f"{'s' if len(problems) != 1 else ''})", problems) from None
+    return yaml_model.parse(text, Playbook, source=source, what="playbook", shape="a mapping with 'name' and 'segments'")
 
 
 def default_text() -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.cases import dispute_service as disputes
+from arcollect.cases import escalation_service as escalations
 from arcollect.cases import service as cases
 from arcollect.context import Context
 from arcollect.db import bulk_insert
@@ -153,11 +154,13 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
     """Evaluate the playbook in force for the date and store the proposed actions and priorities.
 
     Whole book (or one collector's portfolio): recorded as a run. Running the same date again
-    creates nothing new; open actions that no longer apply are cancelled with the reason. A whole-book
-    run first closes the resolved disputes the ledger now shows settled.
+    creates nothing new; open actions that no longer apply are cancelled with the reason. A run that is
+    not for a few accounts first closes the resolved disputes the ledger now shows settled and applies
+    the escalation policy (new proposals, approved settlements and plans followed up).
     """
     if customer_pks is None:
         disputes.close_settled(ctx)
+        escalations.run(ctx, as_of=as_of, scope=CustomerScope(collectors=(collector,)) if collector else scope)
     current = playbooks.active(ctx)
     now = ctx.clock.now()
     clock = _Stopwatch()
@@ -362,18 +365,23 @@ def _close_calls(session: Session, customer_pk: int, today: dt.date, actor: str,
 def log_call(ctx: Context, *, customer_id: str, outcome: str, scope: CustomerScope = EVERYTHING,
              note: str | None = None, follow_up: dt.date | None = None, contact: str | None = None,
              invoices: Sequence[str] = (), promise_amount: Any = None,
-             promise_date: dt.date | None = None) -> dict[str, Any]:
+             promise_date: dt.date | None = None, dispute_reason: str | None = None) -> dict[str, Any]:
     """Log a call with its outcome; it completes the account's open call tasks. Outcome ``dispute``
-    with invoices flags them in dispute (no more dunning); outcome ``promise`` with an amount and a
-    date records the promise too. The day's worklist is refreshed."""
+    with invoices opens a dispute case on them (reason ``dispute_reason``, default ``other``; they leave
+    dunning); outcome ``promise`` with an amount and a date records the promise too. The day's worklist
+    is refreshed."""
     if promise_amount is not None:
         if outcome != "promise":
             raise InvalidInput("a promised amount goes with the outcome 'promise'")
         if promise_date is None:
             raise InvalidInput("cannot log the call", ["promise date: required with a promised amount"])
+    if dispute_reason is not None and outcome != "dispute":
+        raise InvalidInput("a dispute reason goes with the outcome 'dispute'")
+    dispute = None
     if outcome == "dispute" and invoices:
-        ledger.set_invoices_disputed(ctx, invoice_ids=invoices, disputed=True, scope=scope,
-                                     note=f"call with {customer_id}: {note or 'disputed'}")
+        dispute = disputes.open_dispute(ctx, customer_id=customer_id, invoices=[(i, None) for i in invoices],
+                                        reason=dispute_reason or "other", note=note or "disputed on a call",
+                                        scope=scope)
     activity = cases.log_activity(ctx, customer_id=customer_id, kind="call", scope=scope, outcome=outcome,
                                   note=note, follow_up=follow_up, contact=contact, invoices=invoices)
     today, now = ctx.clock.today(), ctx.clock.now()
@@ -381,6 +389,8 @@ def log_call(ctx: Context, *, customer_id: str, outcome: str, scope: CustomerSco
         customer = ledger.scoped_customer(session, scope, customer_id)
         activity["closed_actions"] = [str(i) for i in _close_calls(session, customer.id, today, ctx.actor, now, outcome)]
         pk = customer.id
+    if dispute is not None:
+        activity["dispute"], activity["dispute_id"] = dispute, dispute["id"]
     if promise_amount is not None:  # add_promise refreshes the account
         activity["promise"] = add_promise(ctx, customer_id=customer_id, amount=promise_amount,
                                           promised_date=promise_date, scope=scope, invoices=invoices,

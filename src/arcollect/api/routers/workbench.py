@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from arcollect.api.deps import Caller, Ctx, acting
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import (
-    ActionClose, ActionRead, ActivityCreate, ActivityPage, ActivityRead, DisputeFlag, PlaybookLoaded,
+    ActionClose, ActionRead, ActivityCreate, ActivityPage, ActivityRead, PlaybookLoaded,
     PlaybookRead, PlaybookText, PlaybookVersionRead, PreviewRead, PromiseCancel, PromiseCreate, PromiseRead,
     RunCreate, RunRead, SnoozeCreate, SnoozeRead, TimelineEvent, WorkloadRead, WorklistRead,
 )
@@ -87,7 +87,7 @@ def log_activity(ctx: Ctx, caller: Caller, body: ActivityCreate) -> ActivityRead
             raise InvalidInput("a call needs an outcome", ["outcome: required for a call"])
         data = worklists.log_call(actx, customer_id=body.customer_id, outcome=body.outcome, note=body.note,
                                   follow_up=body.follow_up, contact=body.contact, invoices=body.invoices,
-                                  scope=caller.scope)
+                                  dispute_reason=body.dispute_reason, scope=caller.scope)
     else:
         data = cases.log_activity(actx, customer_id=body.customer_id, kind=body.kind, outcome=body.outcome,
                                   note=body.note, follow_up=body.follow_up, contact=body.contact,
@@ -168,12 +168,3 @@ def timeline(ctx: Ctx, caller: Caller, customer_id: str, limit: Limit = 100) -> 
     """Everything on the account, newest first, with who and when."""
     caller.require(READ)
     return [TimelineEvent(**e) for e in cases.timeline(ctx, customer_id=customer_id, scope=caller.scope, limit=limit)]
-
-
-@router.put("/invoices/{invoice_id}/dispute", response_model=dict[str, int], responses=responses(401, 403, 404))
-def dispute_flag(ctx: Ctx, caller: Caller, invoice_id: str, body: DisputeFlag) -> dict[str, int]:
-    """Flag an invoice as in dispute (it leaves dunning) or clear the flag."""
-    caller.require(WORK)
-    changed = ledger.set_invoices_disputed(acting(ctx, caller), invoice_ids=[invoice_id], disputed=body.disputed,
-                                           scope=caller.scope, note=body.note)
-    return {"changed": changed}
