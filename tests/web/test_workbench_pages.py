@@ -56,9 +56,13 @@ def test_account_page_flags_disputes_and_actions(served):
     assert "On today's worklist" in account.text
     token = csrf_of(account)
     invoice = re.search(r'name="invoices" value="([^"]+)"', account.text).group(1)
-    r = web.post(f"/customers/{cid}/disputes", data={"csrf_token": token, "invoices": [invoice], "disputed": "1"},
-                 follow_redirects=True)
-    assert "in dispute" in r.text
+    refused = web.post(f"/customers/{cid}/disputes", data={"csrf_token": token, "invoices": [invoice], "reason": "vibes"},
+                       follow_redirects=True)
+    assert "reason: &#39;vibes&#39; is not one of" in refused.text and "No disputes." in refused.text
+    r = web.post(f"/customers/{cid}/disputes", data={"csrf_token": token, "invoices": [invoice], "reason": "pricing",
+                                                     "rows": [invoice], "amounts": [""]}, follow_redirects=True)
+    assert re.search(r"/disputes/\d+", str(r.url)) and "routed to Sales" in r.text and invoice in r.text
+    assert "in dispute" in web.get(f"/customers/{cid}").text
     r = web.post(f"/customers/{cid}/flags", data={"csrf_token": token, "risk": "high", "do_not_contact": "1"},
                  follow_redirects=True)
     assert "do not contact" in r.text and 'badge bad">high' in r.text

@@ -14,7 +14,6 @@ from arcollect.cases import service as cases
 from arcollect.cases.models import CALL_OUTCOMES
 from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
 from arcollect.errors import ArcollectError, InvalidInput
-from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
 from arcollect.worklist import service as worklists
 

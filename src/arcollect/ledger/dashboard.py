@@ -22,6 +22,7 @@ class CurrencySummary:
     unapplied_credits: Decimal
     accounts: int
     accounts_past_due: int
+    disputed: Decimal = Decimal(0)  # under an open dispute (inside the buckets too)
 
 
 @dataclass
@@ -50,6 +51,7 @@ def summarise(report: AgingReport, trend_dates: list[dt.date], trend: dict[str, 
             currency=t.currency, buckets=list(zip(report.bucket_names, t.buckets)), total=total,
             past_due=quantize(total - current, t.currency), percent_current=percent,
             unapplied_cash=t.unapplied_cash, unapplied_credits=t.unapplied_credits,
-            accounts=sum(1 for r in rows if r.total), accounts_past_due=sum(1 for r in rows if r.past_due > 0)))
+            accounts=sum(1 for r in rows if r.total), accounts_past_due=sum(1 for r in rows if r.past_due > 0),
+            disputed=quantize(t.disputed, t.currency)))
     ranked = sorted((r for r in report.rows if r.past_due > 0), key=lambda r: (-r.past_due, r.key))[:top]
     return Dashboard(report.as_of, summaries, trend_dates, trend, ranked, dict(report.unidentified_cash))

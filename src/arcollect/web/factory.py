@@ -20,9 +20,10 @@ from arcollect.settings import load_settings
 from arcollect.web.deps import page
 from arcollect.web.middleware import RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
-from arcollect.web.views import account, admin, auth, imports, message_templates, outreach, portfolio, workbench
+from arcollect.web.views import account, admin, auth, cases, imports, message_templates, outreach, portfolio, workbench
 
-VIEWS = tuple(m.router for m in (auth, portfolio, workbench, outreach, message_templates, account, imports, admin))
+VIEWS = tuple(m.router for m in (auth, portfolio, workbench, outreach, message_templates, account, cases, imports,
+                                  admin))
 
 
 def _is_api(request: Request) -> bool:

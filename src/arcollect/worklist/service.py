@@ -24,7 +24,7 @@ from arcollect.cases import escalation_service as escalations
 from arcollect.cases import service as cases
 from arcollect.context import Context
 from arcollect.db import bulk_insert
-from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer
 from arcollect.ledger.scope import EVERYTHING, CustomerScope

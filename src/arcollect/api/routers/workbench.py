@@ -17,7 +17,6 @@ from arcollect.api.workbench_schemas import (
 from arcollect.auth.permissions import ASSIGN, PLAYBOOK, READ, WORK
 from arcollect.cases import service as cases
 from arcollect.errors import InvalidInput, PermissionDenied
-from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
 from arcollect.worklist import service as worklists
 

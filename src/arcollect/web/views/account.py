@@ -8,7 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from arcollect.auth.permissions import EDIT_CUSTOMER, READ, WORK
+from arcollect.auth.permissions import DISPUTE, EDIT_CUSTOMER, ESCALATE, READ, WORK
+from arcollect.cases import dispute_service as disputes
+from arcollect.cases import disputes as D
+from arcollect.cases import escalation_service as esc
+from arcollect.cases import escalations as E
 from arcollect.cases import service as cases
 from arcollect.errors import InvalidInput
 from arcollect.ledger import service as ledger
@@ -20,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/customers/{customer_id}")
 def account(request: Request, user: User, customer_id: str, as_of: dt.date | None = None,
-            error: str | None = None) -> Response:
+            error: str | None = None, message: str | None = None) -> Response:
     user.require(READ)
     ctx = get_ctx(request)
     day = as_of or ctx.clock.today()
@@ -47,7 +51,13 @@ def account(request: Request, user: User, customer_id: str, as_of: dt.date | Non
                 can_edit=user.can(EDIT_CUSTOMER), can_work=user.can(WORK), error=error, promises=promises,
                 item=today_item[0] if today_item else None,
                 day_built=worklists.day_built(ctx, as_of=ctx.clock.today(), collector=view.customer["collector"]),
-                disputed=ledger.disputed_invoices(ctx, customer_id=customer_id, scope=scope))
+                disputed=ledger.disputed_invoices(ctx, customer_id=customer_id, scope=scope),
+                can_dispute=user.can(DISPUTE), dispute_reasons=disputes.reasons(ctx), dispute_teams=D.TEAMS,
+                account_disputes=disputes.list_disputes(ctx, customer_id=customer_id,
+                                                        scope=disputes.CaseScope(customers=scope)),
+                can_escalate=user.can(ESCALATE), escalation_actions=E.ACTIONS,
+                account_escalations=esc.list_escalations(ctx, customer_id=customer_id, scope=scope),
+                message=message)
 
 
 @router.post("/customers/{customer_id}/contact-details", dependencies=[Csrf])

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from arcollect.auth.permissions import READ
+from arcollect.auth.permissions import ANSWER, READ
+from arcollect.cases import dispute_service as disputes
+from arcollect.cases import escalation_service as escalations
 from arcollect.errors import InvalidInput
 from arcollect.ledger import aging as A
 from arcollect.ledger import service as ledger
@@ -22,12 +24,18 @@ PAGE = 100
 
 @router.get("/")
 def dashboard(request: Request, user: User) -> Response:
+    if not user.can(READ) and user.can(ANSWER):
+        return RedirectResponse("/inbox", status_code=303)  # stakeholders work from their inbox
     user.require(READ)
     ctx = get_ctx(request)
     dash = ledger.dashboard(ctx, as_of=ctx.clock.today(), scope=user.scope)
     charts = {s.currency: bucket_bars(s.buckets, s.currency) for s in dash.currencies}
     trend = line_chart(dash.trend_dates, dash.trend, "Past-due amount at each month-end") if dash.trend else ""
-    return page(request, "dashboard.html", nav="dashboard", dash=dash, charts=charts, trend=trend)
+    active = disputes.list_disputes(ctx, active=True, scope=disputes.CaseScope(customers=user.scope), limit=100_000)
+    cases = {"open_disputes": len(active), "sla_breached": sum(1 for d in active if d["sla_breached"]),
+             "pending_escalations": len(escalations.list_escalations(ctx, status="proposed", scope=user.scope,
+                                                                    limit=100_000))}
+    return page(request, "dashboard.html", nav="dashboard", dash=dash, charts=charts, trend=trend, cases=cases)
 
 
 def _report(request: Request, user, as_of, collector, currency, segment):  # noqa: ANN001, ANN202

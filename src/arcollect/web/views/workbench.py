@@ -160,18 +160,6 @@ def flags(request: Request, user: User, customer_id: str, risk: Short = "",
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
 
 
-@router.post("/customers/{customer_id}/disputes", dependencies=[Csrf])
-def disputes(request: Request, user: User, customer_id: str, invoices: Annotated[list[str] | None, Form()] = None,
-             disputed: Short = "1", note: Text = "") -> Response:
-    user.require(WORK)
-    try:
-        ledger.set_invoices_disputed(acting(request, user), invoice_ids=invoices or [], disputed=disputed == "1",
-                                     scope=user.scope, note=note or None, customer_id=customer_id)
-    except ArcollectError as exc:
-        return RedirectResponse(f"/customers/{customer_id}?error={_problems(exc)}", status_code=303)
-    return RedirectResponse(f"/customers/{customer_id}", status_code=303)
-
-
 @router.post("/promises/{promise_id}/cancel", dependencies=[Csrf])
 def cancel_promise(request: Request, user: User, promise_id: str, customer_id: Short, note: Text = "") -> Response:
     user.require(WORK)
