@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     imap_ssl: bool = False
     # Dispute reason codes added to the defaults: "code:Label,code:Label".
     dispute_reasons: str = ""
+    # The web app's address as users reach it, for links in notification emails (e.g. https://ar.example.com).
+    public_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None

@@ -93,6 +93,7 @@ class Dispute(Base):
     opened_by: Mapped[str] = mapped_column(String(128))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_flagged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # collector and manager told
 
 
 class DisputeItem(Base):

@@ -1,4 +1,4 @@
-"""Dispute commands (CONTRACT §8): dispute open | update | close | list | show | item."""
+"""Dispute commands (CONTRACT §8): dispute open | update | close | list | show | item | notify."""
 
 from __future__ import annotations
 
@@ -111,3 +111,18 @@ def dispute_item(dispute_id: str = typer.Argument(..., metavar="ID"),
         fail(exc)
         return
     echo(result["id"])
+
+
+@dispute_app.command("notify")
+def dispute_notify() -> None:
+    """Email stakeholders their new and overdue action items and flag SLA breaches to collectors and
+    managers (also done by `dunning run`)."""
+    from arcollect.outreach import case_notices
+
+    result = case_notices.notify(context())
+    echo(f"{result['emails']} email(s): {result['new']} new item(s), {result['overdue']} overdue, "
+         f"{result['sla_breaches']} SLA breach(es)")
+    for problem in result["failed"]:
+        echo(f"not sent: {problem}")
+    if result["failed"]:
+        raise typer.Exit(1)

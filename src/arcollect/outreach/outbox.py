@@ -196,7 +196,12 @@ def dunning_run(ctx: Context, *, as_of: dt.date, dry_run: bool = False, send: bo
     worklists.run(ctx, as_of=as_of)
     queued = queue(ctx, as_of=as_of)
     sent = send_due(ctx, sender_factory=sender_factory, pause=pause) if send else {"sent": 0, "suppressed": 0, "failed": 0}
-    return {"as_of": as_of.isoformat(), "dry_run": False, **queued, **sent}
+    out = {"as_of": as_of.isoformat(), "dry_run": False, **queued, **sent}
+    if send:  # the day's case notices go with it: stakeholders' action items, SLA breaches
+        from arcollect.outreach import case_notices
+
+        out["case_notices"] = case_notices.notify(ctx)
+    return out
 
 
 def preview(ctx: Context, *, as_of: dt.date) -> list[dict[str, Any]]:

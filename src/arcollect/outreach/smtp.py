@@ -47,8 +47,9 @@ def new_message_id(key: str, settings: Settings) -> str:
 class SmtpSender:
     """One SMTP connection for a batch (STARTTLS and login when configured; BCC to the collections box)."""
 
-    def __init__(self, settings: Settings, timeout: float = 30) -> None:
+    def __init__(self, settings: Settings, timeout: float = 30, bcc: bool = True) -> None:
         self.settings = settings
+        self.bcc = bcc  # internal notices are not copied to the collections archive
         self.client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
         if settings.smtp_starttls:
             self.client.starttls(context=ssl.create_default_context())
@@ -57,7 +58,7 @@ class SmtpSender:
 
     def send(self, message: EmailMessage) -> None:
         recipients = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
-        if self.settings.mail_bcc:
+        if self.settings.mail_bcc and self.bcc:
             recipients.append(self.settings.mail_bcc)
         self.client.send_message(message, from_addr=self.settings.mail_from, to_addrs=recipients)
 
