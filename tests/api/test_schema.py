@@ -50,6 +50,9 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/disputes/{dispute_id}/items": "the due date between today and a year from now",
     "PUT /api/v1/templates/{language}/{name}": "the source must be a Jinja2 template that renders the message",
     "POST /api/v1/templates/{language}/{name}/preview": "the source must render; the customer must exist",
+    "POST /api/v1/escalations": "dates within 1970–2199 and a year from today; each action's details (settlement "
+                                "amount and date, an instalment schedule adding up); open invoices of the customer",
+    "PUT /api/v1/escalation-policy": "the text must be a valid escalation policy YAML document",
 }
 
 

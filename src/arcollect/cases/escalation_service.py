@@ -32,6 +32,7 @@ from arcollect.cases import service as cases
 from arcollect.cases.models import Activity, Escalation, EscalationPolicyVersion, PaymentPlan, Promise, PromiseInvoice
 from arcollect.cases.service import clean_text
 from arcollect.context import Context
+from arcollect.db import bulk_insert
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact, Customer, Invoice
@@ -197,7 +198,6 @@ def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EV
     day = as_of or ctx.clock.today()
     now = ctx.clock.now()
     followed = _follow_up(ctx, day)
-    proposed = []
     with ctx.unit_of_work() as session:
         active = active_policy(ctx, session)
         policy = active.policy
@@ -209,6 +209,7 @@ def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EV
         decided = {(cpk, cur, action) for cpk, cur, action in session.execute(
             select(Escalation.customer_pk, Escalation.currency, Escalation.action)
             .where(Escalation.status.in_(("rejected", "cancelled")), Escalation.proposed_on >= recent)).all()}
+        rows, notes = [], []
         for customer, facts in account_facts(session, as_of=day, policy=policy, within=within):
             for trig in E.triggers(policy, facts):
                 key = (customer.id, facts.currency, trig.action)
@@ -220,18 +221,23 @@ def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EV
                     items = _open_items(session, customer, facts.currency, day)
                     details = {"invoices": {inv.invoice_id: str(a) for inv, a in items}}
                     amount = quantize(sum((a for _, a in items), Decimal(0)), facts.currency)
-                e = Escalation(customer_pk=customer.id, currency=facts.currency, action=trig.action, status="proposed",
-                               amount=amount, past_due=facts.past_due, rule=trig.rule, reasons=[trig.reason],
-                               details=details, proposed_on=day, proposed_at=now, proposed_by="rules",
-                               policy_version=active.version)
-                session.add(e)
-                session.flush()
                 open_keys.add(key)
-                _timeline(session, e, now, "rules", f"proposed by rule {trig.rule} — {trig.reason}")
-                audit.record(session, at=now, actor=ctx.actor, action="propose", entity="escalation",
-                             entity_key=str(e.id), changes={"customer": customer.customer_id, "action": trig.action,
-                                                            "rule": trig.rule, "amount": amount})
-                proposed.append(str(e.id))
+                rows.append(dict(customer_pk=customer.id, currency=facts.currency, action=trig.action, status="proposed",
+                                 amount=amount, past_due=facts.past_due, rule=trig.rule, reasons=[trig.reason],
+                                 details=details, proposed_on=day, proposed_at=now, proposed_by="rules",
+                                 policy_version=active.version, approver_roles=[], result={}))
+                notes.append((customer.customer_id, trig))
+        # thousands of proposals on a first run: bulk inserts (the timeline and the audit log alike)
+        ids = bulk_insert(session, Escalation.__table__, rows, keys=True)
+        bulk_insert(session, Activity.__table__, [
+            dict(customer_pk=r["customer_pk"], kind="escalation", at=now, actor="rules", invoices=[],
+                 note=f"Escalation {pk} ({E.ACTIONS[r['action']].lower()}): proposed by rule {t.rule} — {t.reason}")
+            for pk, r, (_, t) in zip(ids, rows, notes)])
+        audit.record_many(session, [audit.entry(at=now, actor=ctx.actor, action="propose", entity="escalation",
+                                                entity_key=str(pk), changes={"customer": cid, "action": t.action,
+                                                                             "rule": t.rule, "amount": r["amount"]})
+                                    for pk, r, (cid, t) in zip(ids, rows, notes)])
+        proposed = [str(pk) for pk in ids]
     return {"as_of": day.isoformat(), "proposed": proposed, **followed}
 
 

@@ -158,12 +158,13 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
     not for a few accounts first closes the resolved disputes the ledger now shows settled and applies
     the escalation policy (new proposals, approved settlements and plans followed up).
     """
+    clock = _Stopwatch()
     if customer_pks is None:
         disputes.close_settled(ctx)
         escalations.run(ctx, as_of=as_of, scope=CustomerScope(collectors=(collector,)) if collector else scope)
+        clock.lap("cases")
     current = playbooks.active(ctx)
     now = ctx.clock.now()
-    clock = _Stopwatch()
     with ctx.unit_of_work() as session:
         g = _gather(session, as_of=as_of, playbook=current.playbook, scope=scope, collector=collector,
                     customer_pks=customer_pks)
