@@ -294,3 +294,35 @@ def test_case_history_has_the_whole_story(ctx, tmp_path):
     assert [p["amount"] for p in h["promises"]] == ["100.00"] and h["disputes"][0]["reason"] == "pricing"
     assert [x["id"] for x in h["escalations"]] == [e["id"]]
     assert E.ACTIONS["agency"].lower() in " ".join(t["text"] for t in h["timeline"]).lower()
+
+
+def test_the_cli_proposes_decides_as_a_user_and_exports(ctx, cli, tmp_path):
+    import json
+
+    from arcollect.auth import service as auth
+
+    _book(ctx, tmp_path)
+    for login, role in (("ann", "collector"), ("mia", "manager")):
+        auth.add_user(ctx, login=login, role=role, password="correct horse battery")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(POLICY.replace("propose: agency", "propose: jail"), encoding="utf-8")
+    refused = cli("escalation", "policy", "validate", str(bad))
+    assert refused.exit_code == 1 and f"{bad}:6: rules.2.propose" in refused.stderr
+    opened = cli("escalation", "propose", "--customer", "VERYOLD", "--action", "write_off", "--invoices", "V1:600.00",
+                 "--note", "court settlement")
+    assert opened.exit_code == 0, opened.stderr
+    eid = opened.stdout.strip()
+    denied = cli("escalation", "approve", eid, "--as", "ann")
+    assert denied.exit_code == 1 and "needs a manager or admin" in denied.stderr
+    approved = cli("escalation", "approve", eid, "--as", "mia", "--note", "ok")
+    assert approved.exit_code == 0 and approved.stdout.strip() == f"escalation {eid}: completed"
+    assert _open(ctx, "V1") == Decimal("900.00")
+    rows = json.loads(cli("escalation", "list", "--format", "json").stdout)
+    assert [(r["id"], r["status"], r["decided_by"]) for r in rows] == [(eid, "completed", "mia")]
+    pdf = tmp_path / "history.pdf"
+    assert cli("escalation", "history", "--customer", "VERYOLD", "-o", str(pdf)).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    plan = cli("escalation", "propose", "--customer", "PROM", "--action", "payment_plan",
+               "--instalments", f"{TODAY + dt.timedelta(days=10)}:1200.00,{TODAY + dt.timedelta(days=40)}:800.00")
+    assert plan.exit_code == 0, plan.stderr
+    assert cli("escalation", "reject", plan.stdout.strip(), "--as", "mia").stdout.strip().endswith("rejected")
