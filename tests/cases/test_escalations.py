@@ -188,6 +188,10 @@ def test_credit_hold_demand_letter_and_agency(ctx, tmp_path):
     assert agency["amount"] == "1800.00"  # the past-due balance
     esc.decide(ctx.acting_as("mia"), escalation_id=agency["id"], approve=True, role="manager")
     assert ledger.customer_overview(ctx, customer_id="VERYOLD", as_of=TODAY).customer["do_not_contact"] is True
+    # in effect: the rules do not propose a credit hold for OLD again, nor anything for the placed VERYOLD
+    esc.run(ctx)
+    assert "OLD" not in _by_customer(esc.list_escalations(ctx, status="proposed"))
+    assert "VERYOLD" not in _by_customer(esc.list_escalations(ctx, status="proposed"))
 
 
 def test_settlement_kept_writes_the_discount_off_and_broken_breaks(ctx, tmp_path, clock):

@@ -206,14 +206,19 @@ def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EV
             select(Escalation.customer_pk, Escalation.currency, Escalation.action)
             .where(Escalation.status.in_(sorted(E.OPEN)))).all()}
         recent = day - dt.timedelta(days=policy.repropose_after_days)
+        # not again soon after a decision (rejected, withdrawn, or done — a demand letter a month ago);
+        # never again while it is in effect (an account on credit hold, an account placed with an agency)
         decided = {(cpk, cur, action) for cpk, cur, action in session.execute(
             select(Escalation.customer_pk, Escalation.currency, Escalation.action)
-            .where(Escalation.status.in_(("rejected", "cancelled")), Escalation.proposed_on >= recent)).all()}
+            .where(Escalation.status.in_(("rejected", "cancelled", "completed")), Escalation.proposed_on >= recent)).all()}
+        placed = set(session.scalars(select(Escalation.customer_pk).where(Escalation.action == "agency",
+                                                                          Escalation.status == "completed")))
         rows, notes = [], []
         for customer, facts in account_facts(session, as_of=day, policy=policy, within=within):
             for trig in E.triggers(policy, facts):
                 key = (customer.id, facts.currency, trig.action)
-                if key in open_keys or key in decided:
+                if key in open_keys or key in decided or customer.id in placed or (
+                        trig.action == "credit_hold" and customer.credit_hold):
                     continue
                 details: dict[str, Any] = {}
                 amount = facts.past_due
