@@ -51,14 +51,13 @@ def test_a_write_off_goes_to_the_approver_the_matrix_names(served):
     assert again.status_code == 409
     timeline = c.get(f"/api/v1/customers/{customer}/timeline", headers=me).json()
     assert any("approved by mona" in t["text"] for t in timeline)
-    # above the manager's level only an admin approves
-    big_amount = max(i["open_amount"] for i in _open_items(served, customer))
-    if big_amount > 5000:
-        big_item = next(i for i in _open_items(served, customer) if i["open_amount"] == big_amount)
-        big = c.post("/api/v1/escalations", headers=me, json={"customer_id": customer, "action": "write_off",
-                                                              "invoices": [{"invoice_id": big_item["invoice_id"]}]}).json()
-        assert c.post(f"/api/v1/escalations/{big['id']}/approve", headers=mona, json={}).status_code == 403
-        assert c.post(f"/api/v1/escalations/{big['id']}/approve", headers=admin, json={}).status_code == 200
+    # above the manager's level (5,000.00) only an admin approves: a write-off of an account's open items
+    big_customer = next(cid for cid in mine if sum(i["open_amount"] for i in _open_items(served, cid)) > 5000)
+    big = c.post("/api/v1/escalations", headers=me, json={"customer_id": big_customer, "action": "write_off"}).json()
+    assert Decimal(big["amount"]) > 5000 and big["approvers"] == ["admin"]
+    assert c.post(f"/api/v1/escalations/{big['id']}/approve", headers=mona, json={}).status_code == 403
+    assert c.post(f"/api/v1/escalations/{big['id']}/approve", headers=admin, json={}).json()["status"] == "completed"
+    assert not [i for i in _open_items(served, big_customer) if i["invoice_id"] in big["details"]["invoices"]]
 
 
 def test_credit_hold_agency_package_and_case_history(served):

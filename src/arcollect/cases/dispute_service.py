@@ -16,19 +16,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.cases import disputes as D
 from arcollect.cases.models import ActionItem, Activity, Dispute, DisputeEvent, DisputeItem
-from arcollect.cases.service import clean_text
+from arcollect.cases.service import clean_text, part_amount
 from arcollect.context import Context
-from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.auth.permissions import ANSWER, READ, Principal
+from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer, Invoice
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
-from arcollect.money import parse_amount, quantize
+from arcollect.money import quantize
 
 MAX_FILE = 10 * 1024 * 1024
 
@@ -49,11 +50,14 @@ class CaseScope:
 ALL_CASES = CaseScope()
 
 
-def case_scope(role: str, team: str | None, customers: CustomerScope) -> CaseScope:
-    """Stakeholders see the cases routed to their team (none without a team); others their customers'."""
-    if role == "stakeholder":
-        return CaseScope(customers=CustomerScope(), team=team or "")  # "": no dispute is routed to no team
-    return CaseScope(customers=customers)
+def case_scope(principal: Principal) -> CaseScope:
+    """Stakeholders read and answer the cases routed to their team (none without a team); everyone else
+    with read access their customers'. PermissionDenied for a role that may read neither."""
+    if principal.role == "stakeholder" and principal.can(ANSWER):
+        return CaseScope(customers=CustomerScope(), team=principal.team or "")  # "": no case is routed to no team
+    if principal.can(READ):
+        return CaseScope(customers=principal.scope)
+    raise PermissionDenied(f"role {principal.role!r} may not read disputes")
 
 
 def parse_invoice_args(values: Sequence[str]) -> list[tuple[str, str | None]]:
@@ -162,18 +166,9 @@ def open_dispute(ctx: Context, *, customer_id: str | None = None, invoices: Sequ
             if left <= 0:
                 problems.append(f"invoices: {iid} has nothing open")
                 continue
-            if raw is None:
-                amount = left
-            else:
-                try:
-                    amount = parse_amount(raw, inv.currency)
-                except (ValueError, ArithmeticError) as exc:
-                    problems.append(f"invoices: {iid}: amount {raw!r}: {exc}")
-                    continue
-                if not 0 < amount <= left:
-                    problems.append(f"invoices: {iid}: the disputed amount must be more than 0 and at most the open "
-                                    f"{left} {inv.currency} (got {amount})")
-                    continue
+            amount = part_amount(iid, raw, left, inv.currency, problems)
+            if amount is None:
+                continue
             busy = session.scalar(select(Dispute.id).join(DisputeItem, DisputeItem.dispute_pk == Dispute.id)
                                   .where(DisputeItem.invoice_pk == inv.id, Dispute.status.in_(sorted(D.ACTIVE))).limit(1))
             if busy is not None:
@@ -356,6 +351,21 @@ def list_disputes(ctx: Context, *, status: str | None = None, team: str | None =
             if cond is not None:
                 stmt = stmt.where(cond)
         return [_summary(session, d, c, today) for d, c in session.execute(stmt)]
+
+
+def counts(ctx: Context, *, scope: CaseScope = ALL_CASES) -> dict[str, Any]:
+    """The board's and the dashboard's figures: disputes per (status, team), active ones, active ones past
+    their SLA."""
+    today = ctx.clock.today()
+    with ctx.sessions() as session:
+        stmt = (select(Dispute.status, Dispute.team, func.count(), func.sum(case((Dispute.sla_due < today, 1), else_=0)))
+                .join(Customer, Customer.id == Dispute.customer_pk).group_by(Dispute.status, Dispute.team))
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        rows = session.execute(stmt).all()
+    return {"by": {(status, team): n for status, team, n, _ in rows},
+            "active": sum(n for status, _, n, _ in rows if status in D.ACTIVE),
+            "sla_breached": sum(int(late or 0) for status, _, _, late in rows if status in D.ACTIVE)}
 
 
 def detail(ctx: Context, *, dispute_id: str, scope: CaseScope = ALL_CASES) -> dict[str, Any]:

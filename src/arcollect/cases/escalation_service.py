@@ -14,7 +14,6 @@ manager's decisions — and the actions carried out on approval, all or nothing,
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,16 +23,16 @@ from typing import Any, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from arcollect import audit
+from arcollect import audit, versions
 from arcollect.cases import escalations as E
 from arcollect.cases import plan_service
 from arcollect.cases import plans as PL
 from arcollect.cases import service as cases
-from arcollect.cases.models import Activity, Escalation, EscalationPolicyVersion, PaymentPlan, Promise, PromiseInvoice
+from arcollect.cases.models import Activity, Escalation, EscalationPolicyVersion, PaymentPlan, Promise
 from arcollect.cases.service import clean_text
 from arcollect.context import Context
 from arcollect.db import bulk_insert
-from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact, Customer, Invoice
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
@@ -42,7 +41,7 @@ from arcollect.money import parse_amount, quantize
 MAX_SOURCE = 100_000
 RESPONSES_CALL = frozenset({"promise", "dispute", "refused", "paid_already", "other"})  # someone answered
 UNANSWERED_CALL = frozenset({"no_answer", "left_voicemail", "wrong_contact"})
-SETTLEMENT_GRACE_DAYS = 3
+GRACE_DAYS = 3  # after a settlement's date or an instalment's
 
 
 # ---- the policy in force -------------------------------------------------------------------------
@@ -67,38 +66,24 @@ def validate_policy(text: str, *, source: str = "escalation policy") -> E.Policy
 
 
 def active_policy(ctx: Context, session: Session | None = None) -> ActivePolicy:
-    def read(s: Session) -> Any:
-        return s.execute(select(EscalationPolicyVersion.version, EscalationPolicyVersion.source)
-                         .order_by(EscalationPolicyVersion.version.desc()).limit(1)).first()
-
+    """The policy in force: the last one loaded, else the built-in default (version 0)."""
     if session is not None:
-        row = read(session)
+        row = versions.latest(session, EscalationPolicyVersion)
     else:
         with ctx.sessions() as s:
-            row = read(s)
+            row = versions.latest(s, EscalationPolicyVersion)
     if row is None:
         text = E.default_text()
         return ActivePolicy(0, _parsed(text), text)
-    return ActivePolicy(row.version, _parsed(row.source), row.source)
+    return ActivePolicy(row[0], _parsed(row[1]), row[1])
 
 
 def load_policy(ctx: Context, *, text: str, source: str = "escalation policy") -> dict[str, Any]:
     """Validate and store as the next version (nothing new if unchanged); audited."""
     policy = validate_policy(text, source=source)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        current = session.execute(select(EscalationPolicyVersion.version, EscalationPolicyVersion.sha256)
-                                  .order_by(EscalationPolicyVersion.version.desc()).limit(1)).first()
-        if current is not None and current.sha256 == digest:
-            return {"version": current.version, "name": policy.name, "changed": False}
-        version = (session.scalar(select(func.max(EscalationPolicyVersion.version))) or 0) + 1
-        session.add(EscalationPolicyVersion(version=version, name=policy.name, source=text, sha256=digest,
-                                            loaded_at=now, loaded_by=ctx.actor))
-        audit.record(session, at=now, actor=ctx.actor, action="load", entity="escalation_policy",
-                     entity_key=str(version), changes={"name": policy.name, "sha256": digest,
-                                                       "rules": [r.id for r in policy.rules]})
-        return {"version": version, "name": policy.name, "changed": True}
+        return versions.store(session, EscalationPolicyVersion, name=policy.name, text=text, now=ctx.clock.now(),
+                              actor=ctx.actor, entity="escalation_policy", changes={"rules": [r.id for r in policy.rules]})
 
 
 # ---- facts the rules read --------------------------------------------------------------------------
@@ -167,8 +152,8 @@ def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
 
 
 def _timeline(session: Session, e: Escalation, at: dt.datetime, actor: str, text: str) -> None:
-    session.add(Activity(customer_pk=e.customer_pk, kind="escalation", note=f"Escalation {e.id} "
-                         f"({E.ACTIONS[e.action].lower()}): {text}", at=at, actor=actor))
+    cases.record_activity(session, customer_pk=e.customer_pk, kind="escalation", at=at, actor=actor,
+                          note=f"Escalation {e.id} ({E.ACTIONS[e.action].lower()}): {text}")
 
 
 def _move(session: Session, e: Escalation, status: str, at: dt.datetime, actor: str, text: str,
@@ -295,17 +280,7 @@ def _write_off_rest(session: Session, e: Escalation, day: dt.date, now: dt.datet
 
 
 def _scoped(session: Session, scope: CustomerScope, escalation_id: Any) -> tuple[Escalation, Customer]:
-    try:
-        pk = int(escalation_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"escalation {escalation_id!r} not found") from None
-    stmt = select(Escalation, Customer).join(Customer, Customer.id == Escalation.customer_pk).where(Escalation.id == pk)
-    if scope.condition() is not None:
-        stmt = stmt.where(scope.condition())
-    row = session.execute(stmt).first()
-    if row is None:
-        raise NotFound(f"escalation {escalation_id!r} not found")
-    return row[0], row[1]
+    return ledger.scoped_record(session, scope, Escalation, escalation_id, "escalation")
 
 
 def _chosen(session: Session, customer: Customer, currency: str, day: dt.date,
@@ -320,18 +295,9 @@ def _chosen(session: Session, customer: Customer, currency: str, day: dt.date,
             problems.append(f"invoices: {iid} is not an undisputed open {currency} invoice of {customer.customer_id}")
             continue
         inv, left = available[iid]
-        if raw is None:
-            out.append((inv, left))
-            continue
-        try:
-            amount = parse_amount(raw, currency)
-        except (ValueError, ArithmeticError) as exc:
-            problems.append(f"invoices: {iid}: amount {raw!r}: {exc}")
-            continue
-        if not 0 < amount <= left:
-            problems.append(f"invoices: {iid}: the amount must be more than 0 and at most the open {left} {currency}")
-            continue
-        out.append((inv, amount))
+        amount = cases.part_amount(iid, raw, left, currency, problems)
+        if amount is not None:
+            out.append((inv, amount))
     return out
 
 
@@ -412,6 +378,7 @@ def _settlement(details: dict[str, Any], settle_amount: str | None, pay_by: dt.d
 def _plan(details: dict[str, Any], instalments: Sequence[tuple[dt.date, str]], count: int | None, every_days: int,
           first_due: dt.date | None, total: Decimal, cur: str, day: dt.date, problems: list[str]) -> None:
     schedule: list[PL.Instalment] = []
+    known = len(problems)
     if instalments:
         for n, (due, raw) in enumerate(instalments, 1):
             try:
@@ -422,13 +389,11 @@ def _plan(details: dict[str, Any], instalments: Sequence[tuple[dt.date, str]], c
         if not 1 <= count <= PL.MAX_INSTALMENTS or not 1 <= every_days <= 366:
             problems.append(f"instalments: between 1 and {PL.MAX_INSTALMENTS}, every 1 to 366 days")
             return
-        minor = quantize(Decimal(1), cur).as_tuple().exponent
-        schedule = PL.equal_schedule(total, count, first_due or day + dt.timedelta(days=every_days), every_days,
-                                     Decimal(1).scaleb(int(minor)))
+        schedule = PL.equal_schedule(total, count, first_due or day + dt.timedelta(days=every_days), every_days, cur)
     else:
         problems.append("instalments: give the instalments (date and amount) or their number")
         return
-    if schedule and len(schedule) == len(instalments or schedule):  # every amount parsed
+    if len(problems) == known:  # every amount parsed: now the schedule as a whole
         problems.extend(PL.check_schedule(schedule, total=total, starts=day))
     details["instalments"] = [{"due_on": i.due_on.isoformat(), "amount": str(i.amount)} for i in schedule]
 
@@ -445,23 +410,25 @@ def decide(ctx: Context, *, escalation_id: str, approve: bool, role: str, note: 
     if problems:
         raise InvalidInput("nothing was decided", problems=problems)
     now, day = ctx.clock.now(), ctx.clock.today()
-    pdf: tuple[bytes, str] | None = None
-    with ctx.sessions() as session:  # check first: a refused decision renders nothing
+
+    def allowed(session: Session) -> tuple[Escalation, Customer, E.Policy, E.Level]:
         e, customer = _scoped(session, scope, escalation_id)
         policy = active_policy(ctx, session).policy
         E.check_transition(e.status, "approved" if approve else "rejected")
-        E.check_approval(policy, action=e.action, amount=quantize(e.amount, e.currency), currency=e.currency, role=role,
-                         login=ctx.actor, proposed_by=e.proposed_by if approve else "")
+        level = E.check_approval(policy, action=e.action, amount=quantize(e.amount, e.currency), currency=e.currency,
+                                 role=role, login=ctx.actor, proposed_by=e.proposed_by if approve else "")
+        return e, customer, policy, level
+
+    pdf: tuple[bytes, str] | None = None
+    with ctx.sessions() as session:  # refused before anything is rendered
+        e, customer, _, _ = allowed(session)
         cid, action = customer.customer_id, e.action
     if approve and action == "demand_letter":
         from arcollect.outreach import documents
 
         pdf = documents.letter(ctx, customer_id=cid, kind="demand", as_of=day)
     with ctx.unit_of_work() as session:
-        e, customer = _scoped(session, scope, escalation_id)
-        level = E.check_approval(policy, action=e.action, amount=quantize(e.amount, e.currency), currency=e.currency,
-                                 role=role, login=ctx.actor, proposed_by=e.proposed_by if approve else "")
-        E.check_transition(e.status, "approved" if approve else "rejected")  # decided meanwhile → Conflict
+        e, customer, policy, level = allowed(session)  # again: someone may have decided meanwhile
         e.decided_at, e.decided_by, e.decision_note = now, ctx.actor, note
         e.approver_roles = list(level.approvers)
         if not approve:
@@ -473,22 +440,28 @@ def decide(ctx: Context, *, escalation_id: str, approve: bool, role: str, note: 
         return _view(e, customer, policy)
 
 
+def decide_as_user(ctx: Context, *, login: str, escalation_id: str, approve: bool, note: str | None = None) -> dict[str, Any]:
+    """``decide`` on behalf of a user (the CLI): their role is what the matrix checks; a disabled user may not."""
+    from arcollect.auth import service as auth
+
+    user = auth.get_user(ctx, login=login)
+    if not user["active"]:
+        raise PermissionDenied(f"user {login!r} is disabled")
+    return decide(ctx.acting_as(login), escalation_id=escalation_id, approve=approve, role=user["role"], note=note)
+
+
 def _carry_out(session: Session, e: Escalation, customer: Customer, day: dt.date, now: dt.datetime, actor: str,
                pdf: tuple[bytes, str] | None) -> None:
     invoices = e.details.get("invoices", {})
     if e.action == "demand_letter":
         assert pdf is not None
         e.document, e.document_name = pdf
-        session.add(Activity(customer_pk=customer.id, kind="letter", at=now, actor=actor,
-                             note=f"Demand letter issued (escalation {e.id}): {pdf[1]}", invoices=list(invoices)))
+        cases.record_activity(session, customer_pk=customer.id, kind="letter", at=now, actor=actor,
+                              note=f"Demand letter issued (escalation {e.id}): {pdf[1]}", invoices=list(invoices))
         _move(session, e, "completed", now, actor, f"demand letter {pdf[1]} issued")
     elif e.action in ("credit_hold", "agency"):
         field = "credit_hold" if e.action == "credit_hold" else "do_not_contact"
-        if not getattr(customer, field):
-            setattr(customer, field, True)
-            customer.updated_at = now
-            audit.record(session, at=now, actor=actor, action="update", entity="customer", entity_key=customer.customer_id,
-                         changes={field: [False, True], "escalation": e.id})
+        ledger.update_customer_in(session, customer, {field: True}, now=now, actor=actor, why={"escalation": e.id})
         e.result = {field: True, **({"placed_on": day.isoformat()} if e.action == "agency" else {})}
         _move(session, e, "completed", now, actor, "account on credit hold" if e.action == "credit_hold" else
               "account placed with the collection agency (no more dunning from us)")
@@ -503,35 +476,25 @@ def _carry_out(session: Session, e: Escalation, customer: Customer, day: dt.date
             done[iid] = {"amount": amount, "write_off": wo}
         e.result = {"written_off": done}
         _move(session, e, "completed", now, actor, "written off " + ", ".join(f"{k} {v['amount']}" for k, v in done.items()))
-    elif e.action == "settlement":
+    else:  # settlement and payment plan: approved now, completed or broken once the money shows (or not)
         linked = list(session.scalars(select(Invoice).where(Invoice.customer_pk == customer.id,
                                                            Invoice.invoice_id.in_(list(invoices)))))
-        promise = Promise(customer_pk=customer.id, amount=Decimal(e.details["settle_amount"]), currency=e.currency,
-                          promised_date=dt.date.fromisoformat(e.details["pay_by"]), made_on=day,
-                          grace_days=SETTLEMENT_GRACE_DAYS, channel="other", note=f"settlement (escalation {e.id})",
-                          created_at=now, created_by=actor)
-        session.add(promise)
-        session.flush()
-        for inv in linked:
-            session.add(PromiseInvoice(promise_pk=promise.id, invoice_pk=inv.id))
-        e.promise_pk = promise.id
-        e.result = {"promise": promise.id}
-        session.add(Activity(customer_pk=customer.id, kind="promise", at=now, actor=actor, promise_pk=promise.id,
-                             note=f"{e.details['settle_amount']} {e.currency} by {e.details['pay_by']} — settlement "
-                                  f"(escalation {e.id}); the rest is written off once paid",
-                             invoices=list(invoices)))
-    elif e.action == "payment_plan":
-        linked = list(session.scalars(select(Invoice).where(Invoice.customer_pk == customer.id,
-                                                           Invoice.invoice_id.in_(list(invoices)))))
-        schedule = [PL.Instalment(dt.date.fromisoformat(i["due_on"]), Decimal(i["amount"]))
-                    for i in e.details["instalments"]]
-        plan = plan_service.create(session, customer=customer, currency=e.currency, invoices=linked, schedule=schedule,
-                                   agreed_on=day, grace_days=SETTLEMENT_GRACE_DAYS, now=now, actor=actor)
-        e.plan_pk = plan.id
-        e.result = {"plan": plan.id}
-        session.add(Activity(customer_pk=customer.id, kind="note", at=now, actor=actor, invoices=list(invoices),
-                             note=f"Instalment plan {plan.id} agreed (escalation {e.id}): " + ", ".join(
-                                 f"{i.amount} by {i.due_on.isoformat()}" for i in schedule)))
+        if e.action == "settlement":
+            promise = cases.create_promise(
+                session, customer=customer, amount=Decimal(e.details["settle_amount"]), currency=e.currency,
+                promised_date=dt.date.fromisoformat(e.details["pay_by"]), made_on=day, grace_days=GRACE_DAYS,
+                channel="other", note=f"settlement (escalation {e.id}); the rest is written off once paid",
+                invoices=linked, now=now, actor=actor)
+            e.promise_pk, e.result = promise.id, {"promise": promise.id}
+        else:
+            schedule = [PL.Instalment(dt.date.fromisoformat(i["due_on"]), Decimal(i["amount"]))
+                        for i in e.details["instalments"]]
+            plan = plan_service.create(session, customer=customer, currency=e.currency, invoices=linked,
+                                       schedule=schedule, agreed_on=day, grace_days=GRACE_DAYS, now=now, actor=actor)
+            e.plan_pk, e.result = plan.id, {"plan": plan.id}
+            cases.record_activity(session, customer_pk=customer.id, kind="note", at=now, actor=actor,
+                                  invoices=list(invoices), note=f"Instalment plan {plan.id} agreed (escalation {e.id}): "
+                                  + ", ".join(f"{i.amount} by {i.due_on.isoformat()}" for i in schedule))
 
 
 def cancel(ctx: Context, *, escalation_id: str, note: str | None = None, scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
@@ -586,6 +549,16 @@ def list_escalations(ctx: Context, *, status: str | None = None, action: str | N
             if cond is not None:
                 stmt = stmt.where(cond)
         return [_view(e, c, policy) for e, c in session.execute(stmt)]
+
+
+def count(ctx: Context, *, status: str, scope: CustomerScope = EVERYTHING) -> int:
+    """How many escalations of the customers in scope have a status (the dashboard's "awaiting a decision")."""
+    with ctx.sessions() as session:
+        stmt = (select(func.count()).select_from(Escalation).join(Customer, Customer.id == Escalation.customer_pk)
+                .where(Escalation.status == status))
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        return session.scalar(stmt) or 0
 
 
 def detail(ctx: Context, *, escalation_id: str, scope: CustomerScope = EVERYTHING) -> dict[str, Any]:

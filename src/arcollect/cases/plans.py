@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
+from arcollect.money import allocate
+
 ZERO = Decimal(0)
 MAX_INSTALMENTS = 60
 
@@ -54,14 +56,10 @@ def check_schedule(schedule: Sequence[Instalment], *, total: Decimal, starts: dt
     return problems
 
 
-def equal_schedule(total: Decimal, count: int, first: dt.date, every_days: int, minor: Decimal) -> list[Instalment]:
-    """``count`` equal instalments every ``every_days`` from ``first``; the last takes the rounding."""
-    if count < 1:
-        raise ValueError("count must be at least 1")
-    part = (total / count).quantize(minor, rounding="ROUND_DOWN")
-    out = [Instalment(first + dt.timedelta(days=every_days * k), part) for k in range(count - 1)]
-    out.append(Instalment(first + dt.timedelta(days=every_days * (count - 1)), total - part * (count - 1)))
-    return out
+def equal_schedule(total: Decimal, count: int, first: dt.date, every_days: int, currency: str) -> list[Instalment]:
+    """``count`` instalments every ``every_days`` from ``first``, equal to the cent (``money.allocate``)."""
+    return [Instalment(first + dt.timedelta(days=every_days * k), part)
+            for k, part in enumerate(allocate(total, [1] * count, currency))]
 
 
 def states(schedule: Sequence[Instalment], payments: Iterable[tuple[dt.date, Decimal]], *, agreed_on: dt.date,

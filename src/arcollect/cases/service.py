@@ -40,6 +40,23 @@ def clean_text(value: str | None, field: str, problems: list[str], required: boo
     return value
 
 
+def part_amount(invoice_id: str, raw: str | None, left: Decimal, currency: str, problems: list[str]) -> Decimal | None:
+    """An amount of an invoice typed by a person (None: the whole ``left``), more than 0 and at most what is
+    open; None with the problem noted when it is not (disputes, write-offs)."""
+    if raw is None:
+        return left
+    try:
+        amount = parse_amount(raw, currency)
+    except (ValueError, ArithmeticError) as exc:
+        problems.append(f"invoices: {invoice_id}: amount {raw!r}: {exc}")
+        return None
+    if not 0 < amount <= left:
+        problems.append(f"invoices: {invoice_id}: the amount must be more than 0 and at most the open {left} {currency} "
+                        f"(got {amount})")
+        return None
+    return amount
+
+
 def _note(note: str | None, problems: list[str]) -> str | None:
     return clean_text(note, "note", problems)
 
@@ -261,23 +278,34 @@ def add_promise(ctx: Context, *, customer_id: str, amount: Any, promised_date: d
                 problems.append(f"amount: {value} {currency} is more than the {owed} {currency} these invoices owe")
         if problems:
             raise InvalidInput("cannot record the promise", problems)
-        promise = Promise(customer_pk=customer.id, amount=value, currency=currency, promised_date=promised_date,
-                          made_on=today, grace_days=grace_days, channel=channel, contact_pk=contact_pk,
-                          note=clean_note, created_at=now, created_by=ctx.actor)
-        session.add(promise)
-        session.flush()
-        for inv in linked:
-            session.add(PromiseInvoice(promise_pk=promise.id, invoice_pk=inv.id))
-        text = f"{value} {currency} by {promised_date.isoformat()} ({channel})"
-        record_activity(session, customer_pk=customer.id, kind="promise", at=now, actor=ctx.actor,
-                        note=text + (f" — {clean_note}" if clean_note else ""), contact_pk=contact_pk,
-                        promise_pk=promise.id, invoices=[i.invoice_id for i in linked])
-        audit.record(session, at=now, actor=ctx.actor, action="create", entity="promise", entity_key=str(promise.id),
-                     changes={"customer": customer.customer_id, "amount": value, "currency": currency,
-                              "date": promised_date, "invoices": [i.invoice_id for i in linked], "channel": channel})
+        promise = create_promise(session, customer=customer, amount=value, currency=currency,
+                                 promised_date=promised_date, made_on=today, grace_days=grace_days, channel=channel,
+                                 contact_pk=contact_pk, note=clean_note, invoices=linked, now=now, actor=ctx.actor)
         return {"id": str(promise.id), "customer_id": customer.customer_id, "amount": str(value),
                 "currency": currency, "date": promised_date, "invoices": [i.invoice_id for i in linked],
                 "status": "open", "grace_days": grace_days}
+
+
+def create_promise(session: Session, *, customer: Customer, amount: Decimal, currency: str, promised_date: dt.date,
+                   made_on: dt.date, grace_days: int, channel: str, note: str | None, invoices: Sequence[Invoice],
+                   now: dt.datetime, actor: str, contact_pk: int | None = None) -> Promise:
+    """Store a checked promise with its invoices, on the timeline and in the audit log (``add_promise``;
+    an approved settlement)."""
+    promise = Promise(customer_pk=customer.id, amount=amount, currency=currency, promised_date=promised_date,
+                      made_on=made_on, grace_days=grace_days, channel=channel, contact_pk=contact_pk, note=note,
+                      created_at=now, created_by=actor)
+    session.add(promise)
+    session.flush()
+    for inv in invoices:
+        session.add(PromiseInvoice(promise_pk=promise.id, invoice_pk=inv.id))
+    text = f"{amount} {currency} by {promised_date.isoformat()} ({channel})"
+    record_activity(session, customer_pk=customer.id, kind="promise", at=now, actor=actor,
+                    note=text + (f" — {note}" if note else ""), contact_pk=contact_pk, promise_pk=promise.id,
+                    invoices=[i.invoice_id for i in invoices])
+    audit.record(session, at=now, actor=actor, action="create", entity="promise", entity_key=str(promise.id),
+                 changes={"customer": customer.customer_id, "amount": amount, "currency": currency,
+                          "date": promised_date, "invoices": [i.invoice_id for i in invoices], "channel": channel})
+    return promise
 
 
 def cancel_promise(ctx: Context, *, promise_id: str, scope: CustomerScope = EVERYTHING,
@@ -286,7 +314,7 @@ def cancel_promise(ctx: Context, *, promise_id: str, scope: CustomerScope = EVER
     today, now = ctx.clock.today(), ctx.clock.now()
     with ctx.unit_of_work() as session:
         promise, _ = ledger.scoped_record(session, scope, Promise, promise_id, "promise")
-        current = _states(session, [promise], today)[promise.id]
+        current = states_of(session, [promise], today)[promise.id]
         P.check_transition(current["status"], "cancelled")
         promise.cancelled_on, promise.cancelled_by = today, ctx.actor
         cid = session.scalar(select(Customer.customer_id).where(Customer.id == promise.customer_pk))
@@ -298,7 +326,7 @@ def cancel_promise(ctx: Context, *, promise_id: str, scope: CustomerScope = EVER
         return {"id": str(promise.id), "customer_id": cid, "status": "cancelled"}
 
 
-def _states(session: Session, promises: Sequence[Promise], as_of: dt.date) -> dict[int, dict[str, Any]]:
+def states_of(session: Session, promises: Sequence[Promise], as_of: dt.date) -> dict[int, dict[str, Any]]:
     """promise key → status, paid, invoices (ids) as of the date, from the payments applied."""
     if not promises:
         return {}
@@ -333,11 +361,6 @@ def _states(session: Session, promises: Sequence[Promise], as_of: dt.date) -> di
     return out
 
 
-def states_of(session: Session, promises: Sequence[Promise], as_of: dt.date) -> dict[int, dict[str, Any]]:
-    """promise key → status, paid, deadline and invoices as of the date."""
-    return _states(session, promises, as_of)
-
-
 def promise_states(session: Session, *, within: Any | None, as_of: dt.date, lookback_days: int = 180) -> dict[int, list[dict[str, Any]]]:
     """customer key → its promises that matter on the date (made by then, deadline within the lookback),
     and the instalments of its plans (each like a promise)."""
@@ -346,7 +369,7 @@ def promise_states(session: Session, *, within: Any | None, as_of: dt.date, look
     if within is not None:
         stmt = stmt.where(Promise.customer_pk.in_(within))
     promises = list(session.scalars(stmt))
-    states = _states(session, promises, as_of)
+    states = states_of(session, promises, as_of)
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for p in promises:
         s = states[p.id]
@@ -372,7 +395,7 @@ def list_promises(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYT
         if collector is not None:
             stmt = stmt.where(Customer.collector == collector)
         rows = session.execute(stmt.order_by(Promise.promised_date.desc(), Promise.id.desc())).all()
-        states = _states(session, [p for p, _, _ in rows], as_of)
+        states = states_of(session, [p for p, _, _ in rows], as_of)
     out = []
     for p, cid, coll in rows:
         s = states[p.id]

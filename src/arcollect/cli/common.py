@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from arcollect.clock import Clock
 from arcollect.context import Context, build_context
-from arcollect.errors import ArcollectError
+from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.settings import load_settings
 
 # Piped output keeps whole table rows (no terminal to fit); a terminal gets its own width.
@@ -67,3 +71,32 @@ def check_format(value: str, choices: tuple[str, ...] = ("table", "json")) -> st
     if value not in choices:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint="--format")
     return value
+
+
+def read_text(file: Path) -> str:
+    """A UTF-8 text file named on the command line (``-``: standard input)."""
+    try:
+        return sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{file}: cannot read: {exc}") from None
+
+
+def write_bytes(output: Path, data: bytes) -> None:
+    """Write a document (PDF, zip) where the command was told to, then say so; a failure exits 1."""
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        fail(InvalidInput(f"{output}: cannot write: {exc}"))
+    echo(f"{output} ({len(data):,} bytes)")
+
+
+def print_rows(fmt: str, rows: list[dict[str, Any]], columns: Sequence[str],
+               cells: Callable[[dict[str, Any]], Sequence[str]]) -> None:
+    """A listing as JSON (the rows as they are) or as a table (``cells`` gives a row's columns)."""
+    if fmt == "json":
+        echo(json.dumps(rows, indent=2))
+        return
+    table = Table(*columns)
+    for r in rows:
+        table.add_row(*cells(r))
+    console.print(table)

@@ -6,10 +6,9 @@ import json
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from arcollect.cases import dispute_service as disputes
-from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
+from arcollect.cli.common import check_format, context, echo, fail, parse_date, print_rows
 from arcollect.errors import ArcollectError
 
 dispute_app = typer.Typer(help="Dispute cases.", no_args_is_help=True)
@@ -78,14 +77,9 @@ def dispute_list(
     except ArcollectError as exc:
         fail(exc)
         return
-    if fmt == "json":
-        echo(json.dumps(rows, indent=2))
-        return
-    table = Table("id", "customer", "reason", "team", "status", "amount", "invoices", "SLA")
-    for r in rows:
-        table.add_row(r["id"], r["customer_id"], r["reason"], r["team"], r["status"], f"{r['amount']} {r['currency']}",
-                      ", ".join(r["invoices"]), r["sla_due"] + (" (breached)" if r["sla_breached"] else ""))
-    console.print(table)
+    print_rows(fmt, rows, ("id", "customer", "reason", "team", "status", "amount", "invoices", "SLA"), lambda r: (
+        r["id"], r["customer_id"], r["reason"], r["team"], r["status"], f"{r['amount']} {r['currency']}",
+        ", ".join(r["invoices"]), r["sla_due"] + (" (breached)" if r["sla_breached"] else "")))
 
 
 @dispute_app.command("show")

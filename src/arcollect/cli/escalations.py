@@ -4,19 +4,16 @@ escalation policy validate | load | show, and plan list."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
-from arcollect.auth import service as auth
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import escalation_service as esc
 from arcollect.cases import escalations as E
-from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
-from arcollect.errors import ArcollectError, InvalidInput, PermissionDenied
+from arcollect.cli.common import check_format, context, echo, fail, parse_date, print_rows, read_text, write_bytes
+from arcollect.errors import ArcollectError
 
 escalation_app = typer.Typer(help="Escalations (proposals, the manager's decisions) and the escalation policy.",
                              no_args_is_help=True)
@@ -81,14 +78,9 @@ def escalation_list(
     except ArcollectError as exc:
         fail(exc)
         return
-    if fmt == "json":
-        echo(json.dumps(rows, indent=2))
-        return
-    table = Table("id", "customer", "action", "status", "amount", "approvers", "proposed", "why")
-    for r in rows:
-        table.add_row(r["id"], r["customer_id"], r["action"], r["status"], f"{r['amount']} {r['currency']}",
-                      ", ".join(r["approvers"]), f"{r['proposed_on']} {r['proposed_by']}", "; ".join(r["reasons"]))
-    console.print(table)
+    print_rows(fmt, rows, ("id", "customer", "action", "status", "amount", "approvers", "proposed", "why"), lambda r: (
+        r["id"], r["customer_id"], r["action"], r["status"], f"{r['amount']} {r['currency']}", ", ".join(r["approvers"]),
+        f"{r['proposed_on']} {r['proposed_by']}", "; ".join(r["reasons"])))
 
 
 @escalation_app.command("show")
@@ -101,13 +93,8 @@ def escalation_show(escalation_id: str = typer.Argument(..., metavar="ID")) -> N
 
 
 def _decide(escalation_id: str, login: str, approve: bool, note: str | None) -> None:
-    ctx = context()
     try:
-        user = auth.get_user(ctx, login=login)
-        if not user["active"]:
-            raise PermissionDenied(f"user {login!r} is disabled")
-        result = esc.decide(ctx.acting_as(login), escalation_id=escalation_id, approve=approve, role=user["role"],
-                            note=note)
+        result = esc.decide_as_user(context(), login=login, escalation_id=escalation_id, approve=approve, note=note)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -150,14 +137,10 @@ def escalation_history(customer: str = typer.Option(..., "--customer"),
 
     try:
         pdf = case_report.case_history_pdf(context(), customer_id=customer)
-        output.write_bytes(pdf)
     except ArcollectError as exc:
         fail(exc)
         return
-    except OSError as exc:
-        fail(InvalidInput(f"{output}: cannot write: {exc}"))
-        return
-    echo(f"{output} ({len(pdf):,} bytes)")
+    write_bytes(output, pdf)
 
 
 @escalation_app.command("export")
@@ -168,28 +151,17 @@ def escalation_export(escalation_id: str = typer.Argument(..., metavar="ID"),
 
     try:
         data, _ = case_report.agency_package(context(), escalation_id=escalation_id)
-        output.write_bytes(data)
     except ArcollectError as exc:
         fail(exc)
         return
-    except OSError as exc:
-        fail(InvalidInput(f"{output}: cannot write: {exc}"))
-        return
-    echo(f"{output} ({len(data):,} bytes)")
-
-
-def _read(file: Path) -> str:
-    try:
-        return sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{file}: cannot read: {exc}") from None
+    write_bytes(output, data)
 
 
 @policy_app.command("validate")
 def policy_validate(file: Path = typer.Argument(..., help="YAML file, - for stdin")) -> None:
     """Check a policy; every problem with its line."""
     try:
-        policy = esc.validate_policy(_read(file), source=str(file))
+        policy = esc.validate_policy(read_text(file), source=str(file))
     except ArcollectError as exc:
         fail(exc)
         return
@@ -200,7 +172,7 @@ def policy_validate(file: Path = typer.Argument(..., help="YAML file, - for stdi
 def policy_load(file: Path = typer.Argument(..., help="YAML file, - for stdin")) -> None:
     """Validate and put a policy in force (a new version)."""
     try:
-        result = esc.load_policy(context(), text=_read(file), source=str(file))
+        result = esc.load_policy(context(), text=read_text(file), source=str(file))
     except ArcollectError as exc:
         fail(exc)
         return
@@ -229,11 +201,6 @@ def plan_list(customer: Optional[str] = typer.Option(None, "--customer"),
     except ArcollectError as exc:
         fail(exc)
         return
-    if fmt == "json":
-        echo(json.dumps(rows, indent=2))
-        return
-    table = Table("id", "customer", "status", "total", "paid", "instalments")
-    for r in rows:
-        table.add_row(r["id"], r["customer_id"], r["status"], f"{r['total']} {r['currency']}", r["paid"],
-                      " · ".join(f"{i['due_on']} {i['amount']} {i['status']}" for i in r["instalments"]))
-    console.print(table)
+    print_rows(fmt, rows, ("id", "customer", "status", "total", "paid", "instalments"), lambda r: (
+        r["id"], r["customer_id"], r["status"], f"{r['total']} {r['currency']}", r["paid"],
+        " · ".join(f"{i['due_on']} {i['amount']} {i['status']}" for i in r["instalments"])))

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
+from arcollect.cli.common import check_format, console, context, echo, fail, parse_date, print_rows
 from arcollect.errors import ArcollectError
 from arcollect.outreach import documents, mailbox, outbox
 
@@ -73,14 +73,9 @@ def outbox_list(status: Optional[str] = typer.Option(None, "--status", help="que
     except ArcollectError as exc:
         fail(exc)
         return
-    if fmt == "json":
-        echo(json.dumps(rows, indent=2))
-        return
-    table = Table("id", "customer", "step", "status", "to", "subject", "not before", "sent")
-    for r in rows:
-        table.add_row(r["id"], r["customer_id"], r["step"], r["status"], ", ".join(r["to"]), r["subject"],
-                      r["not_before"][:16], (r["sent_at"] or "")[:16])
-    console.print(table)
+    print_rows(fmt, rows, ("id", "customer", "step", "status", "to", "subject", "not before", "sent"), lambda r: (
+        r["id"], r["customer_id"], r["step"], r["status"], ", ".join(r["to"]), r["subject"], r["not_before"][:16],
+        (r["sent_at"] or "")[:16]))
 
 
 @outbox_app.command("approve")

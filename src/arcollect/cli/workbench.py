@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -12,8 +11,8 @@ from rich.table import Table
 
 from arcollect.cases import service as cases
 from arcollect.cases.models import CALL_OUTCOMES
-from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
-from arcollect.errors import ArcollectError, InvalidInput
+from arcollect.cli.common import check_format, console, context, echo, fail, parse_date, read_text
+from arcollect.errors import ArcollectError
 from arcollect.playbook import service as playbooks
 from arcollect.worklist import service as worklists
 
@@ -164,18 +163,11 @@ def call_log(
          + (f", dispute {activity['dispute']['id']} opened" if activity.get("dispute") else ""))
 
 
-def _read(file: Path) -> str:
-    try:
-        return sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{file}: cannot read: {exc}") from None
-
-
 @playbook_app.command("validate")
 def playbook_validate(file: Path = typer.Argument(..., help="YAML file (- for standard input)")) -> None:
     """Check a playbook; every problem is printed with its line and field."""
     try:
-        pb = playbooks.validate(_read(file), source=str(file))
+        pb = playbooks.validate(read_text(file), source=str(file))
     except ArcollectError as exc:
         fail(exc)
         return
@@ -186,7 +178,7 @@ def playbook_validate(file: Path = typer.Argument(..., help="YAML file (- for st
 def playbook_load(file: Path = typer.Argument(..., help="YAML file (- for standard input)")) -> None:
     """Validate and store as the next version (the one in force from now on)."""
     try:
-        result = playbooks.load(context(), text=_read(file), source=str(file))
+        result = playbooks.load(context(), text=read_text(file), source=str(file))
     except ArcollectError as exc:
         fail(exc)
         return
@@ -231,7 +223,7 @@ def playbook_diff(file: Path = typer.Argument(...),
                   against: Optional[int] = typer.Option(None, "--against", help="Version (default: in force)")) -> None:
     """Unified diff from the playbook in force to FILE."""
     try:
-        echo(playbooks.diff(context(), text=_read(file), against=against) or "no differences")
+        echo(playbooks.diff(context(), text=read_text(file), against=against) or "no differences")
     except ArcollectError as exc:
         fail(exc)
 
@@ -243,7 +235,7 @@ def playbook_preview(file: Path = typer.Argument(...), as_of: Optional[str] = ty
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
-        _dump(worklists.preview(ctx, text=_read(file), as_of=date or ctx.clock.today(), collector=collector))
+        _dump(worklists.preview(ctx, text=read_text(file), as_of=date or ctx.clock.today(), collector=collector))
     except ArcollectError as exc:
         fail(exc)
 

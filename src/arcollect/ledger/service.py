@@ -323,19 +323,25 @@ def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, Any],
     The ERP stays the master of everything else: the next import overwrites what it sends.
     """
     clean = clean_contact_details(changes)
-    now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        c = scoped_customer(session, scope, customer_id)
-        before = customer_header(c)
-        for key, value in clean.items():
-            setattr(c, key, value)
-        c.updated_at = now
-        after = customer_header(c)
-        changed = audit.diff(before, after)
-        if changed:
-            audit.record(session, at=now, actor=ctx.actor, action="update", entity="customer",
-                         entity_key=c.customer_id, changes=changed)
-        return after
+        return update_customer_in(session, scoped_customer(session, scope, customer_id), clean, now=ctx.clock.now(),
+                                  actor=ctx.actor)
+
+
+def update_customer_in(session: Session, c: Customer, clean: dict[str, Any], *, now: dt.datetime, actor: str,
+                       why: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``update_customer`` inside the caller's transaction with checked values (an approved escalation
+    puts the account on credit hold); audited with ``why`` beside the changes."""
+    before = customer_header(c)
+    for key, value in clean.items():
+        setattr(c, key, value)
+    c.updated_at = now
+    after = customer_header(c)
+    changed = audit.diff(before, after)
+    if changed:
+        audit.record(session, at=now, actor=actor, action="update", entity="customer", entity_key=c.customer_id,
+                     changes={**changed, **(why or {})})
+    return after
 
 
 def disputed_invoices(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING) -> set[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from html import escape
 from typing import Any, Callable
 
 from sqlalchemy import select
@@ -84,7 +85,7 @@ def notify(ctx: Context, *, sender_factory: SenderFactory | None = None) -> dict
         for email, body in sorted(lines.items()):
             text = (f"Cases waiting for you in {ctx.settings.company_name}'s collections:\n\n" + "\n\n".join(body)
                     + "\n\nAnswer in the app: " + f"{base}/inbox\n")
-            html = "<pre style=\"font-family: sans-serif\">" + _escape(text) + "</pre>"
+            html = "<pre style=\"font-family: sans-serif\">" + escape(text) + "</pre>"
             message = build_email(settings=ctx.settings, to=[email], subject=f"{len(body)} case item"
                                   f"{'s' if len(body) != 1 else ''} waiting for you", text=text, html=html,
                                   message_id=new_message_id(f"notice/{email}/{now.isoformat()}", ctx.settings))
@@ -102,10 +103,6 @@ def notify(ctx: Context, *, sender_factory: SenderFactory | None = None) -> dict
     _mark(ctx, sent, now)
     return {"emails": delivered, "new": len({i for k, i in sent if k == "new"}), "overdue": len({i for k, i in sent if k == "overdue"}),
             "sla_breaches": len({i for k, i in sent if k == "sla"}), "failed": failed}
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _mark(ctx: Context, sent: set[tuple[str, int]], now: dt.datetime) -> None:

@@ -18,22 +18,14 @@ ITEM_COLUMNS = ("invoice_id", "po_number", "issue_date", "due_date", "days_past_
                 "open_amount", "disputed")
 
 
-def case_history_html(history: dict[str, Any], *, company: str, paper: str = "A4") -> str:
-    from arcollect.outreach import letters
-
-    return letters._environment("en").get_template("case_history.html").render(h=history, company=company, paper=paper)
-
-
 def case_history_pdf(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING,
                      history: dict[str, Any] | None = None) -> bytes:
-    from weasyprint import HTML
-
     from arcollect.outreach import letters
 
     h = history or esc.case_history(ctx, customer_id=customer_id, scope=scope)
-    html = case_history_html(h, company=ctx.settings.company_name,
-                             paper=letters.paper_for(ctx.settings.letter_paper, h["customer"].get("country")))
-    return HTML(string=html, base_url=str(letters.LETTERS)).write_pdf(font_config=letters._fonts())
+    return letters.html_pdf(letters.page_html(
+        "case_history.html", h=h, company=ctx.settings.company_name,
+        paper=letters.paper_for(ctx.settings.letter_paper, h["customer"].get("country"))))
 
 
 def items_csv(history: dict[str, Any]) -> str:

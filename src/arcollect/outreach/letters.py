@@ -107,7 +107,16 @@ def _fonts():  # noqa: ANN202
 
 def letter_pdf(message: Message, **kwargs: object) -> bytes:
     """The letter as PDF bytes (fonts embedded by WeasyPrint)."""
+    return html_pdf(letter_html(message, **kwargs))  # type: ignore[arg-type]
+
+
+def page_html(template: str, **context: object) -> str:
+    """Another document of this folder (the case history) rendered with the letters' filters, in English."""
+    return _environment("en").get_template(template).render(**context)
+
+
+def html_pdf(html: str) -> bytes:
+    """HTML of this folder's documents as PDF bytes (fonts embedded, one font configuration per thread)."""
     from weasyprint import HTML
 
-    html = letter_html(message, **kwargs)  # type: ignore[arg-type]
     return HTML(string=html, base_url=str(LETTERS)).write_pdf(font_config=_fonts())

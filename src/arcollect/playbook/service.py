@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from arcollect import audit
+from arcollect import versions as versions_
 from arcollect.context import Context
 from arcollect.errors import NotFound
 from arcollect.playbook.models import PlaybookVersion
@@ -43,30 +42,20 @@ def validate(text: str, *, source: str = "playbook") -> Playbook:
 def active(ctx: Context) -> Active:
     """The playbook in force: the last one loaded, else the built-in default (version 0)."""
     with ctx.sessions() as session:
-        row = session.execute(select(PlaybookVersion.version, PlaybookVersion.source)
-                              .order_by(PlaybookVersion.version.desc()).limit(1)).first()
+        row = versions_.latest(session, PlaybookVersion)
     if row is None:
         text = default_text()
         return Active(0, _parsed(text), text)
-    return Active(row.version, _parsed(row.source), row.source)
+    return Active(row[0], _parsed(row[1]), row[1])
 
 
 def load(ctx: Context, *, text: str, source: str = "playbook") -> dict[str, Any]:
     """Validate and store as the next version (nothing new if it equals the one in force); audited."""
     playbook = validate(text, source=source)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        current = session.execute(select(PlaybookVersion.version, PlaybookVersion.sha256)
-                                  .order_by(PlaybookVersion.version.desc()).limit(1)).first()
-        if current is not None and current.sha256 == digest:
-            return {"version": current.version, "name": playbook.name, "changed": False}
-        version = (session.scalar(select(func.max(PlaybookVersion.version))) or 0) + 1
-        session.add(PlaybookVersion(version=version, name=playbook.name, source=text, sha256=digest,
-                                    loaded_at=now, loaded_by=ctx.actor))
-        audit.record(session, at=now, actor=ctx.actor, action="load", entity="playbook", entity_key=str(version),
-                     changes={"name": playbook.name, "sha256": digest, "segments": [s.name for s in playbook.segments]})
-        return {"version": version, "name": playbook.name, "changed": True}
+        return versions_.store(session, PlaybookVersion, name=playbook.name, text=text, now=ctx.clock.now(),
+                               actor=ctx.actor, entity="playbook",
+                               changes={"segments": [s.name for s in playbook.segments]})
 
 
 def versions(ctx: Context) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from arcollect.auth import service as auth
 from arcollect.auth.permissions import Principal
 from arcollect.context import Context
-from arcollect.errors import NotAuthenticated, PermissionDenied
+from arcollect.errors import ArcollectError, InvalidInput, NotAuthenticated, PermissionDenied
 from arcollect.money import format_money, money_str
 from arcollect.web import sessions as S
 
@@ -90,3 +90,19 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 
 User = Annotated[Principal, Depends(web_user)]
 Csrf = Depends(check_csrf)
+
+
+def problems_text(exc: ArcollectError) -> str:
+    """An error for the page's alert: its problems (each with its field) or its message."""
+    return "; ".join(getattr(exc, "problems", []) or []) or str(exc)
+
+
+def form_date(value: str, field: str) -> dt.date | None:
+    """A date typed in a form (YYYY-MM-DD), None when left blank."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None

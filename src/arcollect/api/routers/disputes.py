@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from arcollect.api.deps import Caller, Ctx, acting
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import Day
-from arcollect.auth.permissions import ANSWER, DISPUTE, READ, Principal
+from arcollect.auth.permissions import ANSWER, DISPUTE
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import disputes as D
 from arcollect.errors import PermissionDenied
@@ -22,13 +22,6 @@ Team = Literal[tuple(D.TEAMS)]  # type: ignore[valid-type]
 Status = Literal[D.STATUSES]  # type: ignore[valid-type]
 Text = Annotated[str, Field(max_length=4000)]
 Amount = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,4})?$", description="e.g. 120.50")]
-
-
-def scope_of(caller: Principal) -> disputes.CaseScope:
-    """Stakeholders read and answer their team's cases; everyone else with read access their customers'."""
-    if caller.can(READ) or caller.can(ANSWER):
-        return disputes.case_scope(caller.role, caller.team, caller.scope)
-    raise PermissionDenied(f"role {caller.role!r} may not read disputes")
 
 
 class DisputedInvoice(BaseModel):
@@ -101,7 +94,7 @@ class ItemRead(BaseModel):
 @router.get("/disputes/reasons", response_model=dict[str, str], responses=responses(401))
 def reasons(ctx: Ctx, caller: Caller) -> dict[str, str]:
     """Reason codes in force (defaults + ARCOLLECT_DISPUTE_REASONS) with their labels."""
-    scope_of(caller)
+    disputes.case_scope(caller)
     return disputes.reasons(ctx)
 
 
@@ -110,7 +103,7 @@ def dispute_list(ctx: Ctx, caller: Caller, status: Status | None = None, team: T
                  customer_id: Annotated[str | None, Query(max_length=64)] = None) -> list[DisputeRead]:
     """Disputes in the caller's scope (a stakeholder: their team's), the nearest SLA first."""
     return [DisputeRead(**d) for d in disputes.list_disputes(ctx, status=status, team=team, customer_id=customer_id,
-                                                              scope=scope_of(caller))]
+                                                              scope=disputes.case_scope(caller))]
 
 
 @router.post("/disputes", response_model=DisputeRead, status_code=201, responses=responses(401, 403, 404, 422))
@@ -120,13 +113,13 @@ def dispute_open(ctx: Ctx, caller: Caller, body: DisputeCreate) -> DisputeRead:
     opened = disputes.open_dispute(acting(ctx, caller), invoices=[(i.invoice_id, i.amount) for i in body.invoices],
                                    reason=body.reason, team=body.team, priority=body.priority, note=body.note,
                                    sla_days=body.sla_days, scope=caller.scope)
-    return DisputeRead(**disputes.detail(ctx, dispute_id=opened["id"], scope=scope_of(caller)))
+    return DisputeRead(**disputes.detail(ctx, dispute_id=opened["id"], scope=disputes.case_scope(caller)))
 
 
 @router.get("/disputes/{dispute_id}", response_model=DisputeRead, responses=responses(401, 403, 404))
 def dispute_detail(ctx: Ctx, caller: Caller, dispute_id: str) -> DisputeRead:
     """A dispute with its invoices, action items and history."""
-    return DisputeRead(**disputes.detail(ctx, dispute_id=dispute_id, scope=scope_of(caller)))
+    return DisputeRead(**disputes.detail(ctx, dispute_id=dispute_id, scope=disputes.case_scope(caller)))
 
 
 @router.patch("/disputes/{dispute_id}", response_model=DisputeRead, responses=responses(401, 403, 404, 409, 422))
@@ -136,8 +129,8 @@ def dispute_change(ctx: Ctx, caller: Caller, dispute_id: str, body: DisputeChang
     changes = body.model_dump(exclude_none=True)
     if set(changes) - {"comment"}:
         caller.require(DISPUTE)
-    disputes.update(acting(ctx, caller), dispute_id=dispute_id, scope=scope_of(caller), **changes)
-    return DisputeRead(**disputes.detail(ctx, dispute_id=dispute_id, scope=scope_of(caller)))
+    disputes.update(acting(ctx, caller), dispute_id=dispute_id, scope=disputes.case_scope(caller), **changes)
+    return DisputeRead(**disputes.detail(ctx, dispute_id=dispute_id, scope=disputes.case_scope(caller)))
 
 
 @router.post("/disputes/{dispute_id}/items", response_model=ItemRead, status_code=201,
@@ -147,13 +140,13 @@ def item_add(ctx: Ctx, caller: Caller, dispute_id: str, body: ItemCreate) -> Ite
     caller.require(DISPUTE)
     return ItemRead(**disputes.add_action_item(acting(ctx, caller), dispute_id=dispute_id, title=body.title,
                                                team=body.team, assignee=body.assignee, due_on=body.due_on,
-                                               scope=scope_of(caller)))
+                                               scope=disputes.case_scope(caller)))
 
 
 @router.get("/action-items", response_model=list[ItemRead], responses=responses(401, 403))
 def items(ctx: Ctx, caller: Caller, include_done: bool = False) -> list[ItemRead]:
     """The caller's inbox: open action items routed to their team (stakeholders) or in their scope."""
-    return [ItemRead(**i) for i in disputes.inbox(ctx, scope=scope_of(caller), include_done=include_done)]
+    return [ItemRead(**i) for i in disputes.inbox(ctx, scope=disputes.case_scope(caller), include_done=include_done)]
 
 
 @router.post("/action-items/{item_id}/answer", response_model=ItemRead, responses=responses(401, 403, 404, 409, 422))
@@ -162,4 +155,4 @@ def item_answer(ctx: Ctx, caller: Caller, item_id: str, body: ItemAnswer) -> Ite
     if not (caller.can(ANSWER) or caller.can(DISPUTE)):
         raise PermissionDenied(f"role {caller.role!r} may not answer action items")
     return ItemRead(**disputes.answer_action_item(acting(ctx, caller), item_id=item_id, answer=body.answer,
-                                                  done=body.done, scope=scope_of(caller)))
+                                                  done=body.done, scope=disputes.case_scope(caller)))

@@ -3,47 +3,25 @@ beside it), proposing an escalation from the account page, case history PDFs and
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from arcollect.auth.permissions import ANSWER, DISPUTE, ESCALATE, READ, Principal
+from arcollect.auth.permissions import ANSWER, DISPUTE, ESCALATE, READ
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import disputes as D
 from arcollect.cases import escalation_service as esc
 from arcollect.cases import escalations as E
 from arcollect.errors import ArcollectError, InvalidInput, PermissionDenied
 from arcollect.outreach import case_report
-from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, page, problems_text
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=200)]
 Many = Annotated[list[str] | None, Form()]
-
-
-def _problems(exc: ArcollectError) -> str:
-    return "; ".join(getattr(exc, "problems", []) or []) or str(exc)
-
-
-def _scope(user: Principal) -> disputes.CaseScope:
-    if not (user.can(READ) or user.can(ANSWER)):
-        raise PermissionDenied(f"role {user.role!r} may not read disputes")
-    return disputes.case_scope(user.role, user.team, user.scope)
-
-
-def _date(value: str, field: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _to(path: str, **params: str | None) -> RedirectResponse:
@@ -66,7 +44,7 @@ def open_dispute(request: Request, user: User, customer_id: str, invoices: Many 
                                        invoices=[(i, typed.get(i)) for i in invoices or []], reason=reason,
                                        team=team or None, priority=priority, note=note or None)
     except ArcollectError as exc:
-        return _to(f"/customers/{quote(customer_id, safe='')}", error=_problems(exc))
+        return _to(f"/customers/{quote(customer_id, safe='')}", error=problems_text(exc))
     return _to(f"/disputes/{opened['id']}", message=f"Dispute {opened['id']} opened and routed to "
                                                      f"{D.TEAMS[opened['team']]}.")
 
@@ -75,27 +53,25 @@ def open_dispute(request: Request, user: User, customer_id: str, invoices: Many 
 def board(request: Request, user: User, status: str = "", team: str = "", customer: str = "",
           active: str = "1") -> Response:
     """Disputes by status and team (counts), filterable, the nearest SLA first."""
-    scope = _scope(user)
+    scope = disputes.case_scope(user)
     ctx = get_ctx(request)
-    everything = disputes.list_disputes(ctx, scope=scope, active=None, limit=5000)
-    counts = Counter((d["status"], d["team"]) for d in everything)
+    figures = disputes.counts(ctx, scope=scope)
     error = None
     try:
         rows = disputes.list_disputes(ctx, scope=scope, status=status or None, team=team or None,
                                       customer_id=customer.strip() or None,
                                       active=active == "1" and not status, limit=1000)
     except ArcollectError as exc:
-        rows, error = [], _problems(exc)
-    breached = sum(1 for d in everything if d["sla_breached"])
-    return page(request, "disputes.html", nav="disputes", rows=rows, counts=counts, statuses=D.STATUSES,
+        rows, error = [], problems_text(exc)
+    return page(request, "disputes.html", nav="disputes", rows=rows, counts=figures["by"], statuses=D.STATUSES,
                 teams=D.TEAMS, reasons=disputes.reasons(ctx), status=status, team=team, customer=customer,
-                active=active, breached=breached, error=error)
+                active=active, breached=figures["sla_breached"], error=error)
 
 
 @router.get("/disputes/{dispute_id}")
 def dispute_page(request: Request, user: User, dispute_id: str, message: str | None = None,
                  error: str | None = None) -> Response:
-    scope = _scope(user)
+    scope = disputes.case_scope(user)
     ctx = get_ctx(request)
     d = disputes.detail(ctx, dispute_id=dispute_id, scope=scope)
     can_work = user.can(DISPUTE)
@@ -109,7 +85,7 @@ def dispute_page(request: Request, user: User, dispute_id: str, message: str | N
 def dispute_update(request: Request, user: User, dispute_id: str, status: Short = "", resolution: Short = "",
                    root_cause: Short = "", team: Short = "", priority: Short = "", comment: Text = "") -> Response:
     """Workflow, routing, priority (collectors, managers) or a comment (stakeholders too)."""
-    scope = _scope(user)
+    scope = disputes.case_scope(user)
     changes = {k: v for k, v in (("status", status), ("resolution", resolution), ("root_cause", root_cause),
                                  ("team", team), ("priority", priority)) if v}
     try:
@@ -118,27 +94,27 @@ def dispute_update(request: Request, user: User, dispute_id: str, status: Short 
         disputes.update(acting(request, user), dispute_id=dispute_id, scope=scope, comment=comment or None,
                         **changes)
     except ArcollectError as exc:
-        return _to(f"/disputes/{dispute_id}", error=_problems(exc))
+        return _to(f"/disputes/{dispute_id}", error=problems_text(exc))
     return _to(f"/disputes/{dispute_id}", message="Saved.")
 
 
 @router.post("/disputes/{dispute_id}/attachments", dependencies=[Csrf])
 async def dispute_attach(request: Request, user: User, dispute_id: str,
                          file: Annotated[UploadFile, File()]) -> Response:
-    scope = _scope(user)
+    scope = disputes.case_scope(user)
     data = await file.read(disputes.MAX_FILE + 1)
     try:
         disputes.attach(acting(request, user), dispute_id=dispute_id, filename=file.filename or "",
                         content_type=file.content_type or "", data=data, scope=scope)
     except ArcollectError as exc:
-        return _to(f"/disputes/{dispute_id}", error=_problems(exc))
+        return _to(f"/disputes/{dispute_id}", error=problems_text(exc))
     return _to(f"/disputes/{dispute_id}", message=f"{file.filename} attached.")
 
 
 @router.get("/disputes/{dispute_id}/attachments/{event_id}")
 def dispute_file(request: Request, user: User, dispute_id: str, event_id: str) -> Response:
     data, name, content_type = disputes.attachment(get_ctx(request), dispute_id=dispute_id, event_id=event_id,
-                                                   scope=_scope(user))
+                                                   scope=disputes.case_scope(user))
     safe = name.replace('"', "")
     return Response(data, media_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"})
@@ -150,9 +126,9 @@ def item_add(request: Request, user: User, dispute_id: str, title: Text = "", te
     user.require(DISPUTE)
     try:
         disputes.add_action_item(acting(request, user), dispute_id=dispute_id, title=title, team=team or None,
-                                 assignee=assignee or None, due_on=_date(due_on, "due_on"), scope=_scope(user))
+                                 assignee=assignee or None, due_on=form_date(due_on, "due_on"), scope=disputes.case_scope(user))
     except ArcollectError as exc:
-        return _to(f"/disputes/{dispute_id}", error=_problems(exc))
+        return _to(f"/disputes/{dispute_id}", error=problems_text(exc))
     return _to(f"/disputes/{dispute_id}", message="Action item added.")
 
 
@@ -164,9 +140,9 @@ def item_answer(request: Request, user: User, item_id: str, answer: Text = "", b
     target = back if back.startswith("/") and not back.startswith("//") else "/inbox"
     try:
         disputes.answer_action_item(acting(request, user), item_id=item_id, answer=answer, done=done == "1",
-                                    scope=_scope(user))
+                                    scope=disputes.case_scope(user))
     except ArcollectError as exc:
-        return _to(target, error=_problems(exc))
+        return _to(target, error=problems_text(exc))
     return _to(target, message="Answer saved; the collector sees it on the case.")
 
 
@@ -174,7 +150,7 @@ def item_answer(request: Request, user: User, item_id: str, answer: Text = "", b
 def inbox(request: Request, user: User, done: str = "", message: str | None = None,
           error: str | None = None) -> Response:
     """The action items routed to the stakeholder's team (collectors and managers: their customers')."""
-    scope = _scope(user)
+    scope = disputes.case_scope(user)
     items = disputes.inbox(get_ctx(request), scope=scope, include_done=done == "1")
     return page(request, "inbox.html", nav="inbox", items=items, done=done, message=message, error=error,
                 teams=D.TEAMS)
@@ -189,14 +165,17 @@ def queue(request: Request, user: User, status: str = "proposed", e: str = "", m
     """The manager's queue: proposals with one-click approve/reject; the selected one's case history beside."""
     user.require(READ)
     ctx = get_ctx(request)
-    rows = esc.list_escalations(ctx, status=status or None, scope=user.scope) if status in ("", *E.STATUSES) else []
+    try:
+        rows = esc.list_escalations(ctx, status=status or None, scope=user.scope)
+    except ArcollectError as exc:
+        rows, error = [], problems_text(exc)
     selected = None
     pick = e or (rows[0]["id"] if rows else "")
     if pick:
         try:
             selected = esc.detail(ctx, escalation_id=pick, scope=user.scope)
         except ArcollectError as exc:
-            error = error or _problems(exc)
+            error = error or problems_text(exc)
     return page(request, "escalations.html", nav="escalations", rows=rows, selected=selected, status=status,
                 statuses=E.STATUSES, actions=E.ACTIONS, can_decide=user.can(ESCALATE), message=message, error=error)
 
@@ -214,7 +193,7 @@ def decide(request: Request, user: User, escalation_id: str, decision: str, note
             result = esc.decide(acting(request, user), escalation_id=escalation_id, approve=decision == "approve",
                                 role=user.role, note=note or None, scope=user.scope)
     except ArcollectError as exc:
-        return _to("/escalations", status=status, e=escalation_id, error=_problems(exc))
+        return _to("/escalations", status=status, e=escalation_id, error=problems_text(exc))
     return _to("/escalations", status=status, e=escalation_id,
                message=f"Escalation {result['id']} ({result['action_label'].lower()}, {result['customer_id']}): "
                        f"{result['status']}.")
@@ -234,10 +213,10 @@ def propose(request: Request, user: User, customer_id: str, action: Short = "", 
     try:
         result = esc.propose(acting(request, user), customer_id=customer_id, action=action, note=note or None,
                              invoices=[(i, None) for i in invoices or []], settle_amount=settle_amount.strip() or None,
-                             pay_by=_date(pay_by, "pay_by"), instalment_count=n, every_days=days,
-                             first_due=_date(first, "first instalment"), scope=user.scope)
+                             pay_by=form_date(pay_by, "pay_by"), instalment_count=n, every_days=days,
+                             first_due=form_date(first, "first instalment"), scope=user.scope)
     except ArcollectError as exc:
-        return _to(back, error=_problems(exc))
+        return _to(back, error=problems_text(exc))
     return _to("/escalations", e=result["id"], message=f"Escalation {result['id']} proposed: needs "
                                                        f"{' or '.join(result['approvers'])}.")
 

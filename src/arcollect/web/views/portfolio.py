@@ -31,10 +31,9 @@ def dashboard(request: Request, user: User) -> Response:
     dash = ledger.dashboard(ctx, as_of=ctx.clock.today(), scope=user.scope)
     charts = {s.currency: bucket_bars(s.buckets, s.currency) for s in dash.currencies}
     trend = line_chart(dash.trend_dates, dash.trend, "Past-due amount at each month-end") if dash.trend else ""
-    active = disputes.list_disputes(ctx, active=True, scope=disputes.CaseScope(customers=user.scope), limit=100_000)
-    cases = {"open_disputes": len(active), "sla_breached": sum(1 for d in active if d["sla_breached"]),
-             "pending_escalations": len(escalations.list_escalations(ctx, status="proposed", scope=user.scope,
-                                                                    limit=100_000))}
+    figures = disputes.counts(ctx, scope=disputes.CaseScope(customers=user.scope))
+    cases = {"open_disputes": figures["active"], "sla_breached": figures["sla_breached"],
+             "pending_escalations": escalations.count(ctx, status="proposed", scope=user.scope)}
     return page(request, "dashboard.html", nav="dashboard", dash=dash, charts=charts, trend=trend, cases=cases)
 
 

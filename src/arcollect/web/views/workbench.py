@@ -3,7 +3,6 @@ promises, snoozes, actions, flags), the team's workloads, and the playbook edito
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -15,23 +14,13 @@ from arcollect.cases.models import CALL_OUTCOMES
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
-from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, page, problems_text
 from arcollect.worklist import service as worklists
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 Text = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=200)]
-
-
-def _date(value: str, field: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _panel_data(request: Request, user, customer_id: str) -> dict[str, Any]:  # noqa: ANN001
@@ -81,10 +70,6 @@ def _after(request: Request, user, customer_id: str, message: str | None = None,
     return RedirectResponse(f"/worklist?c={customer_id}", status_code=303)
 
 
-def _problems(exc: ArcollectError) -> str:
-    return "; ".join(getattr(exc, "problems", []) or []) or str(exc)
-
-
 @router.post("/worklist/{customer_id}/call", dependencies=[Csrf])
 def log_call(request: Request, user: User, customer_id: str, outcome: Short, note: Text = "",
              follow_up: Short = "", contact: Short = "", invoices: Annotated[list[str] | None, Form()] = None,
@@ -92,11 +77,11 @@ def log_call(request: Request, user: User, customer_id: str, outcome: Short, not
     user.require(WORK)
     try:
         result = worklists.log_call(acting(request, user), customer_id=customer_id, outcome=outcome, note=note,
-                                    scope=user.scope, follow_up=_date(follow_up, "follow-up"), contact=contact or None,
+                                    scope=user.scope, follow_up=form_date(follow_up, "follow-up"), contact=contact or None,
                                     invoices=invoices or [], promise_amount=promise_amount.strip() or None,
-                                    promise_date=_date(promise_date, "promise date"))
+                                    promise_date=form_date(promise_date, "promise date"))
     except ArcollectError as exc:
-        return _after(request, user, customer_id, error=_problems(exc))
+        return _after(request, user, customer_id, error=problems_text(exc))
     message = f"Call logged: {outcome.replace('_', ' ')}."
     if result.get("promise"):
         p = result["promise"]
@@ -110,14 +95,14 @@ def add_promise(request: Request, user: User, customer_id: str, amount: Short, d
                 note: Text = "") -> Response:
     user.require(WORK)
     try:
-        when = _date(date, "date")
+        when = form_date(date, "date")
         if when is None:
             raise InvalidInput("date: required")
         p = worklists.add_promise(acting(request, user), customer_id=customer_id, amount=amount.strip(),
                                   promised_date=when, invoices=invoices or [], channel=channel, note=note,
                                   scope=user.scope)
     except ArcollectError as exc:
-        return _after(request, user, customer_id, error=_problems(exc))
+        return _after(request, user, customer_id, error=problems_text(exc))
     return _after(request, user, customer_id, message=f"Promise of {p['amount']} {p['currency']} by {p['date']} recorded.")
 
 
@@ -125,12 +110,12 @@ def add_promise(request: Request, user: User, customer_id: str, amount: Short, d
 def snooze(request: Request, user: User, customer_id: str, until: Short, note: Text = "") -> Response:
     user.require(WORK)
     try:
-        when = _date(until, "until")
+        when = form_date(until, "until")
         if when is None:
             raise InvalidInput("until: required")
         r = worklists.snooze(acting(request, user), customer_id=customer_id, until=when, note=note, scope=user.scope)
     except ArcollectError as exc:
-        return _after(request, user, customer_id, error=_problems(exc))
+        return _after(request, user, customer_id, error=problems_text(exc))
     return _after(request, user, customer_id, message=f"Snoozed until {r['until']}.")
 
 
@@ -141,7 +126,7 @@ def close_action(request: Request, user: User, action_id: str, status: Short, cu
     try:
         worklists.close_action(acting(request, user), action_id=action_id, status=status, note=note, scope=user.scope)
     except ArcollectError as exc:
-        return _after(request, user, customer_id, error=_problems(exc))
+        return _after(request, user, customer_id, error=problems_text(exc))
     if back == "account" and not request.headers.get("HX-Request"):
         return RedirectResponse(f"/customers/{customer_id}", status_code=303)
     return _after(request, user, customer_id, message=f"Action {status}.")
@@ -156,7 +141,7 @@ def flags(request: Request, user: User, customer_id: str, risk: Short = "",
                                changes={"risk": risk, "do_not_contact": bool(do_not_contact),
                                         "credit_hold": bool(credit_hold)})
     except ArcollectError as exc:
-        return RedirectResponse(f"/customers/{customer_id}?error={_problems(exc)}", status_code=303)
+        return RedirectResponse(f"/customers/{customer_id}?error={problems_text(exc)}", status_code=303)
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
 
 
@@ -166,7 +151,7 @@ def cancel_promise(request: Request, user: User, promise_id: str, customer_id: S
     try:
         cases.cancel_promise(acting(request, user), promise_id=promise_id, scope=user.scope, note=note)
     except ArcollectError as exc:
-        return RedirectResponse(f"/customers/{customer_id}?error={_problems(exc)}", status_code=303)
+        return RedirectResponse(f"/customers/{customer_id}?error={problems_text(exc)}", status_code=303)
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
 
 
@@ -189,7 +174,7 @@ def reassign(request: Request, user: User, customers: Text, collector: Short) ->
     try:
         n = worklists.reassign(acting(request, user), customer_ids=ids, collector=collector.strip(), scope=user.scope)
     except ArcollectError as exc:
-        return team(request, user, error=_problems(exc))
+        return team(request, user, error=problems_text(exc))
     return team(request, user, message=f"{n} account(s) moved to {collector.strip()}.")
 
 
