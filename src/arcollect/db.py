@@ -99,6 +99,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE = "arcollect_write"  # execution option of a connection whose transaction writes
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A writing transaction takes SQLite's single write lock when it starts (BEGIN IMMEDIATE), waiting
+    up to busy_timeout for another writer, instead of failing with "database is locked" when a read
+    transaction later tries to write after someone else committed."""
+    if conn.get_execution_options().get(WRITE):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_engine_for(url: str, *, echo: bool = False) -> Engine:
     """An engine for a database URL; creates the directory of a SQLite file."""
     parsed = make_url(url)
@@ -107,6 +118,7 @@ def create_engine_for(url: str, *, echo: bool = False) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -117,10 +129,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def writing(session: Session) -> Session:
+    """Mark the session's transaction as one that writes (call before its first statement): on SQLite it
+    starts with the write lock; on PostgreSQL nothing changes (rows are locked where money moves)."""
+    session.connection(execution_options={WRITE: True})
+    return session
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction per use case: commit on success, roll back everything on any error."""
-    session = factory()
+    session = writing(factory())
     try:
         yield session
         session.commit()

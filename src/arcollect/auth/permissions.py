@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from arcollect.errors import PermissionDenied
-from arcollect.ledger.service import CustomerScope
+from arcollect.ledger.service import CustomerScope, ImportRights
 
 READ = "ledger:read"              # customers, documents, aging, dashboard
 EDIT_CUSTOMER = "customer:edit"   # contact details of a customer in scope
@@ -58,6 +58,12 @@ class Principal:
                 raise PermissionDenied("a collector reads their own worklist")
             return self.login
         return collector or None
+
+    @property
+    def import_rights(self) -> ImportRights:
+        """What the caller's imports may touch: their portfolio; collectors changed only with ASSIGN."""
+        return ImportRights(scope=self.scope, may_assign=self.can(ASSIGN),
+                            team=self.team if self.role == "manager" else None)
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

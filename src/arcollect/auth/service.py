@@ -15,7 +15,7 @@ from arcollect.auth.models import ROLES, ApiToken, LoginFailure, Team, User
 from arcollect.auth.permissions import Principal, principal_for
 from arcollect.context import Context
 from arcollect.email_address import is_email_address
-from arcollect.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
+from arcollect.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts
 from arcollect.ledger import service as ledger
 
 LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._@-]{1,63}$"
@@ -288,10 +288,18 @@ def revoke_token(ctx: Context, *, token_id: int) -> dict[str, Any]:
 
 # ---- portfolios --------------------------------------------------------------------------------
 def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: str | None = None,
-                     team: str | None = None) -> int:
-    """Give customers to a collector (an active user with role collector) and/or a team."""
+                     team: str | None = None, by: Principal | None = None) -> int:
+    """Give customers to a collector (an active user with role collector) and/or a team. ``by``: the
+    caller — a team's manager moves only their team's customers, to their team's collectors."""
     if collector is None and team is None:
         raise InvalidInput("name a collector or a team")
+    scope = by.scope if by is not None else ledger.EVERYTHING
+    if not scope.everything:
+        if collector is not None and collector.strip().lower() not in scope.collectors:
+            raise PermissionDenied(f"{collector!r} is not a collector of your team: only an admin moves customers "
+                                   "between teams")
+        if team is not None and team.strip() not in scope.teams:
+            raise PermissionDenied("only an admin moves customers to another team")
     with ctx.sessions() as session:
         if collector is not None:
             user = _user(session, collector)
@@ -300,7 +308,7 @@ def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: st
             collector = user.login
         if team is not None:
             team = _team(session, team, create=False, now=ctx.clock.now()).name
-    return ledger.assign_portfolio(ctx, customer_ids=customer_ids, collector=collector, team=team)
+    return ledger.assign_portfolio(ctx, customer_ids=customer_ids, collector=collector, team=team, scope=scope)
 
 
 # ---- demo logins -------------------------------------------------------------------------------

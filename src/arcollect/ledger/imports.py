@@ -23,6 +23,7 @@ from arcollect.ledger.balances import Movement, available_from
 from arcollect.ledger.import_read import RawRow, Table, chunked
 from arcollect.db import bulk_insert
 from arcollect.ledger.queries import refresh_settled
+from arcollect.ledger.scope import FULL_RIGHTS, ImportRights
 from arcollect.ledger.models import (
     Application, Contact, CreditNote, Customer, ImportBatch, Invoice, Payment,
 )
@@ -90,9 +91,12 @@ class _Importer:
     """State of one import run (caches live across chunks of the same file)."""
 
     def __init__(self, session: Session, table: Table, kind: str, *, date_format: str | None,
-                 actor: str, now: dt.datetime, base_currency: str, keep_unknown: bool = True) -> None:
+                 actor: str, now: dt.datetime, base_currency: str, keep_unknown: bool = True,
+                 rights: ImportRights = FULL_RIGHTS) -> None:
         self.s = session
         self.table = table
+        self.header = set(table.header)
+        self.rights = rights
         self.spec = R.SPECS[kind]
         self.kind = kind
         self.date_format = date_format
@@ -102,7 +106,9 @@ class _Importer:
         self.base_currency = base_currency
         self.result = ImportResult(kind, table.path)
         self.seen: dict[str, tuple[int, tuple]] = {}
-        self.customers: dict[str, tuple[int, str]] = {}
+        self.customers: dict[str, tuple[int, str]] = {}  # the customers this import may touch
+        self.hidden: set[str] = set()  # customer ids outside the caller's portfolio: "unknown" here
+        self.hidden_pks: set[int] = set()
         self.invoice_cache: dict[str, dict[str, Any]] = {}
         self.unknown_columns = [c for c in table.header if c not in self.spec.known]
         self.keep_unknown = keep_unknown and self.spec.keeps_custom_fields
@@ -115,8 +121,30 @@ class _Importer:
 
     # ---- shared helpers -------------------------------------------------------------------
     def load_customers(self) -> None:
-        for pk, cid, cur in self.s.execute(select(Customer.id, Customer.customer_id, Customer.currency)):
-            self.customers[cid] = (pk, cur)
+        scope = self.rights.scope
+        query = select(Customer.id, Customer.customer_id, Customer.currency, Customer.collector, Customer.team)
+        for pk, cid, cur, collector, team in self.s.execute(query):
+            if scope.allows(collector, team):
+                self.customers[cid] = (pk, cur)
+            else:
+                self.hidden.add(cid)
+                self.hidden_pks.add(pk)
+
+    def outside(self, customer_pk: int | None) -> bool:
+        """A stored document of a customer outside the caller's portfolio (or unidentified cash, which only
+        a caller who sees every customer may change)."""
+        return customer_pk in self.hidden_pks or (customer_pk is None and not self.rights.scope.everything)
+
+    def keep_absent(self, current: Any, after: dict[str, Any], columns: dict[str, str]) -> None:
+        """Fields whose column the file leaves out keep their stored value: an import never clears what it
+        does not send. Custom fields: the file's custom columns are set or cleared, the others kept."""
+        for name, column in columns.items():
+            if column not in self.header:
+                after[name] = getattr(current, name)
+        if "custom_fields" in after:
+            merged = {k: v for k, v in (current.custom_fields or {}).items() if k not in self.custom_columns}
+            merged.update(after["custom_fields"] or {})
+            after["custom_fields"] = merged or None
 
     def custom_fields(self, values: dict[str, str]) -> dict[str, str] | None:
         if not self.custom_columns:
@@ -162,7 +190,7 @@ class _Importer:
             return None
         if cid is None:
             return None
-        found = self.customers.get(cid)
+        found = self.customers.get(cid)  # a customer outside the caller's portfolio reads as unknown
         if found is None:
             row.fail(column, f"customer {cid!r} does not exist (import customers first)")
         return found
@@ -230,6 +258,25 @@ class _Importer:
     # ---- customers ---------------------------------------------------------------------------
     CUSTOMER_FIELDS = ("name", "parent_pk", "currency", "payment_terms_days", "credit_limit", "country",
                        "timezone", "language", "segment", "collector", "email", "phone", "custom_fields")
+    CUSTOMER_COLUMNS = {**{k: k for k in CUSTOMER_FIELDS if k != "custom_fields"}, "parent_pk": "parent_id"}
+
+    def check_customer_rights(self, row: _Row, f: dict[str, Any], current: Customer | None) -> None:
+        """A row may create or change only a customer in the caller's portfolio, keep it there, and move it
+        to another collector only with ``portfolio:assign``."""
+        cid = f["customer_id"]
+        if cid in self.hidden:
+            row.fail("customer_id", f"{cid!r} is already the id of a customer outside your portfolio: "
+                                    "it cannot be created or changed here")
+            return
+        stored = current.collector if current is not None else None
+        collector = (f.get("collector") or None) if "collector" in self.header else stored
+        if collector != stored and not self.rights.may_assign:
+            row.fail("collector", "only a manager or an admin may give customers to a collector "
+                                  "(leave the collector column out, or empty for new customers)")
+        team = current.team if current is not None else (None if self.rights.scope.everything else self.rights.team)
+        if not self.rights.scope.allows(collector, team):
+            row.fail("collector", f"{collector!r} is not a collector of your team: the customer would leave "
+                                  "your portfolio")
 
     def chunk_customers(self, rows: list[_Row]) -> None:
         parsed: list[tuple[_Row, dict[str, Any]]] = []
@@ -278,17 +325,21 @@ class _Importer:
                 if node == f["customer_id"]:
                     row.fail("parent_id", f"{f['parent_id']!r} makes the customer hierarchy circular")
                     break
+        existing = {c.customer_id: c for (c,) in _in_chunks(
+            self.s, lambda part: select(Customer).where(Customer.customer_id.in_(part)),
+            [f["customer_id"] for row, f in parsed if not row.errors])}
+        for row, f in parsed:
+            if not row.errors:
+                self.check_customer_rights(row, f, existing.get(f["customer_id"]))
         valid = [(row, f) for row, f in parsed if not row.errors]
         for row, _ in parsed:
             if row.errors:
                 self.reject(row)
-        existing = {c.customer_id: c for (c,) in _in_chunks(
-            self.s, lambda part: select(Customer).where(Customer.customer_id.in_(part)),
-            [f["customer_id"] for _, f in valid])}
         creates = [f for _, f in valid if f["customer_id"] not in existing]
         if creates:
-            records = [self.stamp({k: f[k] for k in ("customer_id", *self.CUSTOMER_FIELDS) if k != "parent_pk"})
-                       for f in creates]
+            team = None if self.rights.scope.everything else self.rights.team
+            records = [self.stamp({**{k: f[k] for k in ("customer_id", *self.CUSTOMER_FIELDS) if k != "parent_pk"},
+                                   "team": team}) for f in creates]
             bulk_insert(self.s, Customer.__table__, records)
             self.result.created += len(records)
             self.load_customers()
@@ -302,6 +353,7 @@ class _Importer:
                 continue
             before = {k: getattr(current, k) for k in self.CUSTOMER_FIELDS}
             after = {k: f[k] for k in self.CUSTOMER_FIELDS}
+            self.keep_absent(current, after, self.CUSTOMER_COLUMNS)
             if before == after:
                 self.result.unchanged += 1
                 continue
@@ -354,6 +406,7 @@ class _Importer:
                 continue
             before = {k: getattr(current, k) for k in self.CONTACT_FIELDS}
             after = {k: f[k] for k in self.CONTACT_FIELDS}
+            self.keep_absent(current, after, {k: k for k in self.CONTACT_FIELDS})
             if before == after:
                 self.result.unchanged += 1
                 continue
@@ -404,7 +457,8 @@ class _Importer:
             return
         ids = [f["invoice_id"] for _, f in valid]
         existing = {i.invoice_id: i for (i,) in _in_chunks(
-            self.s, lambda part: select(Invoice).where(Invoice.invoice_id.in_(part)), ids)}
+            self.s, lambda part: select(Invoice).where(Invoice.invoice_id.in_(part))
+            .order_by(Invoice.id).with_for_update(), sorted(ids))}
         applied = dict(_in_chunks(
             self.s, lambda part: select(Application.invoice_pk, func.sum(Application.amount))
             .where(Application.invoice_pk.in_(part)).group_by(Application.invoice_pk),
@@ -416,8 +470,14 @@ class _Importer:
             if current is None:
                 creates.append(self.stamp({k: f[k] for k in ("invoice_id", *self.INVOICE_FIELDS)}))
                 continue
+            if self.outside(current.customer_pk):
+                row.fail("invoice_id", f"{f['invoice_id']!r} is already the id of an invoice outside your portfolio: "
+                                       "it cannot be changed here")
+                self.reject(row)
+                continue
             before = {k: getattr(current, k) for k in self.INVOICE_FIELDS}
             after = {k: f[k] for k in self.INVOICE_FIELDS}
+            self.keep_absent(current, after, {k: k for k in ("currency", "po_number", "description")})
             if before == after:
                 self.result.unchanged += 1
                 continue
@@ -447,12 +507,14 @@ class _Importer:
 
     # ---- payments and credit notes --------------------------------------------------------------
     def load_invoices(self, invoice_ids: Iterable[str]) -> None:
-        wanted = [i for i in set(invoice_ids) if i not in self.invoice_cache]
+        wanted = sorted(i for i in set(invoice_ids) if i not in self.invoice_cache)
         for start in range(0, len(wanted), 5000):
             part = wanted[start:start + 5000]
+            # locked until the import commits (DESIGN §8): what is open is read after the lock, and no
+            # other writer can apply to these invoices before this import is done
             found = self.s.execute(select(Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency,
                                           Invoice.issue_date, Invoice.amount)
-                                   .where(Invoice.invoice_id.in_(part))).all()
+                                   .where(Invoice.invoice_id.in_(part)).order_by(Invoice.id).with_for_update()).all()
             # sums for these invoices only (an unfiltered GROUP BY would aggregate every application)
             sums = {pk: (done, lowest) for pk, done, lowest in self.s.execute(
                 select(Application.invoice_pk, func.sum(Application.amount), func.min(Application.amount))
@@ -527,7 +589,8 @@ class _Importer:
         self.load_invoices(wanted)
         ids = [f[id_col] for _, f, _ in parsed if f.get(id_col)]
         existing = {getattr(d, id_col): d for (d,) in _in_chunks(
-            self.s, lambda part: select(model).where(getattr(model, id_col).in_(part)), ids)}
+            self.s, lambda part: select(model).where(getattr(model, id_col).in_(part))
+            .order_by(model.id).with_for_update(), sorted(ids))}
         active = self.active_applications(link, [d.id for d in existing.values()])
         creates: list[dict[str, Any]] = []
         new_apps: list[tuple[str, str, Decimal, dt.date]] = []  # (doc id, invoice id, amount, date)
@@ -546,7 +609,7 @@ class _Importer:
                     row.fail("applies_to", str(exc))
                 for t in targets:
                     inv = self.invoice_cache.get(t.invoice_id)
-                    if inv is None:
+                    if inv is None or inv["customer_pk"] in self.hidden_pks:  # outside the portfolio: unknown
                         row.fail("applies_to", f"invoice {t.invoice_id!r} does not exist")
                     elif first_invoice is None:
                         first_invoice = inv
@@ -568,9 +631,17 @@ class _Importer:
                 self.reject(row)
                 continue
             current = existing.get(f[id_col])
+            if current is not None and self.outside(current.customer_pk):
+                row.fail(id_col, f"{f[id_col]!r} is already the id of a {entity.replace('_', ' ')} outside your "
+                                 "portfolio: it cannot be changed here")
+                self.reject(row)
+                continue
             fields_cmp = ("customer_pk", date_col, "amount", "currency", *extra, "custom_fields")
             before = {k: getattr(current, k) for k in fields_cmp} if current is not None else {}
             after = {k: f[k] for k in fields_cmp}
+            if current is not None:
+                self.keep_absent(current, after, {"customer_pk": "customer_id", "currency": "currency",
+                                                  **{k: k for k in extra}})
             if has_applies:
                 after["applies_to"] = f["applies_to"]
                 if current is not None:
@@ -698,7 +769,8 @@ def write_rejected(path: Path, header: list[str], rejected: list[tuple[RawRow, s
 
 def import_table(session: Session, table: Table, *, kind: str, date_format: str | None, actor: str,
                  now: dt.datetime, base_currency: str, keep_unknown: bool = True,
-                 progress: Progress | None = None) -> tuple[ImportResult, list[tuple[RawRow, str]]]:
+                 progress: Progress | None = None,
+                 rights: ImportRights = FULL_RIGHTS) -> tuple[ImportResult, list[tuple[RawRow, str]]]:
     """Validate and write one file's rows within the session's transaction."""
     missing = [c for c in R.SPECS[kind].required if c not in table.header]
     if missing:
@@ -706,6 +778,6 @@ def import_table(session: Session, table: Table, *, kind: str, date_format: str 
             f"{table.path}:1: {c}: required column is missing from the header" for c in missing])
         return result, []
     importer = _Importer(session, table, kind, date_format=date_format, actor=actor, now=now,
-                         base_currency=base_currency, keep_unknown=keep_unknown)
+                         base_currency=base_currency, keep_unknown=keep_unknown, rights=rights)
     result = importer.run(progress)
     return result, importer.rejected_rows

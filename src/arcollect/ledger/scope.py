@@ -39,3 +39,16 @@ class CustomerScope:
 
 
 EVERYTHING = CustomerScope.all()
+
+
+@dataclass(frozen=True)
+class ImportRights:
+    """What an import may touch: the caller's portfolio, whether it may move customers between collectors
+    (``portfolio:assign``), and the team new customers of a team's manager join (so that they stay visible)."""
+
+    scope: CustomerScope = EVERYTHING
+    may_assign: bool = True
+    team: str | None = None
+
+
+FULL_RIGHTS = ImportRights()  # the CLI and the system: everything

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.context import Context
-from arcollect.db import Money
+from arcollect.db import Money, writing
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import aging as A
 from arcollect.ledger import queries as Q
@@ -37,7 +37,8 @@ from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the wor
     OpenInvoice, customers_in, invoiced_between, open_invoices, open_items_by_customer, payments_applied, unapplied,
 )
 from arcollect.ledger.queries import open_amount_of  # noqa: F401
-from arcollect.ledger.scope import EVERYTHING, CustomerScope
+from arcollect.ledger.locks import lock_rows, lost_race
+from arcollect.ledger.scope import EVERYTHING, FULL_RIGHTS, CustomerScope, ImportRights
 from arcollect.money import quantize, to_decimal
 
 ZERO = Decimal(0)
@@ -47,24 +48,49 @@ ZERO = Decimal(0)
 ANALYZE_AFTER_ROWS = 10_000
 
 
+IMPORT_ATTEMPTS = 5
+
+
 def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
                 mapping_file: Path | None = None, date_format: str | None = None,
                 partial: bool = False, keep_unknown: bool = True,
-                progress: Progress | None = None, dry_run: bool = False) -> ImportResult:
+                progress: Progress | None = None, dry_run: bool = False,
+                rights: ImportRights = FULL_RIGHTS) -> ImportResult:
     """Import one CSV/XLSX file. Atomic unless ``partial``; the result lists every problem.
 
     Unknown columns are kept as custom fields, or ignored when ``keep_unknown`` is False.
     ``dry_run`` validates and counts everything, then rolls back: nothing is written.
+    ``rights``: the caller's portfolio and whether they may move customers between collectors;
+    rows outside it are refused as unknown.
+
+    An import that collides with a concurrent writer (the same documents or invoices at the same
+    moment) is rolled back and run again from the file, on what the other one committed.
     """
     if kind not in KINDS:
         raise InvalidInput(f"unknown import kind {kind!r}; one of: {', '.join(KINDS)}")
-    table = read_table(Path(path), parse_mapping(mapping, mapping_file))
-    session = ctx.sessions()
+    pairs = parse_mapping(mapping, mapping_file)
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        table = read_table(Path(path), pairs)
+        try:
+            return _import_once(ctx, table, kind=kind, path=Path(path), date_format=date_format, partial=partial,
+                                keep_unknown=keep_unknown, progress=progress, dry_run=dry_run, rights=rights)
+        except Exception as exc:
+            if not lost_race(exc):
+                raise
+            if attempt == IMPORT_ATTEMPTS:
+                raise Conflict(f"{Path(path).name}: other changes to the same customers, invoices or payments kept "
+                               f"colliding with this import; nothing was imported — import the file again") from exc
+    raise AssertionError("unreachable")
+
+
+def _import_once(ctx: Context, table: Any, *, kind: str, path: Path, date_format: str | None, partial: bool,
+                 keep_unknown: bool, progress: Progress | None, dry_run: bool, rights: ImportRights) -> ImportResult:
+    session = writing(ctx.sessions())
     try:
         result, rejected = import_table(session, table, kind=kind, date_format=date_format,
                                         actor=ctx.actor, now=ctx.clock.now(),
                                         base_currency=ctx.settings.base_currency,
-                                        keep_unknown=keep_unknown, progress=progress)
+                                        keep_unknown=keep_unknown, progress=progress, rights=rights)
         if dry_run:
             session.rollback()
             return result
@@ -73,7 +99,7 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
             result.created = result.updated = 0
             return result
         if rejected:
-            result.rejected_file = write_rejected(Path(path), table.header, rejected)
+            result.rejected_file = write_rejected(path, table.header, rejected)
         session.commit()
         dialect = session.get_bind().dialect.name
         if dialect == "sqlite":
@@ -136,23 +162,25 @@ def discard_upload(path: Path) -> None:
 
 
 def import_upload(ctx: Context, *, kind: str, name: str, stream: Any, dry_run: bool = False,
-                  partial: bool = False) -> dict[str, Any]:
+                  partial: bool = False, rights: ImportRights = FULL_RIGHTS) -> dict[str, Any]:
     """Import an uploaded file (API, web): the import report as plain data; the copy is removed."""
     path = save_upload(ctx, name=name, stream=stream)
     try:
-        return import_saved(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial)
+        return import_saved(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, rights=rights)
     finally:
         discard_upload(path)
 
 
 def import_saved(ctx: Context, *, kind: str, path: Path, dry_run: bool = False,
-                 partial: bool = False) -> dict[str, Any]:
+                 partial: bool = False, rights: ImportRights = FULL_RIGHTS) -> dict[str, Any]:
     """Import a file saved by ``save_upload``; messages name the file, not where the server keeps it."""
     full, name = str(path), Path(path).name
     try:
-        result = import_file(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial)
+        result = import_file(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, rights=rights)
     except InvalidInput as exc:
         raise InvalidInput(str(exc.args[0]).replace(full, name), [p.replace(full, name) for p in exc.problems]) from None
+    except Conflict as exc:
+        raise Conflict(str(exc).replace(full, name)) from None
     committed = not dry_run and (partial or not result.errors)
     summary = result.summary()
     summary.pop("rejected_file", None)
@@ -352,14 +380,16 @@ def disputed_invoices(ctx: Context, *, customer_id: str, scope: CustomerScope = 
 
 
 def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: str | None = None,
-                     team: str | None = None) -> int:
-    """Set the collector and/or team of customers (all or nothing); audited per customer."""
+                     team: str | None = None, scope: CustomerScope = EVERYTHING) -> int:
+    """Set the collector and/or team of customers (all or nothing); audited per customer. Customers
+    outside ``scope`` (the caller's portfolio) are not found."""
     ids = list(dict.fromkeys(i.strip() for i in customer_ids if i.strip()))
     if not ids:
         raise InvalidInput("name at least one customer")
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        found = {c.customer_id: c for c in session.scalars(select(Customer).where(Customer.customer_id.in_(ids)))}
+        found = {c.customer_id: c for c in session.scalars(select(Customer).where(Customer.customer_id.in_(ids)))
+                 if scope.allows(c.collector, c.team)}
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFound(f"customers not found: {', '.join(missing[:20])}" + (" …" if len(missing) > 20 else ""))
@@ -382,7 +412,8 @@ def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: st
 
 # ---- applications, reversals, write-offs -------------------------------------------------------
 def _invoice(session: Session, invoice_id: str) -> Invoice:
-    inv = session.scalar(select(Invoice).where(Invoice.invoice_id == invoice_id))
+    """The invoice, locked for the rest of the transaction: money is about to move onto it."""
+    inv = session.scalar(select(Invoice).where(Invoice.invoice_id == invoice_id).with_for_update())
     if inv is None:
         raise NotFound(f"invoice {invoice_id!r} not found")
     return inv
@@ -406,11 +437,12 @@ def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
         value = quantize(to_decimal(amount), inv.currency)
         if value <= 0:
             raise InvalidInput(f"amount {value} must be greater than zero")
-        if payment_id is not None:
-            doc = session.scalar(select(Payment).where(Payment.payment_id == payment_id))
+        if payment_id is not None:  # locked after the invoice (the order every money writer keeps)
+            doc = session.scalar(select(Payment).where(Payment.payment_id == payment_id).with_for_update())
             link, key = Application.payment_pk, "payment_pk"
         else:
-            doc = session.scalar(select(CreditNote).where(CreditNote.credit_note_id == credit_note_id))
+            doc = session.scalar(select(CreditNote).where(CreditNote.credit_note_id == credit_note_id)
+                                 .with_for_update())
             link, key = Application.credit_note_pk, "credit_note_pk"
         if doc is None:
             raise NotFound(f"{'payment' if payment_id else 'credit note'} {payment_id or credit_note_id!r} not found")
@@ -446,6 +478,10 @@ def reverse_application(ctx: Context, *, application_id: int, reversed_on: dt.da
         app = session.get(Application, application_id)
         if app is None:
             raise NotFound(f"application {application_id} not found")
+        # lock what the reversal moves money between; "already reversed" is decided inside the lock
+        lock_rows(session, Invoice, [app.invoice_pk])
+        for model, pk in ((Payment, app.payment_pk), (CreditNote, app.credit_note_pk)):
+            lock_rows(session, model, [pk])
         if app.reverses_pk is not None:
             raise Conflict(f"application {application_id} is itself a reversal")
         if session.scalar(select(Application.id).where(Application.reverses_pk == app.id)):
@@ -486,6 +522,8 @@ def write_off_in(session: Session, *, invoice: Invoice, amount: Decimal | str, o
     if not reason.strip():
         raise InvalidInput("a write-off needs a reason")
     inv = invoice
+    lock_rows(session, Invoice, [inv.id])
+    session.refresh(inv)  # as committed before the lock
     value = quantize(to_decimal(amount), inv.currency)
     if value <= 0:
         raise InvalidInput(f"amount {value} must be greater than zero")

@@ -78,5 +78,5 @@ def assign(ctx: Ctx, caller: Caller, body: PortfolioAssign) -> PortfolioAssigned
     """Give customers to a collector and/or a team (all or nothing)."""
     caller.require(ASSIGN)
     changed = auth.assign_portfolio(acting(ctx, caller), customer_ids=body.customer_ids,
-                                    collector=body.collector, team=body.team)
+                                    collector=body.collector, team=body.team, by=caller)
     return PortfolioAssigned(changed=changed)

@@ -25,7 +25,8 @@ def upload(ctx: Ctx, caller: Caller, kind: Kind, file: Annotated[UploadFile, Fil
     """Import a file atomically: with any invalid row nothing is written and every error is listed."""
     caller.require(IMPORT)
     result = ledger.import_upload(acting(ctx, caller), kind=kind, name=file.filename or "upload.csv",
-                                  stream=file.file, dry_run=dry_run, partial=partial)
+                                  stream=file.file, dry_run=dry_run, partial=partial,
+                                  rights=caller.import_rights)
     if result["committed"]:
         disputes.after_import(acting(ctx, caller), kind)
     return ImportRead(**result)

@@ -94,5 +94,5 @@ def assign(request: Request, user: User, customer_ids: Annotated[str, Form(max_l
     user.require(ASSIGN)
     ids = [i for i in customer_ids.replace(",", " ").split() if i]
     return _run(request, user, lambda: auth.assign_portfolio(acting(request, user), customer_ids=ids,
-                                                             collector=collector or None, team=team or None),
+                                                             collector=collector or None, team=team or None, by=user),
                 "{outcome} customer(s) reassigned.")
