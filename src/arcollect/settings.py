@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # The web app's address as users reach it, for links in notification emails (e.g. https://ar.example.com).
     public_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
+    # Bounded work per request (docs/security.md "Limits"). Message templates: the longest rendered
+    # message (characters) and the longest render (seconds), for previews, queueing, sends and letters.
+    template_max_output: int = Field(default=1_000_000, ge=1000)
+    template_max_seconds: float = Field(default=5.0, gt=0)
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None
     # Mark cookies Secure (set it behind HTTPS; sessions on plain http://127.0.0.1 need it off).
