@@ -111,3 +111,143 @@ def test_a_message_over_the_limit_fails_alone_and_the_run_goes_on(served):
     rows = {m["customer_id"]: m for m in outbox.list_outbox(ctx) if m["step"] == step}
     assert rows[victim]["status"] == "failed" and "template_max_output" in rows[victim]["note"]
     assert rows[fine]["status"] in ("queued", "awaiting_approval")
+
+
+# ---- imports: columns, cells, rows, xlsx zip; header problems before rows -------------------------
+def _import(ctx, path, kind="customers"):  # noqa: ANN001, ANN202
+    from arcollect.ledger import service
+
+    with pytest.raises(InvalidInput) as caught:
+        service.import_file(ctx, kind=kind, path=path)
+    return str(caught.value)
+
+
+def test_a_file_with_too_many_columns_is_refused_at_its_header(ctx, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["customer_id", "name", *(f"c{i}" for i in range(5000))]) + "\nC1,Acme\n")
+    assert _import(ctx, path) == f"{path}:1: the header has 5,002 columns, more than 500 (import_max_columns)"
+
+
+def test_a_row_of_a_million_cells_is_refused_by_the_row_size_limit(ctx, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("customer_id,name\nC1,Acme\nC2," + "," * 1_000_000 + "\n")
+    assert _import(ctx, path) == f"{path}:3: the line is longer than 262,144 characters (import_max_row)"
+
+
+def test_a_cell_over_the_cell_limit_is_refused_with_file_line_and_column(ctx, tmp_path):
+    path = tmp_path / "cell.csv"
+    path.write_text("customer_id,name\nC1,Acme\nC2," + "x" * 40_000 + "\n")
+    assert _import(ctx, path) == f"{path}:3: name: the cell is longer than 32,768 characters (import_max_cell)"
+
+
+def test_header_problems_are_refused_before_any_row_is_read(ctx, tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_bytes(b"customer_id,name,name\nC1,Acme,x\n\xff\xfe broken \"row\n")
+    message = _import(ctx, path)
+    assert message.startswith(f"{path}:1: duplicate column name(s): name")
+
+
+def _xlsx(path, extra: dict[str, bytes] | None = None, columns: int = 2):  # noqa: ANN001, ANN202
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["customer_id", "name", *(f"c{i}" for i in range(columns - 2))])
+    wb.active.append(["C1", "Acme"])
+    wb.save(path)
+    if extra:
+        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+            for name, data in extra.items():
+                z.writestr(name, data)
+    return path
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_openpyxl_unpacks_it(ctx, tmp_path):
+    path = _xlsx(tmp_path / "bomb.xlsx", {"xl/media/bomb.bin": b"\0" * 20_000_000})
+    assert path.stat().st_size < 100_000
+    message = _import(ctx, path)
+    assert "xl/media/bomb.bin unpacks" in message and "zip bomb" in message
+
+
+def test_an_xlsx_larger_than_the_uncompressed_limit_is_refused(ctx, tmp_path):
+    import dataclasses
+    import os
+
+    small = dataclasses.replace(ctx, settings=ctx.settings.model_copy(update={"import_max_xlsx_uncompressed": 1 << 20}))
+    path = _xlsx(tmp_path / "big.xlsx", {"xl/media/noise.bin": os.urandom(2 << 20)})
+    assert "(import_max_xlsx_uncompressed)" in _import(small, path)
+
+
+def test_an_xlsx_with_too_many_columns_is_refused_at_its_header(ctx, tmp_path):
+    path = _xlsx(tmp_path / "wide.xlsx", columns=600)
+    assert _import(ctx, path) == f"{path}:1: the header has 600 columns, more than 500 (import_max_columns)"
+
+
+# ---- uploads: size checked while receiving, unconfirmed uploads pruned -------------------------------
+class _Endless:
+    """An upload stream of zeros that counts what was read from it."""
+
+    def __init__(self, size: int) -> None:
+        self.left, self.read_bytes = size, 0
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        self.left -= n
+        self.read_bytes += n
+        return b"\0" * n
+
+
+def _small(ctx, **settings):  # noqa: ANN001, ANN003, ANN202
+    import dataclasses
+
+    return dataclasses.replace(ctx, settings=ctx.settings.model_copy(update=settings))
+
+
+def test_save_upload_stops_copying_once_over_the_limit(ctx):
+    from arcollect.ledger import service
+
+    small = _small(ctx, upload_max_bytes=3 << 20)
+    stream = _Endless(200 << 20)
+    with pytest.raises(InvalidInput, match=r"upload_max_bytes"):
+        service.save_upload(small, name="big.csv", stream=stream)
+    assert stream.read_bytes <= (4 << 20)  # the limit and one chunk, not the 200 MB
+    assert not list((small.settings.home / "uploads").iterdir())  # nothing left behind
+
+
+def test_the_server_refuses_an_oversized_upload_with_413_before_reading_it(served):
+    from fastapi.testclient import TestClient
+
+    from arcollect.web.factory import create_app
+
+    client = TestClient(create_app(_small(served.ctx, upload_max_bytes=4096)))
+    headers = {**served.h("admin"), "content-type": "multipart/form-data; boundary=x"}
+    declared = client.post("/api/v1/imports/customers", headers={**headers, "content-length": str(50 << 20)},
+                           content=b"")
+    assert declared.status_code == 413 and declared.headers["content-type"] == "application/problem+json"
+    assert "upload_max_bytes" in declared.json()["detail"]
+
+    def chunks():  # noqa: ANN202  (no Content-Length: a chunked body, counted as it arrives)
+        for _ in range(64):
+            yield b"x" * 65536
+
+    chunked = client.post("/api/v1/imports/customers", headers=headers, content=chunks())
+    assert chunked.status_code == 413
+    page = client.post("/imports", headers={"content-type": "multipart/form-data; boundary=x"}, content=chunks())
+    assert page.status_code == 413 and "file too large" in page.text
+
+
+def test_an_upload_that_is_never_confirmed_is_deleted_after_the_keep_time(ctx, clock):
+    import io
+
+    from arcollect.errors import NotFound
+    from arcollect.ledger import service
+
+    old = service.save_upload(ctx, name="a.csv", stream=io.BytesIO(b"customer_id,name\n"))
+    clock.advance(dt.timedelta(hours=23))
+    assert service.find_upload(ctx, token=old.parent.name) == old  # still there within the day
+    clock.advance(dt.timedelta(hours=2))
+    new = service.save_upload(ctx, name="b.csv", stream=io.BytesIO(b"customer_id,name\n"))
+    assert not old.parent.exists() and new.exists()
+    with pytest.raises(NotFound, match="kept 24 hours"):
+        service.find_upload(ctx, token=old.parent.name)

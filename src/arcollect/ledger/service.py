@@ -21,7 +21,7 @@ from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import aging as A
 from arcollect.ledger import queries as Q
 from arcollect.ledger.balances import Movement, available_from
-from arcollect.ledger.import_read import parse_mapping, read_table
+from arcollect.ledger.import_read import ReadLimits, parse_mapping, read_table
 from arcollect.ledger.import_rows import KINDS
 from arcollect.ledger.imports import TABLES_WRITTEN, ImportResult, Progress, import_table, write_rejected
 from arcollect.ledger.models import (
@@ -38,6 +38,7 @@ from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the wor
 )
 from arcollect.ledger.queries import open_amount_of  # noqa: F401
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
+from arcollect.ledger.uploads import discard_upload, find_upload, prune_uploads, save_upload  # noqa: F401
 from arcollect.money import quantize, to_decimal
 
 ZERO = Decimal(0)
@@ -58,7 +59,7 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
     """
     if kind not in KINDS:
         raise InvalidInput(f"unknown import kind {kind!r}; one of: {', '.join(KINDS)}")
-    table = read_table(Path(path), parse_mapping(mapping, mapping_file))
+    table = read_table(Path(path), parse_mapping(mapping, mapping_file), ReadLimits.of(ctx.settings))
     session = ctx.sessions()
     try:
         result, rejected = import_table(session, table, kind=kind, date_format=date_format,
@@ -92,47 +93,6 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
         raise
     finally:
         session.close()
-
-
-MAX_UPLOAD = 200 * 1024 * 1024
-
-
-def save_upload(ctx: Context, *, name: str, stream: Any) -> Path:
-    """Copy an uploaded file under ``home/uploads/<random>/`` keeping its (sanitised) name, so that
-    error messages name the file the user sent. Refuses files larger than MAX_UPLOAD."""
-    import re
-    import secrets
-    import shutil
-
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".") or "upload.csv"
-    if Path(safe).suffix.lower() not in (".csv", ".xlsx", ".txt"):
-        raise InvalidInput(f"{safe}: upload a .csv or .xlsx file")
-    folder = Path(ctx.settings.home) / "uploads" / secrets.token_hex(8)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / safe
-    with open(target, "wb") as out:
-        shutil.copyfileobj(stream, out, length=1024 * 1024)
-    if target.stat().st_size > MAX_UPLOAD:
-        discard_upload(target)
-        raise InvalidInput(f"{safe}: larger than {MAX_UPLOAD // 1024 // 1024} MB")
-    return target
-
-
-def find_upload(ctx: Context, *, token: str) -> Path:
-    """The file saved by ``save_upload`` under ``token`` (its folder's name)."""
-    import re
-
-    folder = Path(ctx.settings.home) / "uploads" / token
-    files = sorted(folder.iterdir()) if re.fullmatch(r"[0-9a-f]{16}", token) and folder.is_dir() else []
-    if not files:
-        raise NotFound("the uploaded file is gone (uploads are kept until imported); upload it again")
-    return files[0]
-
-
-def discard_upload(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(Path(path).parent, ignore_errors=True)
 
 
 def import_upload(ctx: Context, *, kind: str, name: str, stream: Any, dry_run: bool = False,
