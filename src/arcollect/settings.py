@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     import_max_xlsx_ratio: int = Field(default=200, ge=10)
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     upload_keep_hours: float = Field(default=24.0, gt=0)
+    # `arcollect serve`: on SIGTERM, how long requests in progress may finish (seconds); then a long
+    # import still running is stopped and rolled back.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None
     # Mark cookies Secure (set it behind HTTPS; sessions on plain http://127.0.0.1 need it off).

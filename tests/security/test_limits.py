@@ -251,3 +251,67 @@ def test_an_upload_that_is_never_confirmed_is_deleted_after_the_keep_time(ctx, c
     assert not old.parent.exists() and new.exists()
     with pytest.raises(NotFound, match="kept 24 hours"):
         service.find_upload(ctx, token=old.parent.name)
+
+
+# ---- a long import in a real server: other requests go on; SIGTERM stops it in a bounded time -------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_long_import_neither_blocks_other_requests_nor_a_shutdown(ctx, db_url, tmp_path):
+    import os
+    import select
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    from arcollect.auth import service as auth
+    from arcollect.ledger import service
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for the server process")
+    auth.add_user(ctx, login="admin", role="admin", password="correct horse battery")
+    token = auth.create_token(ctx, login="admin")[1]
+    port = _free_port()
+    env = {**os.environ, "ARCOLLECT_HOME": str(ctx.settings.home), "ARCOLLECT_SHUTDOWN_GRACE_SECONDS": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    server = subprocess.Popen([sys.executable, "-c", "from arcollect.cli.main import main; main()", "--db", db_url,
+                               "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):  # until it listens
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                server.poll() is None or pytest.fail("the server did not start")
+                import time
+
+                time.sleep(0.1)
+        rows = "".join(f"C{i:07d},Customer {i}\n" for i in range(1_000_000))
+        content = ("customer_id,name\n" + rows).encode()
+        body = (b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+                b"Content-Type: text/csv\r\n\r\n" + content + b"\r\n--x--\r\n")
+        upload = socket.create_connection(("127.0.0.1", port))
+        upload.sendall(f"POST /api/v1/imports/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                       f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {len(body)}\r\n\r\n"
+                       .encode() + body)
+        uploads = ctx.settings.home / "uploads"
+        while not (uploads.is_dir() and any(uploads.iterdir())):  # the import has begun (its copy is saved)
+            assert server.poll() is None and not select.select([upload], [], [], 0.05)[0]
+        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200  # served while the import runs
+        assert not select.select([upload], [], [], 0)[0], "the import answered first: make the file larger"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=120) is not None  # stopped: it did not wait for the whole import
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert service.is_empty(ctx)  # the stopped import was rolled back

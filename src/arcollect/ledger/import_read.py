@@ -20,9 +20,9 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from arcollect.errors import InvalidInput
+from arcollect.errors import Conflict, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,8 @@ def _check_width(path: Path, width: int, limits: ReadLimits) -> None:
                            "(import_max_columns)")
 
 
-def read_table(path: Path, mapping: list[tuple[str, str]] | None = None, limits: ReadLimits = ReadLimits()) -> Table:
+def read_table(path: Path, mapping: list[tuple[str, str]] | None = None, limits: ReadLimits = ReadLimits(),
+               stop: Callable[[], bool] | None = None) -> Table:
     """Read a whole import file. Raises InvalidInput naming the file and line for unreadable input; a
     problem with the header (or a file over a limit) is refused before any row is read."""
     try:
@@ -256,7 +257,10 @@ def read_table(path: Path, mapping: list[tuple[str, str]] | None = None, limits:
     width = len(header)
 
     def rows() -> Iterator[RawRow]:
-        for line, record in records:
+        for n, (line, record) in enumerate(records, 1):
+            if stop is not None and not n % 1000 and stop():
+                raise Conflict(f"{path}:{line}: the server is shutting down: the import was stopped and nothing "
+                               "was written; import the file again")
             if not any(cell.strip() for cell in record):
                 continue  # blank lines are not rows
             if len(record) > width and any(c.strip() for c in record[width:]):

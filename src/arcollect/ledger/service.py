@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import func, select, text, type_coerce
 from sqlalchemy.orm import Session
@@ -51,15 +51,18 @@ ANALYZE_AFTER_ROWS = 10_000
 def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | None = None,
                 mapping_file: Path | None = None, date_format: str | None = None,
                 partial: bool = False, keep_unknown: bool = True,
-                progress: Progress | None = None, dry_run: bool = False) -> ImportResult:
+                progress: Progress | None = None, dry_run: bool = False,
+                stop: Callable[[], bool] | None = None) -> ImportResult:
     """Import one CSV/XLSX file. Atomic unless ``partial``; the result lists every problem.
+    ``stop`` (the server shutting down) is asked every thousand rows: when true the import is refused
+    (Conflict) and rolled back, so a shutdown waits for no long import.
 
     Unknown columns are kept as custom fields, or ignored when ``keep_unknown`` is False.
     ``dry_run`` validates and counts everything, then rolls back: nothing is written.
     """
     if kind not in KINDS:
         raise InvalidInput(f"unknown import kind {kind!r}; one of: {', '.join(KINDS)}")
-    table = read_table(Path(path), parse_mapping(mapping, mapping_file), ReadLimits.of(ctx.settings))
+    table = read_table(Path(path), parse_mapping(mapping, mapping_file), ReadLimits.of(ctx.settings), stop=stop)
     session = ctx.sessions()
     try:
         result, rejected = import_table(session, table, kind=kind, date_format=date_format,
@@ -96,21 +99,21 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
 
 
 def import_upload(ctx: Context, *, kind: str, name: str, stream: Any, dry_run: bool = False,
-                  partial: bool = False) -> dict[str, Any]:
+                  partial: bool = False, stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Import an uploaded file (API, web): the import report as plain data; the copy is removed."""
     path = save_upload(ctx, name=name, stream=stream)
     try:
-        return import_saved(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial)
+        return import_saved(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, stop=stop)
     finally:
         discard_upload(path)
 
 
 def import_saved(ctx: Context, *, kind: str, path: Path, dry_run: bool = False,
-                 partial: bool = False) -> dict[str, Any]:
+                 partial: bool = False, stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Import a file saved by ``save_upload``; messages name the file, not where the server keeps it."""
     full, name = str(path), Path(path).name
     try:
-        result = import_file(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial)
+        result = import_file(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, stop=stop)
     except InvalidInput as exc:
         raise InvalidInput(str(exc.args[0]).replace(full, name), [p.replace(full, name) for p in exc.problems]) from None
     committed = not dry_run and (partial or not result.errors)

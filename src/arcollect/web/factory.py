@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -35,14 +38,23 @@ def _error_page(request: Request, status: int, message: str, problems_: list[str
                 problems=problems_ or [])
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # shutting down: uvicorn has waited its grace period (Settings.shutdown_grace_seconds) for the
+    # requests in progress; a long import still running in the thread pool stops at its next check
+    app.state.stopping.set()
+
+
 def create_app(ctx: Context) -> FastAPI:
-    app = FastAPI(title="arcollect", version=__version__,
+    app = FastAPI(title="arcollect", lifespan=_lifespan, version=__version__,
                   description="Accounts-receivable collections: customers, documents, aging, imports. "
                               "Authenticate with `Authorization: Bearer TOKEN` (`arcollect token create LOGIN`). "
                               "Errors are RFC 9457 problem details (application/problem+json). "
                               "Text anywhere in a request (path, query, JSON, form) must not contain NUL characters.",
                   openapi_url=f"{api.PREFIX}/openapi.json", docs_url=f"{api.PREFIX}/docs", redoc_url=None)
     app.state.ctx = ctx
+    app.state.stopping = threading.Event()
     app.state.signer = Signer(load_secret(ctx.settings.home, ctx.settings.secret_key))
     api.include(app)
     for router in VIEWS:

@@ -39,7 +39,7 @@ def check(request: Request, user: User, kind: Annotated[Kind, Form()], file: Ann
     except ArcollectError as exc:
         return _imports_page(request, status_code=exc.http_status, error=str(exc))
     try:
-        result = ledger.import_saved(ctx, kind=kind, path=path, dry_run=True)
+        result = ledger.import_saved(ctx, kind=kind, path=path, dry_run=True, stop=request.app.state.stopping.is_set)
     except ArcollectError as exc:
         ledger.discard_upload(path)
         return _imports_page(request, status_code=exc.http_status, error=str(exc))
@@ -57,7 +57,7 @@ def confirm(request: Request, user: User, kind: Annotated[Kind, Form()],
     try:
         path = ledger.find_upload(get_ctx(request), token=token)
         try:
-            result = ledger.import_saved(ctx, kind=kind, path=path)
+            result = ledger.import_saved(ctx, kind=kind, path=path, stop=request.app.state.stopping.is_set)
         finally:
             ledger.discard_upload(path)
         if result["committed"]:
