@@ -1,11 +1,12 @@
-# arcollect — `make run` (install + demo + serve on 127.0.0.1:8000), `make test` (install + whole suite), `make bench`.
+# arcollect — `make run` (install + demo + serve on 127.0.0.1:8000), `make test` (install + whole suite), `make bench`,
+# `make fuzz` (the readers of untrusted files, long: FUZZ_EXAMPLES per target).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run test lint bench clean
+.PHONY: install system-deps run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,11 @@ bench: install system-deps
 	$(BIN)/python benchmarks/web.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/workbench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/outreach.py
+
+FUZZ_EXAMPLES ?= 20000
+
+fuzz: install
+	ARCOLLECT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ARCOLLECT_TEST_BACKENDS=sqlite $(BIN)/pytest -q tests/security/test_fuzz_imports.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

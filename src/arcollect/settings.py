@@ -66,6 +66,23 @@ class Settings(BaseSettings):
     # The web app's address as users reach it, for links in notification emails (e.g. https://ar.example.com).
     public_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
+    # Bounded work per request (docs/security.md "Limits"). Message templates: the longest rendered
+    # message (characters) and the longest render (seconds), for previews, queueing, sends and letters.
+    template_max_output: int = Field(default=1_000_000, ge=1000)
+    template_max_seconds: float = Field(default=5.0, gt=0)
+    # Imports (CLI, API, web): columns, characters per cell and per row, the .xlsx zip unpacked (bytes) and
+    # its compression ratio; uploads: bytes per request (checked while receiving) and how long an upload
+    # that was checked but never confirmed is kept (hours).
+    import_max_columns: int = Field(default=500, ge=10)
+    import_max_cell: int = Field(default=32_768, ge=256)
+    import_max_row: int = Field(default=262_144, ge=1024)
+    import_max_xlsx_uncompressed: int = Field(default=1 << 30, ge=1 << 20)
+    import_max_xlsx_ratio: int = Field(default=200, ge=10)
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    upload_keep_hours: float = Field(default=24.0, gt=0)
+    # `arcollect serve`: on SIGTERM, how long requests in progress may finish (seconds); then a long
+    # import still running is stopped and rolled back.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None
     # Mark cookies Secure (set it behind HTTPS; sessions on plain http://127.0.0.1 need it off).

@@ -162,6 +162,7 @@ def serve(
     from arcollect.cli.common import state
 
     ctx = context()  # migrates the schema once, before workers start
+    grace = ctx.settings.shutdown_grace_seconds
     ctx.dispose()
     import os
 
@@ -169,4 +170,4 @@ def serve(
         os.environ["ARCOLLECT_DATABASE_URL"] = state.db  # the app factory reads Settings in each worker
     echo(f"arcollect serving on http://{host}:{port}/ (API at /api/v1, Ctrl+C to stop)")
     uvicorn.run("arcollect.web.factory:app_from_settings", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", proxy_headers=False)
+                workers=workers, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=grace)

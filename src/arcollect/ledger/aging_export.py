@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from pathlib import Path
 
+from arcollect.export_cells import csv_writer, xlsx_append
 from arcollect.ledger.aging import AgingReport, AgingRow, table_columns
-from arcollect.money import minor_units, money_str
+from arcollect.money import minor_units, quantize
 
 
 def _values(row: AgingRow, report: AgingReport) -> list[Decimal]:
@@ -17,14 +17,14 @@ def _values(row: AgingRow, report: AgingReport) -> list[Decimal]:
 
 def to_csv(report: AgingReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(table_columns(report))
     for row in report.rows:
         writer.writerow([row.key, row.name, row.currency,
-                         *(money_str(v, row.currency) for v in _values(row, report))])
+                         *(quantize(v, row.currency) for v in _values(row, report))])
     for total in report.totals:
         writer.writerow(["TOTAL", "Total", total.currency,
-                         *(money_str(v, total.currency) for v in _values(total, report))])
+                         *(quantize(v, total.currency) for v in _values(total, report))])
     return out.getvalue()
 
 
@@ -37,8 +37,7 @@ def write_xlsx(report: AgingReport, path: Path) -> None:
     ws = wb.active
     ws.title = f"Aging {report.as_of.isoformat()}"
     columns = table_columns(report)
-    ws.append(columns)
-    for cell in ws[1]:
+    for cell in xlsx_append(ws, columns):
         cell.font = Font(bold=True)
 
     def put(row: AgingRow, key: str, name: str, bold: bool = False) -> None:
@@ -46,8 +45,8 @@ def write_xlsx(report: AgingReport, path: Path) -> None:
         fmt = f'#,##0{"." + "0" * digits if digits else ""} "{row.currency}"'
         # Excel numbers are binary floats; the value is rounded to the currency's minor units,
         # which a double holds exactly enough to display and sum to the cent.
-        ws.append([key, name, row.currency, *(float(v) for v in _values(row, report))])
-        for cell in ws[ws.max_row][3:]:
+        cells = xlsx_append(ws, [key, name, row.currency, *(quantize(v, row.currency) for v in _values(row, report))])
+        for cell in cells[3:]:
             cell.number_format = fmt
             if bold:
                 cell.font = Font(bold=True)

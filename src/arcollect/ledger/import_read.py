@@ -2,6 +2,10 @@
 
 Column mapping (``--map SRC=DST``) renames foreign ERP headers; one source may feed several
 destinations. Cells come back as stripped strings (XLSX numbers as exact decimal text, dates ISO).
+
+Bounded work (``ReadLimits``, from Settings): columns, characters per cell and per row, and for XLSX the
+uncompressed size and compression ratio of the zip, checked before openpyxl opens it. Header problems
+are refused before any row is read; every header check is linear in the number of columns.
 """
 
 from __future__ import annotations
@@ -10,12 +14,30 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
+import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from arcollect.errors import InvalidInput
+from arcollect.errors import Conflict, InvalidInput
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much one import file may hold (Settings ``import_max_*``; docs/security.md "Limits")."""
+
+    max_columns: int = 500
+    max_cell: int = 32_768  # characters in one cell
+    max_row: int = 262_144  # characters in one row (one CSV line)
+    max_xlsx_uncompressed: int = 1 << 30  # bytes of all the members of the .xlsx zip, unpacked
+    max_xlsx_ratio: int = 200  # unpacked / packed size of one member (a zip bomb is thousands)
+
+    @classmethod
+    def of(cls, settings: object) -> "ReadLimits":
+        return cls(**{f: getattr(settings, f"import_{f}") for f in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -98,13 +120,35 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_csv(path: Path, data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{path}:{line}: the file is not UTF-8 (byte {exc.start}); save it as CSV UTF-8") from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+_EOL = re.compile(rb"\r\n|\n|\r")
+
+
+def _bounded_lines(path: Path, data: bytes, limits: ReadLimits) -> Iterator[str]:
+    """The file's lines, decoded one by one (a bad byte is reported where it is, after the header was
+    checked) and each refused when longer than a row may be, before the CSV parser splits it."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    number = 0
+    while start < len(data):
+        eol = _EOL.search(data, start)
+        end = len(data) if eol is None else eol.end()
+        number += 1
+        if end - start > 4 * limits.max_row:
+            raise InvalidInput(f"{path}:{number}: the line is longer than {limits.max_row:,} characters "
+                               "(import_max_row)")
+        try:
+            line = data[start:end].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{path}:{number}: the file is not UTF-8 (byte {start + exc.start}); "
+                               "save it as CSV UTF-8") from exc
+        if len(line) > limits.max_row:
+            raise InvalidInput(f"{path}:{number}: the line is longer than {limits.max_row:,} characters "
+                               "(import_max_row)")
+        yield line
+        start = end
+
+
+def _read_csv(path: Path, data: bytes, limits: ReadLimits) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    reader = csv.reader(_bounded_lines(path, data, limits), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -127,64 +171,116 @@ def _read_csv(path: Path, data: bytes) -> tuple[list[str], Iterator[tuple[int, l
     return [h.strip() for h in header], rows()
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def check_zip(path: Path, limits: ReadLimits) -> None:
+    """Refuse a zip whose members unpack to more than the limit, or at a zip bomb's ratio, before
+    anything unpacks it (zipfile never inflates a member beyond the size its header states)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not a readable .xlsx workbook: {exc}") from exc
+    total = sum(m.file_size for m in members)
+    if len(members) > 10_000 or total > limits.max_xlsx_uncompressed:
+        raise InvalidInput(f"{path}: the workbook unpacks to {total:,} bytes in {len(members):,} parts, more than "
+                           f"{limits.max_xlsx_uncompressed:,} (import_max_xlsx_uncompressed)")
+    for m in members:
+        if m.file_size > 1 << 20 and m.file_size > limits.max_xlsx_ratio * max(m.compress_size, 1):
+            raise InvalidInput(f"{path}: {m.filename} unpacks {m.file_size // max(m.compress_size, 1):,} times "
+                               f"its packed size (more than {limits.max_xlsx_ratio}: import_max_xlsx_ratio); "
+                               "refused as a zip bomb")
+
+
+def _read_xlsx(path: Path, limits: ReadLimits) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
+    check_zip(path, limits)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise InvalidInput(f"{path}: not a readable .xlsx workbook: {exc}") from exc
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        header = [_cell_text(v) for v in next(iterator)]
-    except StopIteration:
-        raise InvalidInput(f"{path}:1: the first sheet is empty (a header row is required)") from None
+    if first is None:
+        raise InvalidInput(f"{path}:1: the first sheet is empty (a header row is required)")
+    header = [_cell_text(v) for v in first]
     while header and header[-1] == "":
         header.pop()
+    _check_width(path, len(header), limits)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for number, values in enumerate(iterator, start=2):
-            yield number, [_cell_text(v) for v in values[: len(header)]]
-        workbook.close()
+        try:  # only the header's columns are read (a sheet may claim 16,384 of them)
+            for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=max(len(header), 1),
+                                                            values_only=True), start=2):
+                yield number, [_cell_text(v) for v in values]
+        except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile, EOFError) as exc:
+            raise InvalidInput(f"{path}: not a readable .xlsx workbook: {exc}") from exc
+        finally:
+            workbook.close()
 
     return header, rows()
 
 
-def read_table(path: Path, mapping: list[tuple[str, str]] | None = None) -> Table:
-    """Read a whole import file. Raises InvalidInput naming the file and line for unreadable input."""
+def _check_width(path: Path, width: int, limits: ReadLimits) -> None:
+    if width > limits.max_columns:
+        raise InvalidInput(f"{path}:1: the header has {width:,} columns, more than {limits.max_columns:,} "
+                           "(import_max_columns)")
+
+
+def read_table(path: Path, mapping: list[tuple[str, str]] | None = None, limits: ReadLimits = ReadLimits(),
+               stop: Callable[[], bool] | None = None) -> Table:
+    """Read a whole import file. Raises InvalidInput naming the file and line for unreadable input; a
+    problem with the header (or a file over a limit) is refused before any row is read."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read: {exc.strerror}") from exc
     digest = hashlib.sha256(data).hexdigest()
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
-        header, records = _read_xlsx(path)
+        header, records = _read_xlsx(path, limits)
     else:
-        header, records = _read_csv(path, data)
+        header, records = _read_csv(path, data, limits)
+    _check_width(path, len(header), limits)
     if not any(header):
         raise InvalidInput(f"{path}:1: the header row is empty")
     if any("\x00" in h for h in header):
         raise InvalidInput(f"{path}:1: a column name contains a NUL character")
+    long = [i + 1 for i, h in enumerate(header) if len(h) > 256]
+    if long:
+        raise InvalidInput(f"{path}:1: column(s) {long[:10]} have names longer than 256 characters")
     blank = [i + 1 for i, h in enumerate(header) if not h]
     if blank:
-        raise InvalidInput(f"{path}:1: header cell(s) {blank} are empty: every column needs a name")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+        raise InvalidInput(f"{path}:1: header cell(s) {blank[:50]} are empty: every column needs a name")
+    duplicates = sorted(h for h, n in Counter(header).items() if n > 1)
     if duplicates:
-        raise InvalidInput(f"{path}:1: duplicate column name(s): {', '.join(duplicates)}")
+        raise InvalidInput(f"{path}:1: duplicate column name(s): {', '.join(duplicates[:50])}")
     columns = _apply_mapping(header, mapping or [], path)
     width = len(header)
 
     def rows() -> Iterator[RawRow]:
-        for line, record in records:
+        for n, (line, record) in enumerate(records, 1):
+            if stop is not None and not n % 1000 and stop():
+                raise Conflict(f"{path}:{line}: the server is shutting down: the import was stopped and nothing "
+                               "was written; import the file again")
             if not any(cell.strip() for cell in record):
                 continue  # blank lines are not rows
             if len(record) > width and any(c.strip() for c in record[width:]):
                 raise InvalidInput(f"{path}:{line}: {len(record)} cells but the header has {width} columns")
+            _check_cells(path, line, header, record, limits)
             record = record + [""] * (width - len(record))
             yield RawRow(line, {dst: record[i].strip() for i, dst in columns})
 
     return Table(path=path, header=[dst for _, dst in columns], rows=rows(), sha256=digest)
+
+
+def _check_cells(path: Path, line: int, header: list[str], record: list[str], limits: ReadLimits) -> None:
+    total = 0
+    for i, cell in enumerate(record[: len(header)]):
+        total += len(cell)
+        if len(cell) > limits.max_cell:
+            raise InvalidInput(f"{path}:{line}: {header[i]}: the cell is longer than {limits.max_cell:,} characters "
+                               "(import_max_cell)")
+    if total > limits.max_row:
+        raise InvalidInput(f"{path}:{line}: the row is longer than {limits.max_row:,} characters (import_max_row)")
 
 
 def chunked(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:

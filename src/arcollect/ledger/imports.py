@@ -758,9 +758,11 @@ class _Importer:
 
 def write_rejected(path: Path, header: list[str], rejected: list[tuple[RawRow, str]]) -> Path:
     """FILE.rejected.csv next to the input: the rejected rows and the reason each was refused."""
+    from arcollect.export_cells import csv_writer
+
     out = path.with_name(path.name + ".rejected.csv")
     with out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["line", *header, "reason"])
         for raw, reason in rejected:
             writer.writerow([raw.line, *(raw.values.get(h, "") for h in header), reason])

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import func, select, text, type_coerce
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import aging as A
 from arcollect.ledger import queries as Q
 from arcollect.ledger.balances import Movement, available_from
-from arcollect.ledger.import_read import parse_mapping, read_table
+from arcollect.ledger.import_read import ReadLimits, parse_mapping, read_table
 from arcollect.ledger.import_rows import KINDS
 from arcollect.ledger.imports import TABLES_WRITTEN, ImportResult, Progress, import_table, write_rejected
 from arcollect.ledger.models import (
@@ -39,6 +39,7 @@ from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the wor
 from arcollect.ledger.queries import open_amount_of  # noqa: F401
 from arcollect.ledger.locks import lock_rows, lost_race
 from arcollect.ledger.scope import EVERYTHING, FULL_RIGHTS, CustomerScope, ImportRights
+from arcollect.ledger.uploads import discard_upload, find_upload, prune_uploads, save_upload  # noqa: F401
 from arcollect.money import quantize, to_decimal
 
 ZERO = Decimal(0)
@@ -55,8 +56,10 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
                 mapping_file: Path | None = None, date_format: str | None = None,
                 partial: bool = False, keep_unknown: bool = True,
                 progress: Progress | None = None, dry_run: bool = False,
-                rights: ImportRights = FULL_RIGHTS) -> ImportResult:
+                rights: ImportRights = FULL_RIGHTS, stop: Callable[[], bool] | None = None) -> ImportResult:
     """Import one CSV/XLSX file. Atomic unless ``partial``; the result lists every problem.
+    ``stop`` (the server shutting down) is asked every thousand rows: when true the import is refused
+    (Conflict) and rolled back, so a shutdown waits for no long import.
 
     Unknown columns are kept as custom fields, or ignored when ``keep_unknown`` is False.
     ``dry_run`` validates and counts everything, then rolls back: nothing is written.
@@ -70,7 +73,7 @@ def import_file(ctx: Context, *, kind: str, path: Path, mapping: list[str] | Non
         raise InvalidInput(f"unknown import kind {kind!r}; one of: {', '.join(KINDS)}")
     pairs = parse_mapping(mapping, mapping_file)
     for attempt in range(1, IMPORT_ATTEMPTS + 1):
-        table = read_table(Path(path), pairs)
+        table = read_table(Path(path), pairs, ReadLimits.of(ctx.settings), stop=stop)
         try:
             return _import_once(ctx, table, kind=kind, path=Path(path), date_format=date_format, partial=partial,
                                 keep_unknown=keep_unknown, progress=progress, dry_run=dry_run, rights=rights)
@@ -120,63 +123,24 @@ def _import_once(ctx: Context, table: Any, *, kind: str, path: Path, date_format
         session.close()
 
 
-MAX_UPLOAD = 200 * 1024 * 1024
-
-
-def save_upload(ctx: Context, *, name: str, stream: Any) -> Path:
-    """Copy an uploaded file under ``home/uploads/<random>/`` keeping its (sanitised) name, so that
-    error messages name the file the user sent. Refuses files larger than MAX_UPLOAD."""
-    import re
-    import secrets
-    import shutil
-
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".") or "upload.csv"
-    if Path(safe).suffix.lower() not in (".csv", ".xlsx", ".txt"):
-        raise InvalidInput(f"{safe}: upload a .csv or .xlsx file")
-    folder = Path(ctx.settings.home) / "uploads" / secrets.token_hex(8)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / safe
-    with open(target, "wb") as out:
-        shutil.copyfileobj(stream, out, length=1024 * 1024)
-    if target.stat().st_size > MAX_UPLOAD:
-        discard_upload(target)
-        raise InvalidInput(f"{safe}: larger than {MAX_UPLOAD // 1024 // 1024} MB")
-    return target
-
-
-def find_upload(ctx: Context, *, token: str) -> Path:
-    """The file saved by ``save_upload`` under ``token`` (its folder's name)."""
-    import re
-
-    folder = Path(ctx.settings.home) / "uploads" / token
-    files = sorted(folder.iterdir()) if re.fullmatch(r"[0-9a-f]{16}", token) and folder.is_dir() else []
-    if not files:
-        raise NotFound("the uploaded file is gone (uploads are kept until imported); upload it again")
-    return files[0]
-
-
-def discard_upload(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(Path(path).parent, ignore_errors=True)
-
-
 def import_upload(ctx: Context, *, kind: str, name: str, stream: Any, dry_run: bool = False,
-                  partial: bool = False, rights: ImportRights = FULL_RIGHTS) -> dict[str, Any]:
+                  partial: bool = False, rights: ImportRights = FULL_RIGHTS,
+                  stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Import an uploaded file (API, web): the import report as plain data; the copy is removed."""
     path = save_upload(ctx, name=name, stream=stream)
     try:
-        return import_saved(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, rights=rights)
+        return import_saved(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, rights=rights, stop=stop)
     finally:
         discard_upload(path)
 
 
 def import_saved(ctx: Context, *, kind: str, path: Path, dry_run: bool = False,
-                 partial: bool = False, rights: ImportRights = FULL_RIGHTS) -> dict[str, Any]:
+                 partial: bool = False, rights: ImportRights = FULL_RIGHTS,
+                 stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Import a file saved by ``save_upload``; messages name the file, not where the server keeps it."""
     full, name = str(path), Path(path).name
     try:
-        result = import_file(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, rights=rights)
+        result = import_file(ctx, kind=kind, path=path, dry_run=dry_run, partial=partial, rights=rights, stop=stop)
     except InvalidInput as exc:
         raise InvalidInput(str(exc.args[0]).replace(full, name), [p.replace(full, name) for p in exc.problems]) from None
     except Conflict as exc:

@@ -3,7 +3,6 @@ agency), and the agency package of a placement: the open items as CSV plus that 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -12,6 +11,7 @@ from typing import Any
 from arcollect.cases import escalation_service as esc
 from arcollect.context import Context
 from arcollect.errors import Conflict
+from arcollect.export_cells import csv_writer
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
 
 ITEM_COLUMNS = ("invoice_id", "po_number", "issue_date", "due_date", "days_past_due", "currency", "amount",
@@ -32,7 +32,7 @@ def items_csv(history: dict[str, Any]) -> str:
     """The open items the agency collects (disputed ones marked: not the agency's to collect)."""
     disputed = {i for d in history["disputes"] if d["status"] not in ("closed",) for i in d["invoices"]}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(ITEM_COLUMNS)
     for i in history["open_items"]:
         writer.writerow([i["invoice_id"], i.get("po_number") or "", i["issue_date"], i["due_date"],

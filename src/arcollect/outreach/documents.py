@@ -9,6 +9,7 @@ from typing import Any
 from arcollect.context import Context
 from arcollect.ledger import service as ledger
 from arcollect.outreach.compose import account_message
+from arcollect.outreach.sandbox import Limits
 from arcollect.outreach.template_store import overrides
 
 
@@ -25,7 +26,7 @@ def letter(ctx: Context, *, customer_id: str, kind: str = "statement", as_of: dt
     c = view.customer
     with ctx.sessions() as session:
         edits = overrides(session)
-    pdf = letters.letter_pdf(message, overrides=edits, kind=kind, aging=aging, bucket_names=report.bucket_names,
+    pdf = letters.letter_pdf(message, overrides=edits, limits=Limits.of(ctx.settings), kind=kind, aging=aging, bucket_names=report.bucket_names,
                              company_address=ctx.settings.company_address,
                              paper=letters.paper_for(ctx.settings.letter_paper, c.get("country")))
     return pdf, f"{kind}-{customer_id}-{day.isoformat()}.pdf"

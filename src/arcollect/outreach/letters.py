@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from arcollect.errors import InvalidInput
 from arcollect.outreach.render import LANGUAGES, Message, Overrides, _filters, render_part, totals
+from arcollect.outreach.sandbox import Limits
 
 LETTERS = Path(__file__).parent / "letters"
 KINDS = ("statement", "final_notice", "demand")
@@ -76,7 +77,7 @@ def _environment(language: str) -> Environment:
 
 def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (), bucket_names: Sequence[str] = (),
                 company_address: str = "", customer_address: str = "", paper: str = "A4",
-                overrides: Overrides = ()) -> str:
+                overrides: Overrides = (), limits: Limits = Limits()) -> str:
     if kind not in KINDS:
         raise InvalidInput(f"letter: {kind!r} is not one of {', '.join(KINDS)}")
     language = message.language if message.language in LANGUAGES else "en"
@@ -85,7 +86,7 @@ def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (),
         title, intro, closing = labels["statement"], labels["statement_intro"], ""
     else:
         notice = Message(**{**message.__dict__, "template": kind})
-        title, intro, closing = (render_part(notice, part, escape=False, overrides=overrides)
+        title, intro, closing = (render_part(notice, part, escape=False, overrides=overrides, limits=limits)
                                  for part in ("title", "intro", "closing"))
     template = _environment(language).get_template("letter.html")
     return template.render(m=message, L=labels, title=title, intro=intro, closing=closing, aging=list(aging),

@@ -25,6 +25,7 @@ from arcollect.outreach.compose import compose, message_for
 from arcollect.outreach.documents import letter
 from arcollect.outreach.models import STATUSES, OutboxMessage
 from arcollect.outreach.render import render
+from arcollect.outreach.sandbox import Limits
 from arcollect.outreach.template_store import overrides
 from arcollect.outreach.smtp import Sender, SmtpSender, build_email, new_message_id
 from arcollect.playbook import service as playbooks
@@ -58,6 +59,7 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
                      "bouncing": k.bouncing_since is not None})
         items = ledger.open_items_by_customer(session, customer_pks=pks, as_of=as_of)
         edits = overrides(session)
+        limits = Limits.of(ctx.settings)
         slots: dict[tuple, dt.datetime] = {}
         for a in todo:
             c = customers[a["customer_pk"]]
@@ -68,7 +70,17 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
             if not to:
                 out["problems"].append(f"{a['customer_id']}: no email address (no contact, no account email)")
                 continue
-            rendered = render(message, overrides=edits)
+            try:
+                rendered = render(message, overrides=edits, limits=limits)
+            except InvalidInput as exc:  # this message fails (kept with the error); the others go on
+                out["problems"].append(f"{a['customer_id']}: {exc}")
+                session.add(OutboxMessage(
+                    idempotency_key=key, customer_pk=c.id, action_pk=int(a["id"]), step=a["step"],
+                    template=message.template, language=message.language, as_of=dt.date.fromisoformat(a["proposed_on"]),
+                    to_addrs=to, subject="", body_text="", body_html="", message_id=new_message_id(key, ctx.settings),
+                    invoices=list(a["invoices"]), status="failed", last_error=f"template: {exc}"[:2000],
+                    not_before=now, created_at=now))
+                continue
             slot_key = (c.timezone, c.country)
             if slot_key not in slots:
                 slots[slot_key] = calendar.first_call_slot(now, customer_tz=c.timezone, customer_country=c.country,
@@ -215,7 +227,13 @@ def preview(ctx: Context, *, as_of: dt.date) -> list[dict[str, Any]]:
             continue
         to, message = compose(ctx, customer_id=p["customer_id"], step=p["step"], template=p["template"] or p["step"],
                               invoices=p["invoices"], as_of=as_of, unapplied=p["amounts"] if not p["invoices"] else None)
-        rendered = render(message, overrides=edits)
+        try:
+            rendered = render(message, overrides=edits, limits=Limits.of(ctx.settings))
+        except InvalidInput as exc:  # what the run would do with it: fail this message, not the run
+            out.append({"customer_id": p["customer_id"], "step": p["step"], "to": to, "language": message.language,
+                        "subject": None, "invoices": list(p["invoices"]), "needs_approval": p["needs_approval"],
+                        "error": str(exc)})
+            continue
         out.append({"customer_id": p["customer_id"], "step": p["step"], "to": to, "language": rendered.language,
                     "subject": rendered.subject, "invoices": list(p["invoices"]),
                     "needs_approval": p["needs_approval"]})

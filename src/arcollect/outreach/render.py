@@ -6,8 +6,9 @@ Templates live in ``outreach/templates/<language>/<template>.j2`` and extend tha
 the HTML part autoescaped — customer data is untrusted and can never inject markup.
 
 Admins may replace any of them in the web app: ``overrides`` maps ``<language>/<name>.j2`` to the edited
-source, which wins over the file. Every template runs in Jinja's immutable sandbox, so an edited one
-can reach only the merge fields, never Python internals.
+source, which wins over the file. Every template runs in the bounded sandbox (``sandbox.py``: Jinja's
+immutable sandbox with a cap on rendered size and render time), so an edited one can reach only the
+merge fields, never Python internals, and cannot make a render run away.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from typing import Mapping
 from babel.dates import format_date
 from jinja2 import (BaseLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError)
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from arcollect.errors import InvalidInput, NotFound
 from arcollect.money import format_money
+from arcollect.outreach.sandbox import BoundedSandbox, LimitExceeded, Limits, bounded, stream
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "de", "fr", "es")
@@ -113,7 +115,7 @@ class _Loader(BaseLoader):
 
 @lru_cache(maxsize=32)
 def _environment(language: str, escape: bool, root: str = str(TEMPLATES), overrides: Overrides = ()) -> Environment:
-    env = ImmutableSandboxedEnvironment(loader=_Loader(root, overrides), autoescape=escape, undefined=StrictUndefined,
+    env = BoundedSandbox(loader=_Loader(root, overrides), autoescape=escape, undefined=StrictUndefined,
                                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     _filters(env, language)
     return env
@@ -131,24 +133,40 @@ def _where(exc: BaseException, default: str) -> str:
     return default
 
 
-def render(message: Message, *, root: Path = TEMPLATES, overrides: Overrides = ()) -> Rendered:
-    """Subject, plain text and HTML of a message; InvalidInput names a missing template or the broken line."""
+def _refused(exc: BaseException, name: str) -> InvalidInput:
+    """The one mapping of a template's failure to InvalidInput naming the template line (and the limit)."""
+    if isinstance(exc, TemplateSyntaxError):
+        return InvalidInput(f"{(exc.name or name)}:{exc.lineno}: {exc.message}")
+    if isinstance(exc, TemplateNotFound):
+        return InvalidInput(f"no template {name!r} (templates: {', '.join(TEMPLATE_NAMES)})")
+    if isinstance(exc, SecurityError):
+        return InvalidInput(f"{_where(exc, name)}: not allowed in a template: {exc}")
+    if isinstance(exc, LimitExceeded):
+        return InvalidInput(f"{_where(exc, name)}: refused: {exc}")
+    if isinstance(exc, RecursionError):
+        return InvalidInput(f"{_where(exc, name)}: refused: the template calls itself without end")
+    return InvalidInput(f"{_where(exc, name)}: does not render: {exc}")
+
+
+RENDER_ERRORS = (TemplateError, LimitExceeded, RecursionError, TypeError, ValueError, ArithmeticError, LookupError,
+                 AttributeError)
+
+
+def render(message: Message, *, root: Path = TEMPLATES, overrides: Overrides = (),
+           limits: Limits = Limits()) -> Rendered:
+    """Subject, plain text and HTML of a message; InvalidInput names a missing template, the broken line or
+    the limit a render went over (``limits``: Settings.template_max_output / template_max_seconds)."""
     language = message.language if message.language in LANGUAGES else "en"
     name = f"{language}/{message.template}.j2"
     values = {"m": message, "totals": totals(message.items)}
     parts = {}
     try:
-        for part, escape in (("subject", False), ("text", False), ("html", True)):
-            template = _environment(language, escape, str(root), overrides).get_template(name)
-            parts[part] = template.render(part=part, **values).strip()
-    except TemplateSyntaxError as exc:
-        raise InvalidInput(f"{(exc.name or name)}:{exc.lineno}: {exc.message}") from None
-    except TemplateNotFound:
-        raise InvalidInput(f"no template {name!r} (templates: {', '.join(TEMPLATE_NAMES)})") from None
-    except SecurityError as exc:
-        raise InvalidInput(f"{_where(exc, name)}: not allowed in a template: {exc}") from None
-    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
-        raise InvalidInput(f"{_where(exc, name)}: does not render: {exc}") from None
+        with bounded(limits):  # one budget for the three parts of the message
+            for part, escape in (("subject", False), ("text", False), ("html", True)):
+                template = _environment(language, escape, str(root), overrides).get_template(name)
+                parts[part] = stream(template, part=part, **values).strip()
+    except RENDER_ERRORS as exc:
+        raise _refused(exc, name) from None
     return Rendered(language, " ".join(parts["subject"].split()), _tidy(parts["text"]), parts["html"])
 
 
@@ -159,11 +177,16 @@ def _tidy(text: str) -> str:
 
 
 def render_part(message: Message, part: str, *, escape: bool = True, root: Path = TEMPLATES,
-                overrides: Overrides = ()) -> str:
+                overrides: Overrides = (), limits: Limits = Limits()) -> str:
     """One block of a message's template (``subject``, ``intro`` or ``closing``), e.g. for a letter."""
     language = message.language if message.language in LANGUAGES else "en"
-    template = _environment(language, escape, str(root), overrides).get_template(f"{language}/{message.template}.j2")
-    return template.render(part=part, m=message, totals=totals(message.items)).strip()
+    name = f"{language}/{message.template}.j2"
+    try:
+        with bounded(limits):
+            template = _environment(language, escape, str(root), overrides).get_template(name)
+            return stream(template, part=part, m=message, totals=totals(message.items)).strip()
+    except RENDER_ERRORS as exc:
+        raise _refused(exc, name) from None
 
 
 def key(language: str, name: str) -> str:
@@ -182,7 +205,7 @@ def source_of(language: str, name: str, *, overrides: Overrides = (), root: Path
 
 
 def check_source(language: str, name: str, source: str, *, sample: Message, overrides: Overrides = (),
-                 root: Path = TEMPLATES) -> Rendered:
+                 root: Path = TEMPLATES, limits: Limits = Limits()) -> Rendered:
     """Compile an edited template and render it on a real account's message, as it would be sent; a broken
     one is refused with the line of the error (nothing is saved here). An edited layout must render
     every step of its language; an edited step renders the sample as that step."""
@@ -193,7 +216,7 @@ def check_source(language: str, name: str, source: str, *, sample: Message, over
     steps = TEMPLATE_NAMES if name == "_layout" else (name,)
     shown = sample.template if sample.template in steps else steps[0]
     out = {step: render(Message(**{**sample.__dict__, "template": step, "language": language}), root=root,
-                        overrides=edited) for step in steps}
+                        overrides=edited, limits=limits) for step in steps}
     for step, r in out.items():
         if not r.subject or not r.text.strip():
             raise InvalidInput(f"{k}: the {step} message renders an empty {'subject' if not r.subject else 'text'}"

@@ -19,6 +19,7 @@ from arcollect.outreach.compose import account_message
 from arcollect.outreach.models import MessageTemplate, OutboxMessage
 from arcollect.outreach.render import (EDITABLE, LANGUAGES, TEMPLATE_NAMES, Overrides, Rendered, check_source, key,
                                        source_of)
+from arcollect.outreach.sandbox import Limits
 
 
 def overrides(session: Session) -> Overrides:
@@ -89,7 +90,7 @@ def preview(ctx: Context, *, language: str, name: str, source: str, customer_id:
                                  with_unapplied=name == "remittance_request", scope=scope)
     with ctx.sessions() as session:
         edits = overrides(session)
-    return check_source(language, name, source, sample=message, overrides=edits)
+    return check_source(language, name, source, sample=message, overrides=edits, limits=Limits.of(ctx.settings))
 
 
 def save(ctx: Context, *, language: str, name: str, source: str, customer_id: str | None = None,

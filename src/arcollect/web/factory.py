@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -18,7 +21,7 @@ from arcollect.context import Context, build_context
 from arcollect.errors import ArcollectError
 from arcollect.settings import load_settings
 from arcollect.web.deps import page
-from arcollect.web.middleware import RejectNul, SecurityHeaders
+from arcollect.web.middleware import MULTIPART_SLACK, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
 from arcollect.web.views import account, admin, auth, cases, imports, message_templates, outreach, portfolio, workbench
 
@@ -35,20 +38,30 @@ def _error_page(request: Request, status: int, message: str, problems_: list[str
                 problems=problems_ or [])
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # shutting down: uvicorn has waited its grace period (Settings.shutdown_grace_seconds) for the
+    # requests in progress; a long import still running in the thread pool stops at its next check
+    app.state.stopping.set()
+
+
 def create_app(ctx: Context) -> FastAPI:
-    app = FastAPI(title="arcollect", version=__version__,
+    app = FastAPI(title="arcollect", lifespan=_lifespan, version=__version__,
                   description="Accounts-receivable collections: customers, documents, aging, imports. "
                               "Authenticate with `Authorization: Bearer TOKEN` (`arcollect token create LOGIN`). "
                               "Errors are RFC 9457 problem details (application/problem+json). "
                               "Text anywhere in a request (path, query, JSON, form) must not contain NUL characters.",
                   openapi_url=f"{api.PREFIX}/openapi.json", docs_url=f"{api.PREFIX}/docs", redoc_url=None)
     app.state.ctx = ctx
+    app.state.stopping = threading.Event()
     app.state.signer = Signer(load_secret(ctx.settings.home, ctx.settings.secret_key))
     api.include(app)
     for router in VIEWS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(RejectNul)
+    app.add_middleware(LimitBody, max_bytes=ctx.settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(ArcollectError)

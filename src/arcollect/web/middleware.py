@@ -121,3 +121,65 @@ async def _refuse(send: Any, detail: str) -> None:
                 "headers": [(b"content-type", b"application/problem+json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+# ---- request size ------------------------------------------------------------------------------
+MULTIPART_SLACK = 1 << 20  # a form's other fields and its multipart framing, beyond the file itself
+
+
+class LimitBody:
+    """Answers 413 to a request whose body is over ``max_bytes`` (``Settings.upload_max_bytes`` plus the
+    form's framing): at once when its Content-Length says so, else while receiving a chunked body, as
+    soon as the bytes counted so far are over — the body is never read whole first."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope.get("path", "").startswith("/api/")
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _too_large(send, self.max_bytes, api)
+            return
+        state = {"received": 0, "refused": False, "started": False}
+
+        async def counted() -> Any:
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > self.max_bytes and not state["refused"]:
+                    state["refused"] = True
+                    if not state["started"]:
+                        await _too_large(send, self.max_bytes, api)
+                    return {"type": "http.disconnect"}  # the app stops reading; its answer is dropped
+            return message
+
+        async def guarded(message: Any) -> None:
+            if state["refused"]:
+                return
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        await self.app(scope, counted, guarded)
+
+
+async def _too_large(send: Any, limit: int, api: bool) -> None:
+    detail = f"the request is larger than {limit / 1024 / 1024:g} MB (upload_max_bytes)"
+    if api:
+        body = json.dumps({"type": "about:blank", "title": "Content too large", "status": 413, "detail": detail,
+                           "errors": [detail]}).encode()
+        media = b"application/problem+json"
+    else:
+        body = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too large</title></head>"
+                f"<body><h1>413 — file too large</h1><p>{detail}. Split the file and upload the parts.</p>"
+                "<p><a href=\"/imports\">Back to imports</a></p></body></html>").encode()
+        media = b"text/html; charset=utf-8"
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

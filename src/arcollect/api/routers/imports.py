@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from arcollect.api.deps import Caller, Ctx, acting
 from arcollect.api.problems import responses
@@ -18,7 +18,7 @@ Kind = Literal[ledger.KINDS]  # the import kinds of the CLI: customers, contacts
 
 
 @router.post("/imports/{kind}", response_model=ImportRead, responses=responses(401, 403, 422))
-def upload(ctx: Ctx, caller: Caller, kind: Kind, file: Annotated[UploadFile, File(description="CSV or XLSX")],
+def upload(request: Request, ctx: Ctx, caller: Caller, kind: Kind, file: Annotated[UploadFile, File(description="CSV or XLSX")],
            dry_run: Annotated[bool, Query(description="Validate only; write nothing")] = False,
            partial: Annotated[bool, Query(description="Import the valid rows, reject the others")] = False,
            ) -> ImportRead:
@@ -26,7 +26,7 @@ def upload(ctx: Ctx, caller: Caller, kind: Kind, file: Annotated[UploadFile, Fil
     caller.require(IMPORT)
     result = ledger.import_upload(acting(ctx, caller), kind=kind, name=file.filename or "upload.csv",
                                   stream=file.file, dry_run=dry_run, partial=partial,
-                                  rights=caller.import_rights)
+                                  rights=caller.import_rights, stop=request.app.state.stopping.is_set)
     if result["committed"]:
         disputes.after_import(acting(ctx, caller), kind)
     return ImportRead(**result)

@@ -39,7 +39,8 @@ def check(request: Request, user: User, kind: Annotated[Kind, Form()], file: Ann
     except ArcollectError as exc:
         return _imports_page(request, status_code=exc.http_status, error=str(exc))
     try:
-        result = ledger.import_saved(ctx, kind=kind, path=path, dry_run=True, rights=user.import_rights)
+        result = ledger.import_saved(ctx, kind=kind, path=path, dry_run=True, rights=user.import_rights,
+                                     stop=request.app.state.stopping.is_set)
     except ArcollectError as exc:
         ledger.discard_upload(path)
         return _imports_page(request, status_code=exc.http_status, error=str(exc))
@@ -57,7 +58,8 @@ def confirm(request: Request, user: User, kind: Annotated[Kind, Form()],
     try:
         path = ledger.find_upload(get_ctx(request), token=token)
         try:
-            result = ledger.import_saved(ctx, kind=kind, path=path, rights=user.import_rights)
+            result = ledger.import_saved(ctx, kind=kind, path=path, rights=user.import_rights,
+                                         stop=request.app.state.stopping.is_set)
         finally:
             ledger.discard_upload(path)
         if result["committed"]:
