@@ -92,6 +92,16 @@ User = Annotated[Principal, Depends(web_user)]
 Csrf = Depends(check_csrf)
 
 
+def needs(*permissions: str) -> Any:
+    """What a form post is for, declared on the route (``dependencies=[needs(DISPUTE), Csrf]``): the signed-in
+    user's role has one of ``permissions``, checked before the form's fields are looked at (else the 403 page)."""
+
+    def allowed(user: User) -> None:
+        user.require(*permissions)
+
+    return Depends(allowed)
+
+
 def problems_text(exc: ArcollectError) -> str:
     """An error for the page's alert: its problems (each with its field) or its message."""
     return "; ".join(getattr(exc, "problems", []) or []) or str(exc)
