@@ -125,6 +125,18 @@ def create_engine_for(url: str, *, echo: bool = False) -> Engine:
     return create_engine(parsed, echo=echo, pool_pre_ping=True)
 
 
+LIKE_ESCAPE = "/"
+
+
+def like_literal(expr: Any, text: str, *, at: str = "anywhere") -> Any:
+    """A LIKE condition on user input taken literally: its ``%``, ``_`` and ``/`` (the escape character)
+    match only themselves. ``at``: ``anywhere`` (contains), ``start`` or ``end``. Every LIKE over user input
+    goes through here."""
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    pattern = {"anywhere": f"%{escaped}%", "start": f"{escaped}%", "end": f"%{escaped}"}[at]
+    return expr.like(pattern, escape=LIKE_ESCAPE)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

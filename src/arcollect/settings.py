@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     # Mark cookies Secure (set it behind HTTPS; sessions on plain http://127.0.0.1 need it off).
     cookie_secure: bool = False
+    # A web session ends this many hours after sign-in (sooner on sign-out, disable or password change).
+    session_hours: int = Field(12, ge=1, le=24 * 30)
 
     @field_validator("base_currency")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -33,3 +33,13 @@ def acting(ctx: Context, principal: Principal) -> Context:
 
 Ctx = Annotated[Context, Depends(get_context)]
 Caller = Annotated[Principal, Depends(get_principal)]
+
+
+def needs(*permissions: str) -> Any:
+    """What a write route is for, declared on the route (``dependencies=[needs(DISPUTE)]``): the caller's
+    role has one of ``permissions``, checked before the request's input is looked at (else 403)."""
+
+    def allowed(caller: Caller) -> None:
+        caller.require(*permissions)
+
+    return Depends(allowed)

@@ -1,4 +1,4 @@
-"""Auth tables: users (with role and team), teams, API tokens (hashed), failed logins."""
+"""Auth tables: users (with role and team), teams, API tokens (hashed), web sessions (hashed), failed logins."""
 
 from __future__ import annotations
 
@@ -55,6 +55,22 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(128))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie carries a random session id; only its SHA-256 is stored. Signing out
+    revokes the row; a disable or a password change voids every session of the user (``user_version``)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_version: Mapped[int] = mapped_column(Integer)  # the user's session_version when it was opened
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 

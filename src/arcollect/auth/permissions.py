@@ -68,9 +68,10 @@ class Principal:
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 
-    def require(self, permission: str) -> None:
-        if permission not in self.permissions:
-            raise PermissionDenied(f"role {self.role!r} may not do this ({permission})")
+    def require(self, *permissions: str) -> None:
+        """PermissionDenied unless the role has one of ``permissions``."""
+        if not any(p in self.permissions for p in permissions):
+            raise PermissionDenied(f"role {self.role!r} may not do this ({' or '.join(permissions)})")
 
 
 def principal_for(*, user_pk: int, login: str, role: str, team: str | None = None,

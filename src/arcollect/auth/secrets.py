@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and API token generation/hashing. Pure apart from randomness."""
+"""Password hashing (argon2id), API token and web session id generation/hashing. Pure apart from randomness."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ def random_password(length: int = 16) -> str:
 
 def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def token_digest(token: str) -> str:

@@ -6,12 +6,12 @@ import datetime as dt
 import re
 from typing import Any, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.auth import secrets as S
-from arcollect.auth.models import ROLES, ApiToken, LoginFailure, Team, User
+from arcollect.auth.models import ROLES, ApiToken, LoginFailure, Team, User, WebSession
 from arcollect.auth.permissions import Principal, principal_for
 from arcollect.context import Context
 from arcollect.email_address import is_email_address
@@ -22,6 +22,7 @@ LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._@-]{1,63}$"
 LOGIN_RE = re.compile(LOGIN_PATTERN)
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
+SEEN_EVERY = dt.timedelta(minutes=5)  # how often a web session's last_seen_at is written
 
 
 # ---- validation --------------------------------------------------------------------------------
@@ -160,7 +161,8 @@ def disable_user(ctx: Context, *, login: str) -> dict[str, Any]:
 
 
 def set_password(ctx: Context, *, login: str, password: str | None = None) -> str | None:
-    """Set (or, without one, generate and return) a user's password; ends their sessions."""
+    """Set (or, without one, generate and return) a user's password; ends their web sessions and revokes
+    their API tokens (a leaked password may have been used to make one)."""
     password, generated = _password_or_generated(password)
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
@@ -168,8 +170,13 @@ def set_password(ctx: Context, *, login: str, password: str | None = None) -> st
         user.password_hash = S.hash_password(password)
         user.session_version += 1
         user.updated_at = now
+        revoked = list(session.scalars(select(ApiToken.id).where(ApiToken.user_pk == user.id,
+                                                                  ApiToken.revoked_at.is_(None))
+                                       .order_by(ApiToken.id)))
+        if revoked:
+            session.execute(update(ApiToken).where(ApiToken.id.in_(revoked)).values(revoked_at=now))
         audit.record(session, at=now, actor=ctx.actor, action="password", entity="user", entity_key=user.login,
-                     changes={})
+                     changes={"revoked_tokens": revoked} if revoked else {})
     return generated
 
 
@@ -222,13 +229,61 @@ def authenticate_password(ctx: Context, *, login: str, password: str) -> tuple[P
     return principal, version
 
 
-def principal_for_session(ctx: Context, *, user_pk: int, session_version: int) -> Principal:
-    """The user behind a session cookie, if the session is still valid."""
+# ---- web sessions ------------------------------------------------------------------------------
+def start_session(ctx: Context, *, user_pk: int, session_version: int) -> str:
+    """Open a web session for a signed-in user (``session_version`` from ``authenticate_password``);
+    returns the random session id for the cookie, shown once — only its hash is stored. Sessions
+    expired by now are pruned."""
+    now = ctx.clock.now()
+    session_id = S.new_session_id()
+    with ctx.unit_of_work() as session:
+        session.execute(delete(WebSession).where(WebSession.expires_at < now))
+        session.add(WebSession(session_hash=S.token_digest(session_id), user_pk=user_pk, user_version=session_version,
+                               created_at=now, last_seen_at=now,
+                               expires_at=now + dt.timedelta(hours=ctx.settings.session_hours)))
+    return session_id
+
+
+def _live_session(session: Session, session_id: str, now: dt.datetime) -> tuple[WebSession, User] | None:
+    row = session.execute(select(WebSession, User).join(User, User.id == WebSession.user_pk)
+                          .where(WebSession.session_hash == S.token_digest(session_id))).first()
+    if row is None:
+        return None
+    web, user = row
+    if web.revoked_at is not None or web.expires_at <= now or not user.active or web.user_version != user.session_version:
+        return None
+    return web, user
+
+
+def principal_for_session(ctx: Context, *, session_id: str) -> Principal:
+    """The user behind a session cookie, if that session is still open: not signed out, not expired, the
+    user active and their password unchanged since. Marks it seen (at most every SEEN_EVERY)."""
+    now = ctx.clock.now()
     with ctx.sessions() as session:
-        user = session.get(User, user_pk)
-        if user is None or not user.active or user.session_version != session_version:
+        live = _live_session(session, session_id, now)
+        if live is None:
             raise NotAuthenticated("session expired; sign in again")
-        return _principal(session, user)
+        web, user = live
+        principal, seen = _principal(session, user), web.last_seen_at
+    if now - seen >= SEEN_EVERY:
+        with ctx.unit_of_work() as session:
+            session.execute(update(WebSession).where(WebSession.id == web.id).values(last_seen_at=now))
+    return principal
+
+
+def end_session(ctx: Context, *, session_id: str) -> bool:
+    """Sign one browser out: its session is revoked (the user's other sessions stay open). False when
+    the session was not open."""
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        live = _live_session(session, session_id, now)
+        if live is None:
+            return False
+        web, user = live
+        web.revoked_at = now
+        audit.record(session, at=now, actor=user.login, action="logout", entity="user", entity_key=user.login,
+                     changes={})
+        return True
 
 
 def authenticate_token(ctx: Context, *, token: str) -> Principal:

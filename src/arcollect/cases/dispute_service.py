@@ -24,7 +24,7 @@ from arcollect.cases import disputes as D
 from arcollect.cases.models import ActionItem, Activity, Dispute, DisputeEvent, DisputeItem
 from arcollect.cases.service import clean_text, part_amount
 from arcollect.context import Context
-from arcollect.auth.permissions import ANSWER, READ, Principal
+from arcollect.auth.permissions import ANSWER, DISPUTE, READ, Principal
 from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer, Invoice
@@ -40,11 +40,17 @@ class CaseScope:
 
     customers: CustomerScope = EVERYTHING
     team: str | None = None
+    principal: Principal | None = None  # who acts; None: the operator (CLI, scheduled runs), who may do all
 
     def condition(self) -> Any | None:
         if self.team is not None:
             return Dispute.team == self.team
         return self.customers.condition()
+
+    def require(self, *permissions: str) -> None:
+        """PermissionDenied unless the caller's role has one of ``permissions``."""
+        if self.principal is not None:
+            self.principal.require(*permissions)
 
 
 ALL_CASES = CaseScope()
@@ -54,9 +60,10 @@ def case_scope(principal: Principal) -> CaseScope:
     """Stakeholders read and answer the cases routed to their team (none without a team); everyone else
     with read access their customers'. PermissionDenied for a role that may read neither."""
     if principal.role == "stakeholder" and principal.can(ANSWER):
-        return CaseScope(customers=CustomerScope(), team=principal.team or "")  # "": no case is routed to no team
+        # "": no case is routed to no team
+        return CaseScope(customers=CustomerScope(), team=principal.team or "", principal=principal)
     if principal.can(READ):
-        return CaseScope(customers=principal.scope)
+        return CaseScope(customers=principal.scope, principal=principal)
     raise PermissionDenied(f"role {principal.role!r} may not read disputes")
 
 
@@ -230,7 +237,12 @@ def update(ctx: Context, *, dispute_id: str, status: str | None = None, resoluti
            root_cause: str | None = None, team: str | None = None, priority: str | None = None,
            comment: str | None = None, scope: CaseScope = ALL_CASES) -> dict[str, Any]:
     """Move a dispute through the workflow (and/or re-route it, re-prioritise it, comment). ``resolved``
-    needs a resolution; ``closed`` needs the ledger to show the disputed money settled."""
+    needs a resolution; ``closed`` needs the ledger to show the disputed money settled. Stakeholders
+    (cases:answer) only comment; the rest needs disputes:work."""
+    if any(v is not None for v in (status, resolution, root_cause, team, priority)):
+        scope.require(DISPUTE)
+    else:
+        scope.require(DISPUTE, ANSWER)
     now, today = ctx.clock.now(), ctx.clock.today()
     problems: list[str] = []
     comment = clean_text(comment, "comment", problems)

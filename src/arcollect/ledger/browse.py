@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from arcollect.context import Context
-from arcollect.db import Money
+from arcollect.db import Money, like_literal
 from arcollect.errors import InvalidInput, NotFound
 from arcollect.ledger.models import Application, Contact, CreditNote, Customer, Invoice, Payment, WriteOff
 from arcollect.ledger.scope import CustomerScope
@@ -94,8 +94,9 @@ def list_customers(ctx: Context, *, scope: CustomerScope, q: str | None = None, 
         raise InvalidInput(f"sort {sort!r}: one of {', '.join(CUSTOMER_SORTS)} (prefix - for descending)")
     filters = []
     if q:
-        pattern = f"%{q.strip().lower()}%"
-        filters.append(or_(func.lower(Customer.customer_id).like(pattern), func.lower(Customer.name).like(pattern)))
+        text = q.strip().lower()
+        filters.append(or_(like_literal(func.lower(Customer.customer_id), text),
+                           like_literal(func.lower(Customer.name), text)))
     for column, value in ((Customer.collector, collector), (Customer.team, team), (Customer.segment, segment),
                           (Customer.currency, currency)):
         if value:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from arcollect import audit
 from arcollect.cases import service as cases
 from arcollect.context import Context
+from arcollect.db import like_literal
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact, Customer, Invoice
@@ -80,7 +81,8 @@ def _link(session: Any, parsed: inbound.Parsed) -> tuple[int | None, int | None,
             return found.pop(), None, "sender is a contact"
         domain = parsed.from_addr.rsplit("@", 1)[-1]
         if domain and domain not in PUBLIC_MAIL_DOMAINS:
-            by_domain = set(session.scalars(select(Contact.customer_pk).where(func.lower(Contact.email).like(f"%@{domain}"))))
+            by_domain = set(session.scalars(select(Contact.customer_pk)
+                                            .where(like_literal(func.lower(Contact.email), f"@{domain}", at="end"))))
             if len(by_domain) == 1:
                 return by_domain.pop(), None, f"sender's domain {domain}"
     tokens = inbound.invoice_candidates(f"{parsed.subject}\n{parsed.text}")

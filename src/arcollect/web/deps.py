@@ -35,13 +35,21 @@ def web_user(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    data = request.app.state.signer.load_session(request.cookies.get(S.SESSION_COOKIE))
-    if data is None:
+    session_id = request.app.state.signer.load_session(request.cookies.get(S.SESSION_COOKIE))
+    if session_id is None:
         raise NotAuthenticated("please sign in")
-    principal = auth.principal_for_session(request.app.state.ctx, user_pk=int(data["u"]),
-                                           session_version=int(data["v"]))
-    request.state.principal = principal
+    principal = auth.principal_for_session(request.app.state.ctx, session_id=session_id)
+    request.state.principal, request.state.session_id = principal, session_id
     return principal
+
+
+def signed_in_session(request: Request) -> str | None:
+    """The id of the request's open session, None when signed out (no cookie, or a session that ended)."""
+    try:
+        web_user(request)
+    except NotAuthenticated:
+        return None
+    return request.state.session_id
 
 
 def acting(request: Request, principal: Principal) -> Context:
@@ -50,28 +58,39 @@ def acting(request: Request, principal: Principal) -> Context:
 
 
 def _csrf_token(request: Request) -> tuple[str, str | None]:
-    """(token for this page's forms, new cookie value to set or None)."""
-    existing = request.app.state.signer.csrf_from_cookie(request.cookies.get(S.CSRF_COOKIE))
+    """(token for this page's forms, new cookie value to set or None). Signed in: the session's token;
+    signed out (the sign-in page): a random token kept in a signed cookie."""
+    signer = request.app.state.signer
+    session_id = signed_in_session(request)
+    if session_id is not None:
+        return signer.session_csrf(session_id), None
+    existing = signer.csrf_from_cookie(request.cookies.get(S.CSRF_COOKIE))
     if existing:
         return existing, None
     cached = getattr(request.state, "new_csrf", None)
     if cached is None:
-        cached = request.app.state.signer.new_csrf()
+        cached = signer.new_csrf()
         request.state.new_csrf = cached
     return cached
 
 
 async def check_csrf(request: Request) -> None:
-    """Every state-changing form post carries the token of its signed CSRF cookie (or the header)."""
+    """Every state-changing form post carries the CSRF token (field or header) of its session — a token of
+    another session or of the signed-out page does not do — or, signed out, that of its signed cookie."""
     form = await request.form()
     sent = form.get(S.CSRF_FIELD) or request.headers.get(S.CSRF_HEADER)
-    expected = request.app.state.signer.csrf_from_cookie(request.cookies.get(S.CSRF_COOKIE))
+    signer = request.app.state.signer
+    session_id = signed_in_session(request)
+    expected = (signer.session_csrf(session_id) if session_id is not None
+                else signer.csrf_from_cookie(request.cookies.get(S.CSRF_COOKIE)))
     if not S.same_token(sent if isinstance(sent, str) else None, expected):
         raise PermissionDenied("the form's security token is missing or expired; reload the page and try again")
 
 
-def set_cookie(request: Request, response: Any, name: str, value: str, max_age: int | None = S.SESSION_MAX_AGE) -> None:
+def set_cookie(request: Request, response: Any, name: str, value: str, max_age: int | None = None) -> None:
+    """An HttpOnly, SameSite=Lax cookie; by default it lasts as long as a session (ARCOLLECT_SESSION_HOURS)."""
     settings = request.app.state.ctx.settings
+    max_age = settings.session_hours * 3600 if max_age is None else max_age
     secure = settings.cookie_secure or request.url.scheme == "https"
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
 
@@ -84,12 +103,22 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "user": principal, "csrf_token": token, "company": ctx.settings.company_name,
         "today": ctx.clock.today(), **context}, status_code=status_code)
     if cookie is not None:
-        set_cookie(request, response, S.CSRF_COOKIE, cookie, max_age=S.SESSION_MAX_AGE * 2)
+        set_cookie(request, response, S.CSRF_COOKIE, cookie, max_age=S.ANONYMOUS_CSRF_MAX_AGE)
     return response
 
 
 User = Annotated[Principal, Depends(web_user)]
 Csrf = Depends(check_csrf)
+
+
+def needs(*permissions: str) -> Any:
+    """What a form post is for, declared on the route (``dependencies=[needs(DISPUTE), Csrf]``): the signed-in
+    user's role has one of ``permissions``, checked before the form's fields are looked at (else the 403 page)."""
+
+    def allowed(user: User) -> None:
+        user.require(*permissions)
+
+    return Depends(allowed)
 
 
 def problems_text(exc: ArcollectError) -> str:

@@ -1,11 +1,14 @@
-"""Signed session and CSRF cookies for the web app (itsdangerous), and the secret that signs them."""
+"""Web cookies (itsdangerous-signed) and the secret that signs them: the session cookie carries the random
+id of a server-side session (``web_sessions``); CSRF tokens of signed-in pages are derived from that id,
+those of the sign-in page from a random token in a cookie of their own."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 from pathlib import Path
-from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -13,7 +16,7 @@ SESSION_COOKIE = "arcollect_session"
 CSRF_COOKIE = "arcollect_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-SESSION_MAX_AGE = 12 * 3600
+ANONYMOUS_CSRF_MAX_AGE = 24 * 3600  # the sign-in page's token
 
 
 def load_secret(home: Path, configured: str | None) -> str:
@@ -39,21 +42,30 @@ class Signer:
     def __init__(self, secret: str) -> None:
         self._session = URLSafeTimedSerializer(secret, salt="arcollect.session")
         self._csrf = URLSafeTimedSerializer(secret, salt="arcollect.csrf")
+        self._csrf_key = hashlib.sha256(("arcollect.csrf.session:" + secret).encode("utf-8")).digest()
 
-    def dump_session(self, user_pk: int, version: int) -> str:
-        return self._session.dumps({"u": user_pk, "v": version})
+    def dump_session(self, session_id: str) -> str:
+        return self._session.dumps({"s": session_id})
 
-    def load_session(self, value: str | None) -> dict[str, Any] | None:
+    def load_session(self, value: str | None) -> str | None:
+        """The session id a cookie carries (its signature checked), or None. Whether that session is still
+        open is the server's to say (``auth.service.principal_for_session``)."""
         if not value:
             return None
         try:
-            data = self._session.loads(value, max_age=SESSION_MAX_AGE)
+            data = self._session.loads(value)
         except BadSignature:
             return None
-        return data if isinstance(data, dict) and "u" in data and "v" in data else None
+        sid = data.get("s") if isinstance(data, dict) else None
+        return sid if isinstance(sid, str) and sid else None
+
+    def session_csrf(self, session_id: str) -> str:
+        """The CSRF token of every form in one session: bound to it, useless in another."""
+        mac = hmac.new(self._csrf_key, session_id.encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
     def new_csrf(self) -> tuple[str, str]:
-        """(token for forms, signed cookie value)."""
+        """A signed-out page's token: (token for forms, signed cookie value)."""
         token = secrets.token_urlsafe(24)
         return token, self._csrf.dumps(token)
 
@@ -61,7 +73,7 @@ class Signer:
         if not value:
             return None
         try:
-            token = self._csrf.loads(value, max_age=SESSION_MAX_AGE * 2)
+            token = self._csrf.loads(value, max_age=ANONYMOUS_CSRF_MAX_AGE)
         except BadSignature:
             return None
         return token if isinstance(token, str) else None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from arcollect.api.deps import Caller, Ctx, acting
+from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.schemas import (
     MeRead, PortfolioAssign, PortfolioAssigned, TokenCreate, TokenCreated, TokenRead, UserCreate,
@@ -31,10 +31,10 @@ def list_users(ctx: Ctx, caller: Caller) -> list[UserRead]:
     return [UserRead(**u) for u in auth.list_users(ctx)]
 
 
-@router.post("/users", response_model=UserCreated, status_code=201, responses=responses(401, 403, 409, 422))
+@router.post("/users", response_model=UserCreated, status_code=201, responses=responses(401, 403, 409, 422),
+             dependencies=[needs(ADMIN)])
 def create_user(ctx: Ctx, caller: Caller, body: UserCreate) -> UserCreated:
     """Create a user; without a password, a random one is returned once."""
-    caller.require(ADMIN)
     user, generated = auth.add_user(acting(ctx, caller), **body.model_dump())
     return UserCreated(**user, password=generated)
 
@@ -45,10 +45,10 @@ def get_user(ctx: Ctx, caller: Caller, login: Login) -> UserRead:
     return UserRead(**auth.get_user(ctx, login=login))
 
 
-@router.patch("/users/{login}", response_model=UserRead, responses=responses(401, 403, 404, 422))
+@router.patch("/users/{login}", response_model=UserRead, responses=responses(401, 403, 404, 422),
+              dependencies=[needs(ADMIN)])
 def update_user(ctx: Ctx, caller: Caller, login: Login, body: UserUpdate) -> UserRead:
     """Change role, team, name, email, or disable (``active: false``) — sessions and tokens stop working."""
-    caller.require(ADMIN)
     return UserRead(**auth.update_user(acting(ctx, caller), login=login, **body.model_dump(exclude_unset=True)))
 
 
@@ -58,25 +58,25 @@ def list_tokens(ctx: Ctx, caller: Caller) -> list[TokenRead]:
     return [TokenRead(**t) for t in auth.list_tokens(ctx)]
 
 
-@router.post("/tokens", response_model=TokenCreated, status_code=201, responses=responses(401, 403, 404, 409, 422))
+@router.post("/tokens", response_model=TokenCreated, status_code=201, responses=responses(401, 403, 404, 409, 422),
+             dependencies=[needs(ADMIN)])
 def create_token(ctx: Ctx, caller: Caller, body: TokenCreate) -> TokenCreated:
     """Create a token for a user; the secret is in the response, once."""
-    caller.require(ADMIN)
     row, token = auth.create_token(acting(ctx, caller), login=body.login, name=body.name)
     return TokenCreated(**row, token=token)
 
 
-@router.delete("/tokens/{token_id}", status_code=204, responses=responses(401, 403, 404, 409))
+@router.delete("/tokens/{token_id}", status_code=204, responses=responses(401, 403, 404, 409),
+               dependencies=[needs(ADMIN)])
 def revoke_token(ctx: Ctx, caller: Caller, token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
-    caller.require(ADMIN)
     auth.revoke_token(acting(ctx, caller), token_id=token_id)
     return Response(status_code=204)
 
 
-@router.post("/portfolio/assign", response_model=PortfolioAssigned, responses=responses(401, 403, 404, 422))
+@router.post("/portfolio/assign", response_model=PortfolioAssigned, responses=responses(401, 403, 404, 422),
+             dependencies=[needs(ASSIGN)])
 def assign(ctx: Ctx, caller: Caller, body: PortfolioAssign) -> PortfolioAssigned:
     """Give customers to a collector and/or a team (all or nothing)."""
-    caller.require(ASSIGN)
     changed = auth.assign_portfolio(acting(ctx, caller), customer_ids=body.customer_ids,
                                     collector=body.collector, team=body.team, by=caller)
     return PortfolioAssigned(changed=changed)

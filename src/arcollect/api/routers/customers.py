@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from arcollect.api.deps import Caller, Ctx, acting
+from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.schemas import (
     ContactRead, CustomerDetail, CustomerRead, CustomerUpdate, HierarchyRead, Page, money,
@@ -51,10 +51,9 @@ def get_customer(ctx: Ctx, caller: Caller, customer_id: str, as_of: dt.date | No
 
 
 @router.patch("/customers/{customer_id}", response_model=CustomerRead,
-              responses=responses(401, 403, 404, 422))
+              responses=responses(401, 403, 404, 422), dependencies=[needs(EDIT_CUSTOMER)])
 def update_customer(ctx: Ctx, caller: Caller, customer_id: str, body: CustomerUpdate) -> CustomerRead:
     """Change contact details (email, phone, language, time zone). Audited."""
-    caller.require(EDIT_CUSTOMER)
     header = ledger.update_customer(acting(ctx, caller), customer_id=customer_id,
                                     changes=body.model_dump(exclude_unset=True), scope=caller.scope)
     return _read(header)

@@ -8,13 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from arcollect.api.deps import Caller, Ctx, acting
+from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ANSWER, DISPUTE
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import disputes as D
-from arcollect.errors import PermissionDenied
 
 router = APIRouter(tags=["disputes"])
 Reason = Annotated[str, Field(min_length=1, max_length=32)]
@@ -106,10 +105,10 @@ def dispute_list(ctx: Ctx, caller: Caller, status: Status | None = None, team: T
                                                               scope=disputes.case_scope(caller))]
 
 
-@router.post("/disputes", response_model=DisputeRead, status_code=201, responses=responses(401, 403, 404, 422))
+@router.post("/disputes", response_model=DisputeRead, status_code=201, responses=responses(401, 403, 404, 422),
+             dependencies=[needs(DISPUTE)])
 def dispute_open(ctx: Ctx, caller: Caller, body: DisputeCreate) -> DisputeRead:
     """Open a dispute on invoices of one customer in scope (whole, or a disputed amount each)."""
-    caller.require(DISPUTE)
     opened = disputes.open_dispute(acting(ctx, caller), invoices=[(i.invoice_id, i.amount) for i in body.invoices],
                                    reason=body.reason, team=body.team, priority=body.priority, note=body.note,
                                    sla_days=body.sla_days, scope=caller.scope)
@@ -122,22 +121,20 @@ def dispute_detail(ctx: Ctx, caller: Caller, dispute_id: str) -> DisputeRead:
     return DisputeRead(**disputes.detail(ctx, dispute_id=dispute_id, scope=disputes.case_scope(caller)))
 
 
-@router.patch("/disputes/{dispute_id}", response_model=DisputeRead, responses=responses(401, 403, 404, 409, 422))
+@router.patch("/disputes/{dispute_id}", response_model=DisputeRead, responses=responses(401, 403, 404, 409, 422),
+              dependencies=[needs(DISPUTE, ANSWER)])
 def dispute_change(ctx: Ctx, caller: Caller, dispute_id: str, body: DisputeChange) -> DisputeRead:
     """Workflow step, re-routing, priority or a comment; 409 names the allowed statuses or what is unsettled.
     Stakeholders may only comment."""
     changes = body.model_dump(exclude_none=True)
-    if set(changes) - {"comment"}:
-        caller.require(DISPUTE)
     disputes.update(acting(ctx, caller), dispute_id=dispute_id, scope=disputes.case_scope(caller), **changes)
     return DisputeRead(**disputes.detail(ctx, dispute_id=dispute_id, scope=disputes.case_scope(caller)))
 
 
 @router.post("/disputes/{dispute_id}/items", response_model=ItemRead, status_code=201,
-             responses=responses(401, 403, 404, 409, 422))
+             responses=responses(401, 403, 404, 409, 422), dependencies=[needs(DISPUTE)])
 def item_add(ctx: Ctx, caller: Caller, dispute_id: str, body: ItemCreate) -> ItemRead:
     """An action item for a team or a person (default: the dispute's team, due by its SLA)."""
-    caller.require(DISPUTE)
     return ItemRead(**disputes.add_action_item(acting(ctx, caller), dispute_id=dispute_id, title=body.title,
                                                team=body.team, assignee=body.assignee, due_on=body.due_on,
                                                scope=disputes.case_scope(caller)))
@@ -149,10 +146,9 @@ def items(ctx: Ctx, caller: Caller, include_done: bool = False) -> list[ItemRead
     return [ItemRead(**i) for i in disputes.inbox(ctx, scope=disputes.case_scope(caller), include_done=include_done)]
 
 
-@router.post("/action-items/{item_id}/answer", response_model=ItemRead, responses=responses(401, 403, 404, 409, 422))
+@router.post("/action-items/{item_id}/answer", response_model=ItemRead, responses=responses(401, 403, 404, 409, 422),
+             dependencies=[needs(DISPUTE, ANSWER)])
 def item_answer(ctx: Ctx, caller: Caller, item_id: str, body: ItemAnswer) -> ItemRead:
     """Answer an action item (and mark it done): stakeholders of its team, collectors, managers."""
-    if not (caller.can(ANSWER) or caller.can(DISPUTE)):
-        raise PermissionDenied(f"role {caller.role!r} may not answer action items")
     return ItemRead(**disputes.answer_action_item(acting(ctx, caller), item_id=item_id, answer=body.answer,
                                                   done=body.done, scope=disputes.case_scope(caller)))

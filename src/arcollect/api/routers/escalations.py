@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from arcollect.api.deps import Caller, Ctx, acting
+from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.routers.disputes import Amount, DisputedInvoice, Text
 from arcollect.api.workbench_schemas import Day
@@ -84,11 +84,11 @@ def escalation_list(ctx: Ctx, caller: Caller, status: Status | None = None, acti
                                                               scope=caller.scope)]
 
 
-@router.post("/escalations", response_model=EscalationRead, status_code=201, responses=responses(401, 403, 404, 409, 422))
+@router.post("/escalations", response_model=EscalationRead, status_code=201, responses=responses(401, 403, 404, 409, 422),
+             dependencies=[needs(ESCALATE)])
 def escalation_propose(ctx: Ctx, caller: Caller, body: EscalationCreate) -> EscalationRead:
     """Propose an escalation for a decision (write-off: the invoices; settlement: the settled amount and
     date; payment plan: the instalments or their number)."""
-    caller.require(ESCALATE)
     return EscalationRead(**esc.propose(
         acting(ctx, caller), customer_id=body.customer_id, action=body.action, currency=body.currency, note=body.note,
         invoices=[(i.invoice_id, i.amount) for i in body.invoices], settle_amount=body.settle_amount, pay_by=body.pay_by,
@@ -104,13 +104,12 @@ def escalation_detail(ctx: Ctx, caller: Caller, escalation_id: str) -> Escalatio
 
 
 def _decide(ctx: Any, caller: Any, escalation_id: str, approve: bool, body: Decision) -> EscalationRead:
-    caller.require(ESCALATE)
     return EscalationRead(**esc.decide(acting(ctx, caller), escalation_id=escalation_id, approve=approve,
                                        role=caller.role, note=body.note, scope=caller.scope))
 
 
 @router.post("/escalations/{escalation_id}/approve", response_model=EscalationRead,
-             responses=responses(401, 403, 404, 409, 422))
+             responses=responses(401, 403, 404, 409, 422), dependencies=[needs(ESCALATE)])
 def escalation_approve(ctx: Ctx, caller: Caller, escalation_id: str, body: Decision) -> EscalationRead:
     """Approve and carry out; 403 unless the escalation matrix lets the caller's role approve this action at
     this amount (and, with four eyes, the caller did not propose it)."""
@@ -118,17 +117,16 @@ def escalation_approve(ctx: Ctx, caller: Caller, escalation_id: str, body: Decis
 
 
 @router.post("/escalations/{escalation_id}/reject", response_model=EscalationRead,
-             responses=responses(401, 403, 404, 409, 422))
+             responses=responses(401, 403, 404, 409, 422), dependencies=[needs(ESCALATE)])
 def escalation_reject(ctx: Ctx, caller: Caller, escalation_id: str, body: Decision) -> EscalationRead:
     """Reject a proposal (an approver of the matrix)."""
     return _decide(ctx, caller, escalation_id, False, body)
 
 
 @router.post("/escalations/{escalation_id}/cancel", response_model=EscalationRead,
-             responses=responses(401, 403, 404, 409, 422))
+             responses=responses(401, 403, 404, 409, 422), dependencies=[needs(ESCALATE)])
 def escalation_cancel(ctx: Ctx, caller: Caller, escalation_id: str, body: Decision) -> EscalationRead:
     """Withdraw a proposal, or stop following an approved settlement or plan."""
-    caller.require(ESCALATE)
     return EscalationRead(**esc.cancel(acting(ctx, caller), escalation_id=escalation_id, note=body.note,
                                        scope=caller.scope))
 
@@ -175,15 +173,15 @@ def policy_show(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return {"version": active.version, "name": active.policy.name, "source": active.source}
 
 
-@router.put("/escalation-policy", response_model=dict[str, Any], responses=responses(401, 403, 422))
+@router.put("/escalation-policy", response_model=dict[str, Any], responses=responses(401, 403, 422),
+            dependencies=[needs(PLAYBOOK)])
 def policy_load(ctx: Ctx, caller: Caller, body: PolicyText) -> dict[str, Any]:
     """Validate and put a new escalation policy in force (admins); 422 lists every problem with its line."""
-    caller.require(PLAYBOOK)
     return esc.load_policy(acting(ctx, caller), text=body.source)
 
 
-@router.post("/escalations/run", response_model=dict[str, Any], responses=responses(401, 403, 422))
+@router.post("/escalations/run", response_model=dict[str, Any], responses=responses(401, 403, 422),
+             dependencies=[needs(ASSIGN)])
 def escalation_run(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Apply the policy now to the caller's scope (managers): new proposals, settlements and plans followed up."""
-    caller.require(ASSIGN)
     return esc.run(acting(ctx, caller), scope=caller.scope)

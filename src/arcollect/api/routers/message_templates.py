@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from arcollect.api.deps import Caller, Ctx, acting
+from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.auth.permissions import PLAYBOOK, READ
 from arcollect.outreach import template_store
@@ -87,26 +87,25 @@ def template(ctx: Ctx, caller: Caller, language: Language, name: Name) -> Templa
 
 
 @router.post("/templates/{language}/{name}/preview", response_model=TemplatePreview,
-             responses=responses(401, 403, 404, 422))
+             responses=responses(401, 403, 404, 422), dependencies=[needs(READ)])
 def template_preview(ctx: Ctx, caller: Caller, language: Language, name: Name,
                      body: TemplatePreviewRequest) -> TemplatePreview:
     """Render a source on a real account in the caller's scope; a broken one is a 422 naming its line."""
-    caller.require(READ)
     r = template_store.preview(ctx, language=language, name=name, source=body.source, customer_id=body.customer_id,
                                scope=caller.scope)
     return TemplatePreview(language=r.language, subject=r.subject, text=r.text, html=r.html)
 
 
-@router.put("/templates/{language}/{name}", response_model=TemplateSaved, responses=responses(401, 403, 404, 422))
+@router.put("/templates/{language}/{name}", response_model=TemplateSaved, responses=responses(401, 403, 404, 422),
+            dependencies=[needs(PLAYBOOK)])
 def template_save(ctx: Ctx, caller: Caller, language: Language, name: Name, body: TemplateEdit) -> TemplateSaved:
     """Check the source on a real account and save it as the next version (admins)."""
-    caller.require(PLAYBOOK)
     return TemplateSaved(**template_store.save(acting(ctx, caller), language=language, name=name, source=body.source,
                                                customer_id=body.customer_id, scope=caller.scope))
 
 
-@router.delete("/templates/{language}/{name}", response_model=TemplateSaved, responses=responses(401, 403, 404, 409))
+@router.delete("/templates/{language}/{name}", response_model=TemplateSaved, responses=responses(401, 403, 404, 409),
+               dependencies=[needs(PLAYBOOK)])
 def template_restore(ctx: Ctx, caller: Caller, language: Language, name: Name) -> TemplateSaved:
     """Put the default template back in force (a new version; admins)."""
-    caller.require(PLAYBOOK)
     return TemplateSaved(**template_store.restore_default(acting(ctx, caller), language=language, name=name))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from arcollect.api.deps import Caller, Ctx, acting
+from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ASSIGN, READ
@@ -61,17 +61,16 @@ def outbox(ctx: Ctx, caller: Caller, status: Status | None = None,
     return [OutboxRead(**m) for m in outboxes.list_outbox(ctx, status=status, scope=caller.scope, customer_id=customer_id)]
 
 
-@router.post("/outbox/{message_id}/approve", response_model=dict[str, str], responses=responses(401, 403, 404, 409))
+@router.post("/outbox/{message_id}/approve", response_model=dict[str, str], responses=responses(401, 403, 404, 409),
+             dependencies=[needs(ASSIGN)])
 def approve(ctx: Ctx, caller: Caller, message_id: str) -> dict[str, str]:
     """Approve a message whose step needs approval (managers, admins)."""
-    caller.require(ASSIGN)
     return outboxes.approve(acting(ctx, caller), message_id=message_id, scope=caller.scope)
 
 
-@router.post("/dunning/run", response_model=dict[str, Any], responses=responses(401, 403))
+@router.post("/dunning/run", response_model=dict[str, Any], responses=responses(401, 403), dependencies=[needs(ASSIGN)])
 def dunning(ctx: Ctx, caller: Caller, body: DunningRun) -> dict[str, Any]:
     """The day's dunning for the whole book (managers without a team, admins); `dry_run` stores nothing."""
-    caller.require(ASSIGN)
     if not caller.scope.everything:
         from arcollect.errors import PermissionDenied
 

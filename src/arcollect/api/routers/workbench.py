@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from arcollect.api.deps import Caller, Ctx, acting
+from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import (
     ActionClose, ActionRead, ActivityCreate, ActivityPage, ActivityRead, PlaybookLoaded,
@@ -39,10 +39,9 @@ def worklist(ctx: Ctx, caller: Caller, as_of: DayQuery = None, collector: Login 
     return WorklistRead(**data)
 
 
-@router.post("/worklist/run", response_model=RunRead, responses=responses(401, 403))
+@router.post("/worklist/run", response_model=RunRead, responses=responses(401, 403), dependencies=[needs(WORK)])
 def run(ctx: Ctx, caller: Caller, body: RunCreate) -> RunRead:
     """Evaluate the playbook for a date (idempotent: the same date again creates nothing new)."""
-    caller.require(WORK)
     who = caller.worklist_of(body.collector)
     if who is None and not caller.scope.everything:
         raise PermissionDenied("name a collector: the whole book is run by an admin or a manager without a team")
@@ -50,18 +49,18 @@ def run(ctx: Ctx, caller: Caller, body: RunCreate) -> RunRead:
                                    scope=caller.scope))
 
 
-@router.post("/actions/{action_id}/close", response_model=ActionRead, responses=responses(401, 403, 404, 409))
+@router.post("/actions/{action_id}/close", response_model=ActionRead, responses=responses(401, 403, 404, 409),
+             dependencies=[needs(WORK)])
 def close_action(ctx: Ctx, caller: Caller, action_id: str, body: ActionClose) -> ActionRead:
     """Mark an action done or skipped (calls are closed by logging the call)."""
-    caller.require(WORK)
     return ActionRead(**worklists.close_action(acting(ctx, caller), action_id=action_id, status=body.status,
                                                note=body.note, scope=caller.scope))
 
 
-@router.post("/customers/{customer_id}/snooze", response_model=SnoozeRead, responses=responses(401, 403, 404))
+@router.post("/customers/{customer_id}/snooze", response_model=SnoozeRead, responses=responses(401, 403, 404),
+             dependencies=[needs(WORK)])
 def snooze(ctx: Ctx, caller: Caller, customer_id: str, body: SnoozeCreate) -> SnoozeRead:
     """Put the account's open actions aside until a date (at most 90 days)."""
-    caller.require(WORK)
     return SnoozeRead(**worklists.snooze(acting(ctx, caller), customer_id=customer_id, until=body.until,
                                          note=body.note, scope=caller.scope))
 
@@ -76,10 +75,10 @@ def activities(ctx: Ctx, caller: Caller, customer_id: Annotated[str | None, Quer
                                                 since=since, limit=limit, offset=offset))
 
 
-@router.post("/activities", response_model=ActivityRead, status_code=201, responses=responses(401, 403, 404))
+@router.post("/activities", response_model=ActivityRead, status_code=201, responses=responses(401, 403, 404),
+             dependencies=[needs(WORK)])
 def log_activity(ctx: Ctx, caller: Caller, body: ActivityCreate) -> ActivityRead:
     """Log a call (with its outcome; it completes the account's call tasks), an email, a letter or a note."""
-    caller.require(WORK)
     actx = acting(ctx, caller)
     if body.kind == "call":
         if body.outcome is None:
@@ -105,20 +104,20 @@ def promises(ctx: Ctx, caller: Caller, as_of: DayQuery = None,
     return [PromiseRead(**r) for r in rows]
 
 
-@router.post("/promises", response_model=PromiseRead, status_code=201, responses=responses(401, 403, 404))
+@router.post("/promises", response_model=PromiseRead, status_code=201, responses=responses(401, 403, 404),
+             dependencies=[needs(WORK)])
 def add_promise(ctx: Ctx, caller: Caller, body: PromiseCreate) -> PromiseRead:
     """Record a promise to pay; its invoices leave dunning until the date plus the grace days."""
-    caller.require(WORK)
     data = worklists.add_promise(acting(ctx, caller), customer_id=body.customer_id, amount=body.amount,
                                  promised_date=body.date, invoices=body.invoices, channel=body.channel,
                                  contact=body.contact, note=body.note, scope=caller.scope)
     return PromiseRead(**data)
 
 
-@router.post("/promises/{promise_id}/cancel", response_model=PromiseRead, responses=responses(401, 403, 404, 409))
+@router.post("/promises/{promise_id}/cancel", response_model=PromiseRead, responses=responses(401, 403, 404, 409),
+             dependencies=[needs(WORK)])
 def cancel_promise(ctx: Ctx, caller: Caller, promise_id: str, body: PromiseCancel) -> PromiseRead:
     """Cancel an open promise."""
-    caller.require(WORK)
     cases.cancel_promise(acting(ctx, caller), promise_id=promise_id, scope=caller.scope, note=body.note)
     today = ctx.clock.today()
     row = next(p for p in cases.list_promises(ctx, as_of=today, scope=caller.scope) if p["id"] == promise_id)
@@ -141,17 +140,17 @@ def playbook_current(ctx: Ctx, caller: Caller) -> PlaybookRead:
                         segments=playbooks.summary(current.playbook))
 
 
-@router.post("/playbooks", response_model=PlaybookLoaded, status_code=201, responses=responses(401, 403))
+@router.post("/playbooks", response_model=PlaybookLoaded, status_code=201, responses=responses(401, 403),
+             dependencies=[needs(PLAYBOOK)])
 def playbook_load(ctx: Ctx, caller: Caller, body: PlaybookText) -> PlaybookLoaded:
     """Validate and load a playbook as the next version (errors name their line and field)."""
-    caller.require(PLAYBOOK)
     return PlaybookLoaded(**playbooks.load(acting(ctx, caller), text=body.text, source="playbook"))
 
 
-@router.post("/playbooks/preview", response_model=PreviewRead, responses=responses(401, 403))
+@router.post("/playbooks/preview", response_model=PreviewRead, responses=responses(401, 403),
+             dependencies=[needs(READ)])
 def playbook_preview(ctx: Ctx, caller: Caller, body: PlaybookText, as_of: DayQuery = None) -> PreviewRead:
     """What a playbook would do on a date in the caller's scope (nothing is stored)."""
-    caller.require(READ)
     return PreviewRead(**worklists.preview(ctx, text=body.text, as_of=as_of or ctx.clock.today(), scope=caller.scope))
 
 

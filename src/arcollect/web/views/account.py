@@ -17,7 +17,7 @@ from arcollect.cases import service as cases
 from arcollect.errors import InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.web.charts import line_chart
-from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,12 +60,11 @@ def account(request: Request, user: User, customer_id: str, as_of: dt.date | Non
                 message=message)
 
 
-@router.post("/customers/{customer_id}/contact-details", dependencies=[Csrf])
+@router.post("/customers/{customer_id}/contact-details", dependencies=[needs(EDIT_CUSTOMER), Csrf])
 def update_details(request: Request, user: User, customer_id: str,
                    email: Annotated[str, Form(max_length=254)] = "", phone: Annotated[str, Form(max_length=64)] = "",
                    language: Annotated[str, Form(max_length=35)] = "",
                    timezone: Annotated[str, Form(max_length=64)] = "") -> Response:
-    user.require(EDIT_CUSTOMER)
     try:
         ledger.update_customer(acting(request, user), customer_id=customer_id, scope=user.scope,
                                changes={"email": email, "phone": phone, "language": language, "timezone": timezone})

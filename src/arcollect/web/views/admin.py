@@ -12,7 +12,7 @@ from arcollect.auth.models import ROLES
 from arcollect.auth.permissions import ADMIN, ASSIGN
 from arcollect.errors import ArcollectError
 from arcollect.ledger import service as ledger
-from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page
 
 router = APIRouter(include_in_schema=False)
 Role = Literal["admin", "manager", "collector", "cash_app", "stakeholder", "viewer"]
@@ -44,11 +44,10 @@ def admin(request: Request, user: User) -> Response:
     return _admin_page(request, user)
 
 
-@router.post("/admin/users", dependencies=[Csrf])
+@router.post("/admin/users", dependencies=[needs(ADMIN), Csrf])
 def create_user(request: Request, user: User, login: Annotated[str, Form(max_length=64)],
                 role: Annotated[Role, Form()], team: Annotated[str, Form(max_length=64)] = "",
                 name: Annotated[str, Form(max_length=256)] = "") -> Response:
-    user.require(ADMIN)
     try:
         created, password = auth.add_user(acting(request, user), login=login, role=role, team=team or None,
                                           name=name or None)
@@ -58,21 +57,19 @@ def create_user(request: Request, user: User, login: Annotated[str, Form(max_len
                        secret=("Password for " + created["login"], password))
 
 
-@router.post("/admin/users/{login}", dependencies=[Csrf])
+@router.post("/admin/users/{login}", dependencies=[needs(ADMIN), Csrf])
 def update_user(request: Request, user: User, login: str, role: Annotated[Role, Form()],
                 team: Annotated[str, Form(max_length=64)] = "",
                 active: Annotated[Literal["yes", "no"], Form()] = "yes") -> Response:
-    user.require(ADMIN)
     return _run(request, user, lambda: auth.update_user(acting(request, user), login=login, role=role,
                                                         team=team or None, clear_team=not team,
                                                         active=active == "yes"),
                 f"User {login} updated.")
 
 
-@router.post("/admin/tokens", dependencies=[Csrf])
+@router.post("/admin/tokens", dependencies=[needs(ADMIN), Csrf])
 def create_token(request: Request, user: User, login: Annotated[str, Form(max_length=64)],
                  name: Annotated[str, Form(max_length=128)] = "") -> Response:
-    user.require(ADMIN)
     try:
         row, token = auth.create_token(acting(request, user), login=login, name=name or None)
     except ArcollectError as exc:
@@ -81,17 +78,15 @@ def create_token(request: Request, user: User, login: Annotated[str, Form(max_le
                        secret=(f"API token {row['id']} for {row['login']}", token))
 
 
-@router.post("/admin/tokens/{token_id}/revoke", dependencies=[Csrf])
+@router.post("/admin/tokens/{token_id}/revoke", dependencies=[needs(ADMIN), Csrf])
 def revoke_token(request: Request, user: User, token_id: int) -> Response:
-    user.require(ADMIN)
     return _run(request, user, lambda: auth.revoke_token(acting(request, user), token_id=token_id),
                 f"Token {token_id} revoked.")
 
 
-@router.post("/admin/portfolio", dependencies=[Csrf])
+@router.post("/admin/portfolio", dependencies=[needs(ASSIGN), Csrf])
 def assign(request: Request, user: User, customer_ids: Annotated[str, Form(max_length=200000)],
            collector: Annotated[str, Form(max_length=64)] = "", team: Annotated[str, Form(max_length=64)] = "") -> Response:
-    user.require(ASSIGN)
     ids = [i for i in customer_ids.replace(",", " ").split() if i]
     return _run(request, user, lambda: auth.assign_portfolio(acting(request, user), customer_ids=ids,
                                                              collector=collector or None, team=team or None, by=user),

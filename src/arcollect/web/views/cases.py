@@ -16,7 +16,7 @@ from arcollect.cases import escalation_service as esc
 from arcollect.cases import escalations as E
 from arcollect.errors import ArcollectError, InvalidInput, PermissionDenied
 from arcollect.outreach import case_report
-from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, page, problems_text
+from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=4000)]
@@ -32,12 +32,11 @@ def _to(path: str, **params: str | None) -> RedirectResponse:
 # ---- disputes ------------------------------------------------------------------------------------
 
 
-@router.post("/customers/{customer_id}/disputes", dependencies=[Csrf])
+@router.post("/customers/{customer_id}/disputes", dependencies=[needs(DISPUTE), Csrf])
 def open_dispute(request: Request, user: User, customer_id: str, invoices: Many = None, rows: Many = None,
                  amounts: Many = None, reason: Short = "", team: Short = "", priority: Short = "normal",
                  note: Text = "") -> Response:
     """The account page's form: the ticked invoices, each whole or the amount typed beside it."""
-    user.require(DISPUTE)
     typed = {iid: (a or "").strip() or None for iid, a in zip(rows or [], amounts or [])}
     try:
         opened = disputes.open_dispute(acting(request, user), customer_id=customer_id, scope=user.scope,
@@ -81,7 +80,7 @@ def dispute_page(request: Request, user: User, dispute_id: str, message: str | N
                 priorities=D.PRIORITIES)
 
 
-@router.post("/disputes/{dispute_id}", dependencies=[Csrf])
+@router.post("/disputes/{dispute_id}", dependencies=[needs(DISPUTE, ANSWER), Csrf])
 def dispute_update(request: Request, user: User, dispute_id: str, status: Short = "", resolution: Short = "",
                    root_cause: Short = "", team: Short = "", priority: Short = "", comment: Text = "") -> Response:
     """Workflow, routing, priority (collectors, managers) or a comment (stakeholders too)."""
@@ -89,16 +88,16 @@ def dispute_update(request: Request, user: User, dispute_id: str, status: Short 
     changes = {k: v for k, v in (("status", status), ("resolution", resolution), ("root_cause", root_cause),
                                  ("team", team), ("priority", priority)) if v}
     try:
-        if changes:
-            user.require(DISPUTE)
         disputes.update(acting(request, user), dispute_id=dispute_id, scope=scope, comment=comment or None,
                         **changes)
+    except PermissionDenied:
+        raise
     except ArcollectError as exc:
         return _to(f"/disputes/{dispute_id}", error=problems_text(exc))
     return _to(f"/disputes/{dispute_id}", message="Saved.")
 
 
-@router.post("/disputes/{dispute_id}/attachments", dependencies=[Csrf])
+@router.post("/disputes/{dispute_id}/attachments", dependencies=[needs(DISPUTE, ANSWER), Csrf])
 async def dispute_attach(request: Request, user: User, dispute_id: str,
                          file: Annotated[UploadFile, File()]) -> Response:
     scope = disputes.case_scope(user)
@@ -120,10 +119,9 @@ def dispute_file(request: Request, user: User, dispute_id: str, event_id: str) -
                     headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"})
 
 
-@router.post("/disputes/{dispute_id}/items", dependencies=[Csrf])
+@router.post("/disputes/{dispute_id}/items", dependencies=[needs(DISPUTE), Csrf])
 def item_add(request: Request, user: User, dispute_id: str, title: Text = "", team: Short = "",
              assignee: Short = "", due_on: Short = "") -> Response:
-    user.require(DISPUTE)
     try:
         disputes.add_action_item(acting(request, user), dispute_id=dispute_id, title=title, team=team or None,
                                  assignee=assignee or None, due_on=form_date(due_on, "due_on"), scope=disputes.case_scope(user))
@@ -132,11 +130,9 @@ def item_add(request: Request, user: User, dispute_id: str, title: Text = "", te
     return _to(f"/disputes/{dispute_id}", message="Action item added.")
 
 
-@router.post("/action-items/{item_id}/answer", dependencies=[Csrf])
+@router.post("/action-items/{item_id}/answer", dependencies=[needs(DISPUTE, ANSWER), Csrf])
 def item_answer(request: Request, user: User, item_id: str, answer: Text = "", back: Short = "",
                 done: Short = "1") -> Response:
-    if not (user.can(ANSWER) or user.can(DISPUTE)):
-        raise PermissionDenied(f"role {user.role!r} may not answer action items")
     target = back if back.startswith("/") and not back.startswith("//") else "/inbox"
     try:
         disputes.answer_action_item(acting(request, user), item_id=item_id, answer=answer, done=done == "1",
@@ -180,10 +176,9 @@ def queue(request: Request, user: User, status: str = "proposed", e: str = "", m
                 statuses=E.STATUSES, actions=E.ACTIONS, can_decide=user.can(ESCALATE), message=message, error=error)
 
 
-@router.post("/escalations/{escalation_id}/{decision}", dependencies=[Csrf])
+@router.post("/escalations/{escalation_id}/{decision}", dependencies=[needs(ESCALATE), Csrf])
 def decide(request: Request, user: User, escalation_id: str, decision: str, note: Text = "",
            status: Short = "proposed") -> Response:
-    user.require(ESCALATE)
     if decision not in ("approve", "reject", "cancel"):
         raise InvalidInput(f"{decision!r}: approve, reject or cancel")
     try:
@@ -199,11 +194,10 @@ def decide(request: Request, user: User, escalation_id: str, decision: str, note
                        f"{result['status']}.")
 
 
-@router.post("/customers/{customer_id}/escalations", dependencies=[Csrf])
+@router.post("/customers/{customer_id}/escalations", dependencies=[needs(ESCALATE), Csrf])
 def propose(request: Request, user: User, customer_id: str, action: Short = "", note: Text = "",
             invoices: Many = None, settle_amount: Short = "", pay_by: Short = "", count: Short = "",
             every: Short = "30", first: Short = "") -> Response:
-    user.require(ESCALATE)
     back = f"/customers/{quote(customer_id, safe='')}"
     try:
         n = int(count) if count.strip() else None

@@ -11,7 +11,7 @@ from arcollect.auth.permissions import IMPORT
 from arcollect.cases import dispute_service as disputes
 from arcollect.errors import ArcollectError
 from arcollect.ledger import service as ledger
-from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page
 
 router = APIRouter(include_in_schema=False)
 Kind = Literal[ledger.KINDS]  # the import kinds of the CLI
@@ -29,10 +29,9 @@ def imports(request: Request, user: User) -> Response:
     return _imports_page(request)
 
 
-@router.post("/imports", dependencies=[Csrf])
+@router.post("/imports", dependencies=[needs(IMPORT), Csrf])
 def check(request: Request, user: User, kind: Annotated[Kind, Form()], file: Annotated[UploadFile, File()]) -> Response:
     """Save the upload and dry-run it: the row errors, or what a confirmed import would do."""
-    user.require(IMPORT)
     ctx = acting(request, user)
     try:
         path = ledger.save_upload(ctx, name=file.filename or "upload.csv", stream=file.file)
@@ -50,10 +49,9 @@ def check(request: Request, user: User, kind: Annotated[Kind, Form()], file: Ann
     return _imports_page(request, result=result, token=path.parent.name, kind=kind)
 
 
-@router.post("/imports/confirm", dependencies=[Csrf])
+@router.post("/imports/confirm", dependencies=[needs(IMPORT), Csrf])
 def confirm(request: Request, user: User, kind: Annotated[Kind, Form()],
             token: Annotated[str, Form(max_length=32)]) -> Response:
-    user.require(IMPORT)
     ctx = acting(request, user)
     try:
         path = ledger.find_upload(get_ctx(request), token=token)

@@ -12,7 +12,7 @@ from arcollect.auth.permissions import PLAYBOOK, READ
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.outreach import template_store
 from arcollect.outreach.render import EDITABLE, LANGUAGES
-from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page
 
 router = APIRouter(include_in_schema=False)
 Source = Annotated[str, Form(max_length=100_000)]
@@ -53,12 +53,11 @@ def editor(request: Request, user: User, language: str, name: str,
     return _editor(request, user, language, name, customer=customer)
 
 
-@router.post("/templates/{language}/{name}/preview", dependencies=[Csrf])
+@router.post("/templates/{language}/{name}/preview", dependencies=[needs(READ), Csrf])
 def live_preview(request: Request, user: User, language: str, name: str, source: Source = "",
                  customer: CustomerField = "") -> Response:
     """The preview pane alone (htmx swaps it in as the admin types; without JS, the whole editor);
     nothing is stored."""
-    user.require(READ)
     if request.headers.get("HX-Request") != "true":
         return _editor(request, user, language, name, source=source, customer=customer)
     ctx = get_ctx(request)
@@ -71,10 +70,9 @@ def live_preview(request: Request, user: User, language: str, name: str, source:
     return page(request, "_template_preview.html", preview=preview, problem=problem, customer=customer.strip())
 
 
-@router.post("/templates/{language}/{name}", dependencies=[Csrf])
+@router.post("/templates/{language}/{name}", dependencies=[needs(PLAYBOOK), Csrf])
 def save(request: Request, user: User, language: str, name: str, source: Source = "", customer: CustomerField = "",
          action: Annotated[str, Form(max_length=20)] = "save") -> Response:
-    user.require(PLAYBOOK)
     try:
         if action == "restore":
             result = template_store.restore_default(acting(request, user), language=language, name=name)

@@ -12,7 +12,7 @@ from arcollect.errors import ArcollectError
 from arcollect.outreach import documents, mailbox
 from arcollect.outreach import outbox as outboxes
 from arcollect.outreach.models import STATUSES
-from arcollect.web.deps import Csrf, User, acting, get_ctx, page
+from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page
 
 router = APIRouter(include_in_schema=False)
 Short = Annotated[str, Form(max_length=500)]
@@ -35,9 +35,8 @@ def _back(request: Request, user, message_id: str, message: str | None = None, e
     return outbox_page(request, user, m=message_id, message=message, error=error)
 
 
-@router.post("/outbox/{message_id}/approve", dependencies=[Csrf])
+@router.post("/outbox/{message_id}/approve", dependencies=[needs(ASSIGN), Csrf])
 def approve(request: Request, user: User, message_id: str) -> Response:
-    user.require(ASSIGN)
     try:
         outboxes.approve(acting(request, user), message_id=message_id, scope=user.scope)
     except ArcollectError as exc:
@@ -45,9 +44,8 @@ def approve(request: Request, user: User, message_id: str) -> Response:
     return _back(request, user, message_id, message="Approved: it goes out in the recipient's business hours.")
 
 
-@router.post("/outbox/{message_id}/hold", dependencies=[Csrf])
+@router.post("/outbox/{message_id}/hold", dependencies=[needs(ASSIGN), Csrf])
 def hold(request: Request, user: User, message_id: str, note: Short = "") -> Response:
-    user.require(ASSIGN)
     try:
         outboxes.hold(acting(request, user), message_id=message_id, note=note, scope=user.scope)
     except ArcollectError as exc:
@@ -62,9 +60,8 @@ def triage(request: Request, user: User, message: str | None = None, error: str 
                 error=error)
 
 
-@router.post("/inbound/{message_id}/link", dependencies=[Csrf])
+@router.post("/inbound/{message_id}/link", dependencies=[needs(ASSIGN), Csrf])
 def link(request: Request, user: User, message_id: str, customer_id: Short) -> Response:
-    user.require(ASSIGN)
     try:
         mailbox.link_inbound(acting(request, user), message_id=message_id, customer_id=customer_id.strip(),
                               scope=user.scope)

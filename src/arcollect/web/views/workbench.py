@@ -14,7 +14,7 @@ from arcollect.cases.models import CALL_OUTCOMES
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
-from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, page, problems_text
+from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text
 from arcollect.worklist import service as worklists
 
 router = APIRouter(include_in_schema=False)
@@ -70,11 +70,10 @@ def _after(request: Request, user, customer_id: str, message: str | None = None,
     return RedirectResponse(f"/worklist?c={customer_id}", status_code=303)
 
 
-@router.post("/worklist/{customer_id}/call", dependencies=[Csrf])
+@router.post("/worklist/{customer_id}/call", dependencies=[needs(WORK), Csrf])
 def log_call(request: Request, user: User, customer_id: str, outcome: Short, note: Text = "",
              follow_up: Short = "", contact: Short = "", invoices: Annotated[list[str] | None, Form()] = None,
              promise_amount: Short = "", promise_date: Short = "") -> Response:
-    user.require(WORK)
     try:
         result = worklists.log_call(acting(request, user), customer_id=customer_id, outcome=outcome, note=note,
                                     scope=user.scope, follow_up=form_date(follow_up, "follow-up"), contact=contact or None,
@@ -89,11 +88,10 @@ def log_call(request: Request, user: User, customer_id: str, outcome: Short, not
     return _after(request, user, customer_id, message=message)
 
 
-@router.post("/worklist/{customer_id}/promise", dependencies=[Csrf])
+@router.post("/worklist/{customer_id}/promise", dependencies=[needs(WORK), Csrf])
 def add_promise(request: Request, user: User, customer_id: str, amount: Short, date: Short,
                 invoices: Annotated[list[str] | None, Form()] = None, channel: Short = "call",
                 note: Text = "") -> Response:
-    user.require(WORK)
     try:
         when = form_date(date, "date")
         if when is None:
@@ -106,9 +104,8 @@ def add_promise(request: Request, user: User, customer_id: str, amount: Short, d
     return _after(request, user, customer_id, message=f"Promise of {p['amount']} {p['currency']} by {p['date']} recorded.")
 
 
-@router.post("/worklist/{customer_id}/snooze", dependencies=[Csrf])
+@router.post("/worklist/{customer_id}/snooze", dependencies=[needs(WORK), Csrf])
 def snooze(request: Request, user: User, customer_id: str, until: Short, note: Text = "") -> Response:
-    user.require(WORK)
     try:
         when = form_date(until, "until")
         if when is None:
@@ -119,10 +116,9 @@ def snooze(request: Request, user: User, customer_id: str, until: Short, note: T
     return _after(request, user, customer_id, message=f"Snoozed until {r['until']}.")
 
 
-@router.post("/actions/{action_id}/close", dependencies=[Csrf])
+@router.post("/actions/{action_id}/close", dependencies=[needs(WORK), Csrf])
 def close_action(request: Request, user: User, action_id: str, status: Short, customer_id: Short,
                  note: Text = "", back: Short = "") -> Response:
-    user.require(WORK)
     try:
         worklists.close_action(acting(request, user), action_id=action_id, status=status, note=note, scope=user.scope)
     except ArcollectError as exc:
@@ -132,10 +128,9 @@ def close_action(request: Request, user: User, action_id: str, status: Short, cu
     return _after(request, user, customer_id, message=f"Action {status}.")
 
 
-@router.post("/customers/{customer_id}/flags", dependencies=[Csrf])
+@router.post("/customers/{customer_id}/flags", dependencies=[needs(EDIT_CUSTOMER), Csrf])
 def flags(request: Request, user: User, customer_id: str, risk: Short = "",
           do_not_contact: Short = "", credit_hold: Short = "") -> Response:
-    user.require(EDIT_CUSTOMER)
     try:
         ledger.update_customer(acting(request, user), customer_id=customer_id, scope=user.scope,
                                changes={"risk": risk, "do_not_contact": bool(do_not_contact),
@@ -145,9 +140,8 @@ def flags(request: Request, user: User, customer_id: str, risk: Short = "",
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
 
 
-@router.post("/promises/{promise_id}/cancel", dependencies=[Csrf])
+@router.post("/promises/{promise_id}/cancel", dependencies=[needs(WORK), Csrf])
 def cancel_promise(request: Request, user: User, promise_id: str, customer_id: Short, note: Text = "") -> Response:
-    user.require(WORK)
     try:
         cases.cancel_promise(acting(request, user), promise_id=promise_id, scope=user.scope, note=note)
     except ArcollectError as exc:
@@ -167,9 +161,8 @@ def team(request: Request, user: User, message: str | None = None, error: str | 
     return page(request, "worklist_team.html", nav="team", loads=loads, rates=rates, message=message, error=error)
 
 
-@router.post("/worklist/team/reassign", dependencies=[Csrf])
+@router.post("/worklist/team/reassign", dependencies=[needs(ASSIGN), Csrf])
 def reassign(request: Request, user: User, customers: Text, collector: Short) -> Response:
-    user.require(ASSIGN)
     ids = [c for c in customers.replace(",", " ").split() if c]
     try:
         n = worklists.reassign(acting(request, user), customer_ids=ids, collector=collector.strip(), scope=user.scope)
@@ -191,11 +184,10 @@ def playbook(request: Request, user: User) -> Response:
                 can_edit=user.can(PLAYBOOK))
 
 
-@router.post("/playbook", dependencies=[Csrf])
+@router.post("/playbook", dependencies=[needs(READ), Csrf])
 async def playbook_post(request: Request, user: User, text: Annotated[str, Form(max_length=200_000)] = "",
                         action: Short = "preview", upload: Annotated[UploadFile | None, File()] = None) -> Response:
     """Check (validate + diff + preview) or load a playbook from the editor or an uploaded file."""
-    user.require(READ)
     ctx = get_ctx(request)
     if upload is not None and upload.filename:
         raw = await upload.read(200_001)
