@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # The web app's address as users reach it, for links in notification emails (e.g. https://ar.example.com).
     public_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
+    # Idempotency keys (API Idempotency-Key header, forms): how long a key is remembered, how long a retry
+    # waits for the first request still running (then 409), and the largest body a keyed request may carry.
+    idempotency_key_hours: int = Field(24, ge=1, le=24 * 30)
+    idempotency_wait_seconds: float = Field(30.0, ge=0, le=600)
+    idempotency_max_body: int = Field(32 * 1024 * 1024, ge=1024)
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None
     # Mark cookies Secure (set it behind HTTPS; sessions on plain http://127.0.0.1 need it off).
