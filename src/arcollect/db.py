@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import BigInteger, DateTime, Integer, Numeric, create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -177,6 +178,28 @@ def migrate(engine: Engine) -> None:
 
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
+
+
+def violates(exc: IntegrityError, constraint: Any) -> bool:
+    """Whether an IntegrityError is this unique index's or constraint's: PostgreSQL names the constraint,
+    SQLite the table's columns."""
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if name is not None:
+        return name == constraint.name
+    columns = ", ".join(f"{constraint.table.name}.{c.name}" for c in constraint.columns)
+    return f"UNIQUE constraint failed: {columns}" in str(exc.orig)
+
+
+def insert_new(session: Session, table: Any, rows: list[dict[str, Any]], *, returning: list[Any]) -> list[Any]:
+    """Insert the rows a unique constraint does not already hold (a concurrent writer got there first:
+    ``INSERT … ON CONFLICT DO NOTHING``) and return ``returning`` of the rows inserted, in no set order."""
+    if not rows:
+        return []
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return list(session.execute(stmt.on_conflict_do_nothing().returning(*returning), rows))
 
 
 def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, keys: bool = False) -> list[Any]:

@@ -1,6 +1,7 @@
 """Imports every feature's models so that the one metadata knows every table (Alembic, tests)."""
 
 from arcollect import audit  # noqa: F401
+from arcollect import idempotency  # noqa: F401
 from arcollect.auth import models as auth_models  # noqa: F401
 from arcollect.ledger import models as ledger_models  # noqa: F401
 from arcollect.playbook import models as playbook_models  # noqa: F401

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     # `arcollect serve`: on SIGTERM, how long requests in progress may finish (seconds); then a long
     # import still running is stopped and rolled back.
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    # Idempotency keys (API Idempotency-Key header, forms): how long a key is remembered, how long a retry
+    # waits for the first request still running (then 409), and the largest body a keyed request may carry.
+    idempotency_key_hours: int = Field(24, ge=1, le=24 * 30)
+    idempotency_wait_seconds: float = Field(30.0, ge=0, le=600)
+    idempotency_max_body: int = Field(32 * 1024 * 1024, ge=1024)
     # Signs web sessions; generated once into HOME/secret_key when not set.
     secret_key: str | None = None
     # Mark cookies Secure (set it behind HTTPS; sessions on plain http://127.0.0.1 need it off).

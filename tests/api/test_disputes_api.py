@@ -26,7 +26,7 @@ def test_a_dispute_through_the_api_with_each_role(served):
     assert d["team"] == "billing" and d["status"] == "open" and d["customer_id"] == first
     assert d["amount"] == f"{items[1]['open_amount'] + 1:.2f}" and d["invoices"] == sorted(i["invoice_id"] for i in items[:2])
     again = c.post("/api/v1/disputes", headers=me, json=body)
-    assert again.status_code == 422 and "already in dispute" in again.text
+    assert again.status_code == 409 and "already in dispute" in again.text
     theirs = next(cid for cid in sorted(served.customers_of(served.other)) if _open_invoices(served, cid))
     other_item = _open_invoices(served, theirs)[0]["invoice_id"]
     assert c.post("/api/v1/disputes", headers=me, json={"invoices": [{"invoice_id": other_item}],

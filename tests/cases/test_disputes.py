@@ -78,7 +78,7 @@ def test_refusals_leave_nothing_behind(ctx, tmp_path):
         disputes.open_dispute(ctx, invoices=[("I1", None), ("I4", None)], reason="tax")
     assert disputes.list_disputes(ctx) == [] and _aging_row(ctx, "C1").disputed == 0
     disputes.open_dispute(ctx, invoices=[("I1", None)], reason="tax")
-    with pytest.raises(InvalidInput, match="I1 is already in dispute"):
+    with pytest.raises(Conflict, match="invoice I1 is already in dispute"):
         disputes.open_dispute(ctx, invoices=[("I1", "1.00")], reason="pricing")
     with pytest.raises(NotFound):  # a collector cannot dispute another's customer
         disputes.open_dispute(ctx, invoices=[("I3", None)], reason="tax", scope=CustomerScope(collectors=("ann",)))

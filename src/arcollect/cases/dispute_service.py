@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arcollect import audit
@@ -24,6 +26,7 @@ from arcollect.cases import disputes as D
 from arcollect.cases.models import ActionItem, Activity, Dispute, DisputeEvent, DisputeItem
 from arcollect.cases.service import clean_text, part_amount
 from arcollect.context import Context
+from arcollect.db import violates
 from arcollect.auth.permissions import ANSWER, DISPUTE, READ, Principal
 from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
@@ -32,6 +35,7 @@ from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.money import quantize
 
 MAX_FILE = 10 * 1024 * 1024
+ACTIVE_INVOICE = next(i for i in DisputeItem.__table__.indexes if i.name == "uq_dispute_items_active_invoice")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,28 @@ def _sync_invoice_flags(session: Session, invoice_pks: Sequence[int]) -> None:
         inv.disputed, inv.disputed_amount = True, None if whole else sum((a for a, _ in rows), Decimal(0))
 
 
+def _in_dispute(session: Session, invoice_pks: Sequence[int]) -> list[str]:
+    """"invoice I1 is already in dispute 12" for each invoice an active dispute holds."""
+    rows = session.execute(select(Invoice.invoice_id, DisputeItem.dispute_pk)
+                           .join(DisputeItem, DisputeItem.invoice_pk == Invoice.id)
+                           .where(DisputeItem.invoice_pk.in_(list(invoice_pks)), DisputeItem.active)
+                           .order_by(Invoice.invoice_id)).all()
+    return [f"invoice {iid} is already in dispute {pk}" for iid, pk in rows]
+
+
+def _claim(session: Session, write: Callable[[], Any], invoice_pks: Sequence[int]) -> None:
+    """Run a write that makes dispute items active; when the database refuses it because another active
+    dispute holds one of the invoices (someone opened it at the same moment), Conflict naming that dispute.
+    The transaction is rolled back whole (the unit of work refuses the use case)."""
+    try:
+        write()
+    except IntegrityError as exc:
+        if not violates(exc, ACTIVE_INVOICE):
+            raise
+        session.rollback()
+        raise Conflict("; ".join(_in_dispute(session, invoice_pks)) or "an invoice is already in dispute") from None
+
+
 def _event(session: Session, dispute: Dispute, kind: str, at: dt.datetime, actor: str, **fields: Any) -> None:
     session.add(DisputeEvent(dispute_pk=dispute.id, kind=kind, at=at, actor=actor, **fields))
 
@@ -122,8 +148,9 @@ def reasons(ctx: Context) -> dict[str, str]:
 def open_dispute(ctx: Context, *, customer_id: str | None = None, invoices: Sequence[tuple[str, str | None]],
                  reason: str, team: str | None = None, priority: str = "normal", note: str | None = None,
                  sla_days: int | None = None, scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
-    """Open a dispute on invoices of one customer and currency: each whole (no amount) or in part. An
-    invoice already under an active dispute is refused. Every problem is reported at once."""
+    """Open a dispute on invoices of one customer and currency: each whole (no amount) or in part. Every
+    problem is reported at once. An invoice is in at most one active dispute (whole or a part of it): one
+    already held is a Conflict naming the dispute — the database decides when two open it at once."""
     now, today = ctx.clock.now(), ctx.clock.today()
     problems: list[str] = []
     codes = reasons(ctx)
@@ -176,14 +203,12 @@ def open_dispute(ctx: Context, *, customer_id: str | None = None, invoices: Sequ
             amount = part_amount(iid, raw, left, inv.currency, problems)
             if amount is None:
                 continue
-            busy = session.scalar(select(Dispute.id).join(DisputeItem, DisputeItem.dispute_pk == Dispute.id)
-                                  .where(DisputeItem.invoice_pk == inv.id, Dispute.status.in_(sorted(D.ACTIVE))).limit(1))
-            if busy is not None:
-                problems.append(f"invoices: {iid} is already in dispute {busy}")
-                continue
             items.append((inv, amount))
+        busy = _in_dispute(session, [inv.id for inv, _ in items])
         if problems:
-            raise InvalidInput("the dispute was not opened", problems=problems)
+            raise InvalidInput("the dispute was not opened", problems=problems + [f"invoices: {b}" for b in busy])
+        if busy:
+            raise Conflict("; ".join(busy))
         assert customer is not None
         total = sum((a for _, a in items), Decimal(0))
         dispute = Dispute(customer_pk=customer.id, reason=reason, team=team, priority=priority, status="open",
@@ -193,8 +218,8 @@ def open_dispute(ctx: Context, *, customer_id: str | None = None, invoices: Sequ
         session.flush()
         for inv, amount in items:
             session.add(DisputeItem(dispute_pk=dispute.id, invoice_pk=inv.id, amount=amount,
-                                    open_at_opening=open_now[inv.invoice_id]))
-        session.flush()
+                                    open_at_opening=open_now[inv.invoice_id], active=True))
+        _claim(session, lambda: session.flush(), [inv.id for inv, _ in items])
         _sync_invoice_flags(session, [inv.id for inv, _ in items])
         ids = [inv.invoice_id for inv, _ in items]
         _event(session, dispute, "opened", now, ctx.actor, to_status="open", text=note)
@@ -309,6 +334,11 @@ def _move(session: Session, dispute: Dispute, status: str, now: dt.datetime, act
               + (f" ({dispute.resolution})" if status == "resolved" else "") + (f": {comment}" if comment else ""))
     if status == "closed":
         dispute.closed_at = now
+    holds = status in D.ACTIVE
+    if holds != (dispute.status in D.ACTIVE):  # leaving the active statuses frees the invoices; reopening takes them
+        pks = list(session.scalars(select(DisputeItem.invoice_pk).where(DisputeItem.dispute_pk == dispute.id)))
+        _claim(session, lambda: session.execute(sql_update(DisputeItem).where(DisputeItem.dispute_pk == dispute.id)
+                                                .values(active=holds)), pks)
     dispute.status = status
 
 

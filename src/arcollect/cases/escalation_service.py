@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arcollect import audit, versions
@@ -31,7 +32,7 @@ from arcollect.cases import service as cases
 from arcollect.cases.models import Activity, Escalation, EscalationPolicyVersion, PaymentPlan, Promise
 from arcollect.cases.service import clean_text
 from arcollect.context import Context
-from arcollect.db import bulk_insert
+from arcollect.db import bulk_insert, insert_new, violates
 from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact, Customer, Invoice
@@ -42,6 +43,7 @@ MAX_SOURCE = 100_000
 RESPONSES_CALL = frozenset({"promise", "dispute", "refused", "paid_already", "other"})  # someone answered
 UNANSWERED_CALL = frozenset({"no_answer", "left_voicemail", "wrong_contact"})
 GRACE_DAYS = 3  # after a settlement's date or an instalment's
+OPEN_ACTION = next(i for i in Escalation.__table__.indexes if i.name == "uq_escalations_open_action")
 
 
 # ---- the policy in force -------------------------------------------------------------------------
@@ -217,8 +219,14 @@ def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EV
                                  details=details, proposed_on=day, proposed_at=now, proposed_by="rules",
                                  policy_version=active.version, approver_roles=[], result={}))
                 notes.append((customer.customer_id, trig))
-        # thousands of proposals on a first run: bulk inserts (the timeline and the audit log alike)
-        ids = bulk_insert(session, Escalation.__table__, rows, keys=True)
+        # thousands of proposals on a first run: bulk inserts (the timeline and the audit log alike); what a
+        # person or another run proposed meanwhile is skipped (the one-open-escalation index): already proposed
+        table = Escalation.__table__
+        made = {(r.customer_pk, r.currency, r.action): r.id for r in insert_new(
+            session, table, rows, returning=[table.c.id, table.c.customer_pk, table.c.currency, table.c.action])}
+        kept = [(r, n) for r, n in zip(rows, notes) if (r["customer_pk"], r["currency"], r["action"]) in made]
+        ids = [made[(r["customer_pk"], r["currency"], r["action"])] for r, _ in kept]
+        rows, notes = [r for r, _ in kept], [n for _, n in kept]
         bulk_insert(session, Activity.__table__, [
             dict(customer_pk=r["customer_pk"], kind="escalation", at=now, actor="rules", invoices=[],
                  note=f"Escalation {pk} ({E.ACTIONS[r['action']].lower()}): proposed by rule {t.rule} — {t.reason}")
@@ -301,6 +309,16 @@ def _chosen(session: Session, customer: Customer, currency: str, day: dt.date,
     return out
 
 
+def _refuse_second(session: Session, customer: Customer, cur: str, action: str) -> None:
+    """Conflict naming the open escalation of this action, if the account has one in the currency."""
+    dupe = session.scalar(select(Escalation.id).where(Escalation.customer_pk == customer.id, Escalation.currency == cur,
+                                                      Escalation.action == action,
+                                                      Escalation.status.in_(sorted(E.OPEN))).limit(1))
+    if dupe is not None:
+        raise Conflict(f"escalation {dupe} already proposes a {E.ACTIONS[action].lower()} for "
+                       f"{customer.customer_id} in {cur}")
+
+
 def propose(ctx: Context, *, customer_id: str, action: str, currency: str | None = None, note: str | None = None,
             invoices: Sequence[tuple[str, str | None]] = (), settle_amount: str | None = None,
             pay_by: dt.date | None = None, instalments: Sequence[tuple[dt.date, str]] = (),
@@ -320,11 +338,7 @@ def propose(ctx: Context, *, customer_id: str, action: str, currency: str | None
         cur = (currency or customer.currency).upper()
         if problems:
             raise InvalidInput("the escalation was not proposed", problems=problems)
-        dupe = session.scalar(select(Escalation.id).where(Escalation.customer_pk == customer.id, Escalation.currency == cur,
-                                                          Escalation.action == action,
-                                                          Escalation.status.in_(sorted(E.OPEN))).limit(1))
-        if dupe is not None:
-            raise Conflict(f"escalation {dupe} already proposes a {E.ACTIONS[action].lower()} for {customer_id} in {cur}")
+        _refuse_second(session, customer, cur, action)
         facts = {f.currency: f for c, f in account_facts(session, as_of=day, policy=active_policy(ctx, session).policy,
                                                            within=[customer.id])}.get(cur)
         past_due = facts.past_due if facts else Decimal(0)
@@ -348,7 +362,14 @@ def propose(ctx: Context, *, customer_id: str, action: str, currency: str | None
                        past_due=past_due, rule=None, reasons=[note] if note else [], details=details, note=note,
                        proposed_on=day, proposed_at=now, proposed_by=ctx.actor, policy_version=active.version)
         session.add(e)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # proposed by someone else (or the daily run) at the same moment
+            if not violates(exc, OPEN_ACTION):
+                raise
+            session.rollback()
+            _refuse_second(session, customer, cur, action)
+            raise Conflict(f"an open {action} escalation of {customer_id} in {cur} exists") from None
         level = E.level_for(active.policy, action, amount)
         _timeline(session, e, now, ctx.actor, f"proposed, {amount} {cur} — needs {' or '.join(level.approvers)}"
                   + (f": {note}" if note else ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arcollect.db import PK, Base, Money, UTCDateTime
@@ -15,6 +15,7 @@ CALL_OUTCOMES = ("promise", "dispute", "refused", "paid_already", "left_voicemai
 ACTIVITY_KINDS = ("call", "email", "letter", "note", "promise", "review", "escalation", "skip", "snooze")
 SYSTEM_KINDS = ("dispute",)  # written by the services only (dispute cases on the timeline)
 CHANNELS = ("call", "email", "portal", "letter", "other")
+OPEN_ESCALATION = "status IN ('proposed', 'approved')"  # cases/escalations.py OPEN, as SQL
 
 
 class Activity(Base):
@@ -97,13 +98,19 @@ class Dispute(Base):
 
 
 class DisputeItem(Base):
+    """An invoice (whole or a part of it) in a dispute. ``active`` while the dispute is (open … waiting_*):
+    the database keeps an invoice in at most one active dispute (``uq_dispute_items_active_invoice``)."""
+
     __tablename__ = "dispute_items"
-    __table_args__ = (CheckConstraint("amount > 0", name="ck_dispute_items_amount_positive"),)
+    __table_args__ = (CheckConstraint("amount > 0", name="ck_dispute_items_amount_positive"),
+                      Index("uq_dispute_items_active_invoice", "invoice_pk", unique=True,
+                            sqlite_where=text("active"), postgresql_where=text("active")))
 
     dispute_pk: Mapped[int] = mapped_column(ForeignKey("disputes.id"), primary_key=True)
     invoice_pk: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True, index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
     open_at_opening: Mapped[Decimal] = mapped_column(Money())
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())  # kept by dispute_service._move
 
 
 class DisputeEvent(Base):
@@ -170,6 +177,9 @@ class Escalation(Base):
                         name="ck_escalations_status"),
         Index("ix_escalations_status", "status"),
         Index("ix_escalations_customer_action", "customer_pk", "action"),
+        # one open (proposed or approved) escalation per account, currency and action
+        Index("uq_escalations_open_action", "customer_pk", "currency", "action", unique=True,
+              sqlite_where=text(OPEN_ESCALATION), postgresql_where=text(OPEN_ESCALATION)),
     )
 
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)

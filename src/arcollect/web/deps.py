@@ -18,12 +18,14 @@ from arcollect.context import Context
 from arcollect.errors import ArcollectError, InvalidInput, NotAuthenticated, PermissionDenied
 from arcollect.money import format_money, money_str
 from arcollect.web import sessions as S
+from arcollect.web.idempotent import idempotency_field
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["money"] = lambda v, cur: "" if v is None else format_money(Decimal(v), cur)
 TEMPLATES.env.filters["amount"] = lambda v, cur: "" if v is None else money_str(Decimal(v), cur)
 TEMPLATES.env.filters["date"] = lambda d: d.isoformat() if isinstance(d, (dt.date, dt.datetime)) else (d or "")
 TEMPLATES.env.globals["quote"] = lambda s: quote(str(s), safe="")
+TEMPLATES.env.globals["idempotency_field"] = idempotency_field  # a new key per rendered form
 
 
 def get_ctx(request: Request) -> Context:

@@ -1,7 +1,7 @@
 """web sessions: one row per signed-in browser, revoked on sign-out
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-23 12:00:00.000000
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import arcollect.db
 
 
 revision: str = '0012'
-down_revision: Union[str, None] = '0010'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
