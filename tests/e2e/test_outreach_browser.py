@@ -94,6 +94,7 @@ def test_an_admin_edits_a_template_approves_holds_sends_and_triages(page, live, 
         assert mailbox.fetch_mail(reading)["triage"] == 1
     finally:
         server.stop()
+    _sign_in(page, live)  # 15 hours have passed since sign-in: the 12-hour session has ended
     page.get_by_role("link", name="Triage").click()
     page.get_by_role("heading", name=re.compile("Payment next week")).wait_for()
     shoot(page, live, "triage")

@@ -6,7 +6,6 @@ Runs inside the caller's transaction: the service rolls everything back when a r
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
