@@ -23,6 +23,9 @@ _ISO_MINOR_UNITS: dict[str, int] = {
 }
 # Storage scale: every stored amount has at most this many decimals (the largest ISO minor unit).
 STORAGE_SCALE = 4
+# One document's amount: strictly below one trillion in its currency. NUMERIC(19, 4) holds < 10^15 and
+# SQLite's 1/10,000ths must fit 64 bits (< 9.22 × 10^14); the margin keeps sums over a book in range.
+MAX_AMOUNT = Decimal("999999999999.99")
 _AMOUNT_RE = re.compile(r"^[+-]?(\d+)(\.(\d*))?$")
 
 
@@ -95,7 +98,10 @@ def parse_amount(text: str, currency: str) -> Decimal:
     digits = minor_units(currency)
     if len(decimals.rstrip("0")) > digits:
         raise ValueError(f"{text!r} has more than {digits} decimals, the minor units of {currency}")
-    return quantize(Decimal(raw), currency)
+    value = Decimal(raw)
+    if len(match.group(1).lstrip("0")) > 15 or abs(quantize(value, currency)) > MAX_AMOUNT:
+        raise ValueError(f"{text!r} is too large (at most {MAX_AMOUNT:,})")
+    return quantize(value, currency)
 
 
 def money_str(amount: Decimal, currency: str) -> str:

@@ -38,13 +38,6 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/activities": "a call needs an outcome; a follow-up date must be within a year from today",
     "POST /api/v1/playbooks": "the text must be a valid playbook YAML document",
     "POST /api/v1/playbooks/preview": "the text must be a valid playbook YAML document",
-    # a day a run is for must lie in 1970–2199 (calendars add days to it); JSON Schema has no date bounds
-    "GET /api/v1/promises": "as_of between 1970-01-01 and 2199-12-31",
-    "GET /api/v1/worklist": "as_of between 1970-01-01 and 2199-12-31",
-    "POST /api/v1/worklist/run": "as_of between 1970-01-01 and 2199-12-31",
-    "GET /api/v1/workloads": "as_of between 1970-01-01 and 2199-12-31",
-    "GET /api/v1/customers/{customer_id}/letters/{kind}": "as_of between 1970-01-01 and 2199-12-31",
-    "POST /api/v1/dunning/run": "as_of between 1970-01-01 and 2199-12-31",
     "POST /api/v1/disputes": "invoices that exist, of one customer and currency, with an open amount; a configured reason",
     "PATCH /api/v1/disputes/{dispute_id}": "status changes follow the workflow; resolving needs a resolution",
     "POST /api/v1/disputes/{dispute_id}/items": "the due date between today and a year from now",
@@ -77,3 +70,50 @@ def test_operation_conforms_to_its_openapi(label: str, served) -> None:  # noqa:
         case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     conforms()
+
+
+# The edges of issue #7 item 7, sent to every operation that takes them: ids beyond a 64-bit key in the
+# path, days outside 1970–2199 in the query, and amounts beyond what a money column holds in the body.
+# Each must be refused with a documented 4xx (404/422), never a 5xx, and the answer must match its schema.
+HUGE_ID = str(2**63)
+EDGE_DAYS = ("0001-01-01", "9999-12-31")
+HUGE_AMOUNTS = {
+    "POST /api/v1/promises": lambda customer: {"customer_id": customer, "amount": "922337203685478.00",
+                                               "date": "2026-11-30"},
+    "POST /api/v1/disputes": lambda customer: {"invoices": [{"invoice_id": "X", "amount": "12345678901234567.00"}],
+                                               "reason": "pricing"},
+}
+
+
+def _is_date(definition: dict) -> bool:
+    schema = definition.get("schema", {})
+    return any(s.get("format") == "date" for s in [schema, *schema.get("anyOf", [])])
+
+
+def _edge_cases(operation, customer: str) -> list:  # noqa: ANN001
+    paths = {p.name: (customer if p.name == "customer_id" else HUGE_ID) for p in operation.path_parameters}
+    cases = []
+    if any(v == HUGE_ID for v in paths.values()):
+        cases.append(operation.Case(path_parameters={k: HUGE_ID for k in paths}, query={},
+                                    **({"body": {}} if operation.body else {})))
+    for p in operation.query:
+        if _is_date(p.definition):
+            cases += [operation.Case(path_parameters=paths, query={p.name: day}) for day in EDGE_DAYS]
+    if operation.label in HUGE_AMOUNTS:
+        cases.append(operation.Case(path_parameters=paths, body=HUGE_AMOUNTS[operation.label](customer),
+                                    media_type="application/json"))
+    return cases
+
+
+def test_edges_are_refused_as_documented(served) -> None:  # noqa: ANN001
+    schema = schemathesis.openapi.from_asgi(SCHEMA_URL, served.app)
+    customer = sorted(served.customers_of(served.collector))[0]
+    sent = []
+    for label in LABELS:
+        operation = schema.find_operation_by_label(label)
+        for case in _edge_cases(operation, customer):
+            response = case.call(headers=served.h("admin"))
+            assert response.status_code in (404, 422), (label, case.path_parameters, case.query, response.text[:300])
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+            sent.append(label)
+    assert len(sent) >= 20 and {"POST /api/v1/promises", "GET /api/v1/aging"} <= set(sent)

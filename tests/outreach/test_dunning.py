@@ -200,3 +200,20 @@ def test_a_final_notice_carries_the_statement_pdf_with_its_open_items(ctx, smtp,
     text = " ".join(pypdf.PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text().split())
     assert "Statement of account" in text and "I-70" in text and "PO-7" in text and "I-80" in text and "£1,000.00" in text
     assert outbox.list_outbox(ctx)[0]["attachment"] == "statement-C1-2026-11-23.pdf"
+
+
+def test_a_run_for_a_later_day_queues_no_second_message_for_an_action_still_open(ctx):  # noqa: ANN001
+    """Found by schemathesis: a run for a day more than 60 days after an email action was proposed queued
+    that action's message again and answered 500 (the idempotency key was only looked up in a window)."""
+    from arcollect.outreach.models import OutboxMessage
+
+    ledger.load_demo(ctx, customers=24, seed=3)
+    first = outbox.dunning_run(ctx, as_of=TODAY, send=False)
+    assert first["queued"] + first["awaiting_approval"] > 0
+    later = TODAY + dt.timedelta(days=75)
+    worklists.run(ctx, as_of=later)
+    outbox.queue(ctx, as_of=later)
+    outbox.dunning_run(ctx, as_of=later + dt.timedelta(days=1), send=False)
+    with ctx.sessions() as session:
+        keys = list(session.scalars(select(OutboxMessage.idempotency_key)))
+    assert len(keys) == len(set(keys))

@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arcollect.bounds import AMOUNT_PATTERN, Day
 from arcollect.cases.models import CALL_OUTCOMES
 
 Note = Annotated[str, Field(max_length=4000)]
-# The day a run is for: calendars and cadences add days to it, so it stays well inside the date range.
-Day = Annotated[dt.date, Field(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))]
 Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=500)]
 Outcome = Literal[CALL_OUTCOMES]  # type: ignore[valid-type]
 
@@ -120,7 +119,7 @@ class ActivityPage(BaseModel):
 class PromiseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     customer_id: Annotated[str, Field(min_length=1, max_length=64)]
-    amount: Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,4})?$", description="e.g. 1250.00")]
+    amount: Annotated[str, Field(pattern=AMOUNT_PATTERN, description="e.g. 1250.00")]
     date: dt.date
     invoices: Ids = []
     channel: Literal["call", "email", "portal", "letter", "other"] = "call"

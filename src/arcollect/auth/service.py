@@ -13,6 +13,7 @@ from arcollect import audit
 from arcollect.auth import secrets as S
 from arcollect.auth.models import ROLES, ApiToken, LoginFailure, Team, User, WebSession
 from arcollect.auth.permissions import Principal, principal_for
+from arcollect.bounds import parse_pk
 from arcollect.context import Context
 from arcollect.email_address import is_email_address
 from arcollect.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts
@@ -329,7 +330,8 @@ def list_tokens(ctx: Context, *, login: str | None = None) -> list[dict[str, Any
 def revoke_token(ctx: Context, *, token_id: int) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        row = session.get(ApiToken, token_id)
+        pk = parse_pk(token_id)
+        row = None if pk is None else session.get(ApiToken, pk)
         if row is None:
             raise NotFound(f"token {token_id} not found")
         if row.revoked_at is not None:

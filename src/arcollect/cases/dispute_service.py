@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arcollect import audit
+from arcollect.bounds import parse_pk
 from arcollect.cases import disputes as D
 from arcollect.cases.models import ActionItem, Activity, Dispute, DisputeEvent, DisputeItem
 from arcollect.cases.service import clean_text, part_amount
@@ -233,10 +234,9 @@ def open_dispute(ctx: Context, *, customer_id: str | None = None, invoices: Sequ
 
 
 def _scoped(session: Session, scope: CaseScope, dispute_id: Any) -> tuple[Dispute, Customer]:
-    try:
-        pk = int(dispute_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"dispute {dispute_id!r} not found") from None
+    pk = parse_pk(dispute_id)
+    if pk is None:
+        raise NotFound(f"dispute {dispute_id!r} not found")
     stmt = select(Dispute, Customer).join(Customer, Customer.id == Dispute.customer_pk).where(Dispute.id == pk)
     if scope.condition() is not None:
         stmt = stmt.where(scope.condition())
@@ -456,10 +456,8 @@ def attach(ctx: Context, *, dispute_id: str, filename: str, content_type: str, d
 def attachment(ctx: Context, *, dispute_id: str, event_id: str, scope: CaseScope = ALL_CASES) -> tuple[bytes, str, str]:
     with ctx.sessions() as session:
         d, _ = _scoped(session, scope, dispute_id)
-        try:
-            e = session.get(DisputeEvent, int(event_id))
-        except (TypeError, ValueError):
-            e = None
+        pk = parse_pk(event_id)
+        e = None if pk is None else session.get(DisputeEvent, pk)
         if e is None or e.dispute_pk != d.id or e.data is None:
             raise NotFound(f"attachment {event_id!r} not found")
         return e.data, e.filename or "attachment", e.content_type or "application/octet-stream"
@@ -511,10 +509,8 @@ def answer_action_item(ctx: Context, *, item_id: str, answer: str, done: bool = 
     if problems:
         raise InvalidInput("the answer was not saved", problems=problems)
     with ctx.unit_of_work() as session:
-        try:
-            item = session.get(ActionItem, int(item_id))
-        except (TypeError, ValueError):
-            item = None
+        pk = parse_pk(item_id)
+        item = None if pk is None else session.get(ActionItem, pk)
         if item is None:
             raise NotFound(f"action item {item_id!r} not found")
         d, _ = _scoped(session, scope, item.dispute_pk)

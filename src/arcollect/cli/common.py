@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from arcollect.bounds import FIRST_DAY, LAST_DAY
 from arcollect.clock import Clock
 from arcollect.context import Context, build_context
 from arcollect.errors import ArcollectError, InvalidInput
@@ -51,9 +52,12 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise typer.BadParameter(f"{value} is outside {FIRST_DAY} – {LAST_DAY}", param_hint=option)
+    return day
 
 
 def fail(exc: ArcollectError) -> None:

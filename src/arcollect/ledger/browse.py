@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from sqlalchemy import func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from arcollect.bounds import parse_pk
 from arcollect.context import Context
 from arcollect.db import Money, like_literal
 from arcollect.errors import InvalidInput, NotFound
@@ -67,10 +68,9 @@ def scoped_customer(session: Session, scope: CustomerScope, customer_id: str) ->
 def scoped_record(session: Session, scope: CustomerScope, model: Any, key: Any, what: str) -> tuple[Any, Customer]:
     """A row of a table keyed by ``id`` with a ``customer_pk`` (a promise, an action, a message) and its
     customer, or NotFound — also when the customer is outside the caller's scope."""
-    try:
-        pk = int(key)
-    except (TypeError, ValueError):
-        raise NotFound(f"{what} {key!r} not found") from None
+    pk = parse_pk(key)
+    if pk is None:
+        raise NotFound(f"{what} {key!r} not found")
     row = session.execute(_scoped(select(model, Customer).join(Customer, Customer.id == model.customer_pk)
                                   .where(model.id == pk), scope)).first()
     if row is None:

@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 from sqlalchemy import func, select, update
 
 from arcollect import audit
+from arcollect.bounds import parse_pk
 from arcollect.cases import service as cases
 from arcollect.context import Context
 from arcollect.db import like_literal
@@ -184,10 +185,8 @@ def link_inbound(ctx: Context, *, message_id: str, customer_id: str,
     """Triage: link an unmatched inbound message to a customer; it goes on the account's timeline."""
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
-        try:
-            m = session.get(InboundMessage, int(message_id))
-        except (TypeError, ValueError):
-            m = None
+        pk = parse_pk(message_id)
+        m = None if pk is None else session.get(InboundMessage, pk)
         if m is None:
             raise NotFound(f"inbound message {message_id!r} not found")
         if m.status != "triage":

@@ -44,8 +44,12 @@ def queue(ctx: Context, *, as_of: dt.date) -> dict[str, Any]:
     actions = worklists.open_actions(ctx, as_of=as_of, channel="email")
     out: dict[str, Any] = {"queued": 0, "awaiting_approval": 0, "problems": []}
     with ctx.unit_of_work() as session:
-        keys = set(session.scalars(select(OutboxMessage.idempotency_key)
-                                   .where(OutboxMessage.as_of <= as_of, OutboxMessage.as_of >= as_of - dt.timedelta(days=60))))
+        # the messages already queued for these actions, found by their exact keys (an action proposed on
+        # any day, whatever day this run is for)
+        wanted = sorted({f"{a['customer_id']}/{a['step']}/{a['proposed_on']}" for a in actions})
+        keys = {k for i in range(0, len(wanted), 5000)
+                for k in session.scalars(select(OutboxMessage.idempotency_key)
+                                         .where(OutboxMessage.idempotency_key.in_(wanted[i:i + 5000])))}
         todo = [a for a in actions if f"{a['customer_id']}/{a['step']}/{a['proposed_on']}" not in keys]
         pks = sorted({a["customer_pk"] for a in todo})
         customers = {c.id: c for i in range(0, len(pks), 5000)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -12,6 +11,7 @@ from arcollect.api.deps import Caller, Ctx
 from arcollect.api.problems import responses
 from arcollect.api.schemas import AgingRead
 from arcollect.auth.permissions import READ
+from arcollect.bounds import DayQuery
 from arcollect.ledger import aging as A
 from arcollect.ledger import service as ledger
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["aging"])
 
 
 @router.get("/aging", response_model=AgingRead, responses=responses(401, 403, 422))
-def aging(ctx: Ctx, caller: Caller, as_of: dt.date | None = None,
+def aging(ctx: Ctx, caller: Caller, as_of: DayQuery = None,
           by: Literal["customer", "collector", "currency", "total"] = "customer",
           basis: Literal["due", "issue"] = "due",
           buckets: Annotated[str | None, Query(max_length=100, pattern=r"^0(,[0-9]{1,5})*$",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from arcollect.api.schemas import (
     ContactRead, CustomerDetail, CustomerRead, CustomerUpdate, HierarchyRead, Page, money,
 )
 from arcollect.auth.permissions import EDIT_CUSTOMER, READ
+from arcollect.bounds import DayQuery
 from arcollect.ledger import service as ledger
 
 router = APIRouter(tags=["customers"])
@@ -38,7 +38,7 @@ def list_customers(ctx: Ctx, caller: Caller, q: Annotated[str | None, Query(max_
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerDetail, responses=responses(401, 403, 404, 422))
-def get_customer(ctx: Ctx, caller: Caller, customer_id: str, as_of: dt.date | None = None) -> CustomerDetail:
+def get_customer(ctx: Ctx, caller: Caller, customer_id: str, as_of: DayQuery = None) -> CustomerDetail:
     """One customer with its open balance and unapplied cash/credits on ``as_of`` (default today)."""
     caller.require(READ)
     view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=as_of or ctx.clock.today(),

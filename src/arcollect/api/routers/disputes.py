@@ -12,6 +12,7 @@ from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ANSWER, DISPUTE
+from arcollect.bounds import AMOUNT_PATTERN
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import disputes as D
 
@@ -20,7 +21,7 @@ Reason = Annotated[str, Field(min_length=1, max_length=32)]
 Team = Literal[tuple(D.TEAMS)]  # type: ignore[valid-type]
 Status = Literal[D.STATUSES]  # type: ignore[valid-type]
 Text = Annotated[str, Field(max_length=4000)]
-Amount = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,4})?$", description="e.g. 120.50")]
+Amount = Annotated[str, Field(pattern=AMOUNT_PATTERN, description="e.g. 120.50")]
 
 
 class DisputedInvoice(BaseModel):

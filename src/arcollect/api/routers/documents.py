@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from arcollect.api.schemas import (
     ApplicationRead, CreditNoteRead, InvoiceRead, Page, PaymentRead, moneyed,
 )
 from arcollect.auth.permissions import READ
+from arcollect.bounds import DayQuery
 from arcollect.ledger import service as ledger
 
 router = APIRouter(tags=["documents"])
@@ -31,20 +31,20 @@ def _page(ctx, caller, kind, model, customer_id, status, as_of, limit, offset): 
 
 @router.get("/invoices", response_model=Page[InvoiceRead], responses=responses(401, 403, 404, 422))
 def invoices(ctx: Ctx, caller: Caller, customer_id: str | None = None, status: Status = "all",
-             as_of: dt.date | None = None, limit: Limit = 50, offset: Offset = 0) -> Page[InvoiceRead]:
+             as_of: DayQuery = None, limit: Limit = 50, offset: Offset = 0) -> Page[InvoiceRead]:
     """Invoices issued by ``as_of`` with their open amount on that date, newest first."""
     return _page(ctx, caller, "invoices", InvoiceRead, customer_id, status, as_of, limit, offset)
 
 
 @router.get("/credit-notes", response_model=Page[CreditNoteRead], responses=responses(401, 403, 404, 422))
 def credit_notes(ctx: Ctx, caller: Caller, customer_id: str | None = None, status: Status = "all",
-                 as_of: dt.date | None = None, limit: Limit = 50, offset: Offset = 0) -> Page[CreditNoteRead]:
+                 as_of: DayQuery = None, limit: Limit = 50, offset: Offset = 0) -> Page[CreditNoteRead]:
     return _page(ctx, caller, "credit_notes", CreditNoteRead, customer_id, status, as_of, limit, offset)
 
 
 @router.get("/payments", response_model=Page[PaymentRead], responses=responses(401, 403, 404, 422))
 def payments(ctx: Ctx, caller: Caller, customer_id: str | None = None, status: Status = "all",
-             as_of: dt.date | None = None, limit: Limit = 50, offset: Offset = 0) -> Page[PaymentRead]:
+             as_of: DayQuery = None, limit: Limit = 50, offset: Offset = 0) -> Page[PaymentRead]:
     """Payments received; unidentified cash (no customer) only for callers who see every customer."""
     return _page(ctx, caller, "payments", PaymentRead, customer_id, status, as_of, limit, offset)
 

@@ -15,6 +15,7 @@ from arcollect.api.problems import responses
 from arcollect.api.routers.disputes import Amount, DisputedInvoice, Text
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ASSIGN, ESCALATE, PLAYBOOK, READ
+from arcollect.bounds import content_disposition
 from arcollect.cases import escalation_service as esc
 from arcollect.cases import escalations as E
 from arcollect.outreach import case_report
@@ -136,7 +137,7 @@ def escalation_document(ctx: Ctx, caller: Caller, escalation_id: str) -> Respons
     """The demand letter issued on approval."""
     caller.require(READ)
     pdf, name = esc.document(ctx, escalation_id=escalation_id, scope=caller.scope)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": content_disposition("attachment", name)})
 
 
 @router.get("/escalations/{escalation_id}/package", response_class=Response,
@@ -145,7 +146,7 @@ def agency_package(ctx: Ctx, caller: Caller, escalation_id: str) -> Response:
     """The agency package of an approved placement: items.csv, case_history.pdf, placement.json."""
     caller.require(ESCALATE)
     data, name = case_report.agency_package(ctx, escalation_id=escalation_id, scope=caller.scope)
-    return Response(data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, media_type="application/zip", headers={"Content-Disposition": content_disposition("attachment", name)})
 
 
 @router.get("/customers/{customer_id}/case-history", response_class=Response, responses={**responses(401, 403, 404), **PDF})
@@ -155,7 +156,7 @@ def case_history(ctx: Ctx, caller: Caller, customer_id: str) -> Response:
     caller.require(READ)
     pdf = case_report.case_history_pdf(ctx, customer_id=customer_id, scope=caller.scope)
     name = f"case-history-{customer_id}-{ctx.clock.today().isoformat()}.pdf"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": content_disposition("attachment", name)})
 
 
 @router.get("/plans", response_model=list[dict[str, Any]], responses=responses(401, 403))

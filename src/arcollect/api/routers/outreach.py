@@ -13,6 +13,7 @@ from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ASSIGN, READ
+from arcollect.bounds import DayQuery, content_disposition
 from arcollect.outreach import documents, mailbox
 from arcollect.outreach import outbox as outboxes
 
@@ -82,11 +83,11 @@ def dunning(ctx: Ctx, caller: Caller, body: DunningRun) -> dict[str, Any]:
             200: {"content": {"application/pdf": {}}, "description": "the letter as PDF"}},
             response_class=Response)
 def letter(ctx: Ctx, caller: Caller, customer_id: str, kind: Literal["statement", "final_notice", "demand"],
-           as_of: Annotated[dt.date | None, Query(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))] = None) -> Response:
+           as_of: DayQuery = None) -> Response:
     """A statement of account, final notice or demand letter (PDF)."""
     caller.require(READ)
     pdf, name = documents.letter(ctx, customer_id=customer_id, kind=kind, as_of=as_of, scope=caller.scope)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": content_disposition("attachment", name)})
 
 
 @router.get("/customers/{customer_id}/inbound", response_model=list[InboundRead], responses=responses(401, 403, 404))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -15,6 +14,7 @@ from arcollect.api.workbench_schemas import (
     RunCreate, RunRead, SnoozeCreate, SnoozeRead, TimelineEvent, WorkloadRead, WorklistRead,
 )
 from arcollect.auth.permissions import ASSIGN, PLAYBOOK, READ, WORK
+from arcollect.bounds import DayQuery
 from arcollect.cases import service as cases
 from arcollect.errors import InvalidInput, PermissionDenied
 from arcollect.playbook import service as playbooks
@@ -24,7 +24,6 @@ router = APIRouter(tags=["workbench"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 Login = Annotated[str | None, Query(max_length=64)]
-DayQuery = Annotated[dt.date | None, Query(ge=dt.date(1970, 1, 1), le=dt.date(2199, 12, 31))]
 
 
 @router.get("/worklist", response_model=WorklistRead, responses=responses(401, 403))
@@ -68,7 +67,7 @@ def snooze(ctx: Ctx, caller: Caller, customer_id: str, body: SnoozeCreate) -> Sn
 @router.get("/activities", response_model=ActivityPage, responses=responses(401, 403, 404))
 def activities(ctx: Ctx, caller: Caller, customer_id: Annotated[str | None, Query(max_length=64)] = None,
                kind: Literal["call", "email", "letter", "note", "promise", "review", "escalation", "skip", "snooze"] | None = None,
-               since: dt.date | None = None, limit: Limit = 100, offset: Offset = 0) -> ActivityPage:
+               since: DayQuery = None, limit: Limit = 100, offset: Offset = 0) -> ActivityPage:
     """Calls, emails, letters, notes and promises, newest first."""
     caller.require(READ)
     return ActivityPage(**cases.list_activities(ctx, scope=caller.scope, customer_id=customer_id, kind=kind,

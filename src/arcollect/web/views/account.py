@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import DISPUTE, EDIT_CUSTOMER, ESCALATE, READ, WORK
+from arcollect.bounds import DayQuery
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import disputes as D
 from arcollect.cases import escalation_service as esc
@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/customers/{customer_id}")
-def account(request: Request, user: User, customer_id: str, as_of: dt.date | None = None,
+def account(request: Request, user: User, customer_id: str, as_of: DayQuery = None,
             error: str | None = None, message: str | None = None) -> Response:
     user.require(READ)
     ctx = get_ctx(request)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ANSWER, DISPUTE, ESCALATE, READ
+from arcollect.bounds import content_disposition
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import disputes as D
 from arcollect.cases import escalation_service as esc
@@ -114,9 +115,8 @@ async def dispute_attach(request: Request, user: User, dispute_id: str,
 def dispute_file(request: Request, user: User, dispute_id: str, event_id: str) -> Response:
     data, name, content_type = disputes.attachment(get_ctx(request), dispute_id=dispute_id, event_id=event_id,
                                                    scope=disputes.case_scope(user))
-    safe = name.replace('"', "")
     return Response(data, media_type=content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"})
+                    headers={"Content-Disposition": content_disposition("attachment", name), "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/disputes/{dispute_id}/items", dependencies=[needs(DISPUTE), Csrf])
@@ -219,14 +219,14 @@ def propose(request: Request, user: User, customer_id: str, action: Short = "", 
 def document(request: Request, user: User, escalation_id: str) -> Response:
     user.require(READ)
     pdf, name = esc.document(get_ctx(request), escalation_id=escalation_id, scope=user.scope)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": content_disposition("inline", name)})
 
 
 @router.get("/escalations/{escalation_id}/package.zip")
 def package(request: Request, user: User, escalation_id: str) -> Response:
     user.require(ESCALATE)
     data, name = case_report.agency_package(get_ctx(request), escalation_id=escalation_id, scope=user.scope)
-    return Response(data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, media_type="application/zip", headers={"Content-Disposition": content_disposition("attachment", name)})
 
 
 @router.get("/customers/{customer_id}/case-history.pdf")
@@ -235,4 +235,4 @@ def case_history(request: Request, user: User, customer_id: str) -> Response:
     ctx = get_ctx(request)
     pdf = case_report.case_history_pdf(ctx, customer_id=customer_id, scope=user.scope)
     name = f"case-history-{customer_id}-{ctx.clock.today().isoformat()}.pdf".replace('"', "")
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": content_disposition("inline", name)})

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ASSIGN, READ
+from arcollect.bounds import content_disposition
 from arcollect.errors import ArcollectError
 from arcollect.outreach import documents, mailbox
 from arcollect.outreach import outbox as outboxes
@@ -75,4 +76,4 @@ def letter(request: Request, user: User, customer_id: str, kind: str) -> Respons
     """The statement of account or a notice as PDF (the account page links here)."""
     user.require(READ)
     pdf, name = documents.letter(get_ctx(request), customer_id=customer_id, kind=kind, scope=user.scope)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": content_disposition("attachment", name)})

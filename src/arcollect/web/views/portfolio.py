@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ANSWER, READ
+from arcollect.bounds import DayQuery, content_disposition
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import escalation_service as escalations
 from arcollect.errors import InvalidInput
@@ -59,7 +59,7 @@ def _narrowed(request: Request, user, as_of, collector, currency, segment, bucke
 
 
 @router.get("/aging")
-def aging(request: Request, user: User, as_of: dt.date | None = None, collector: Text = None,
+def aging(request: Request, user: User, as_of: DayQuery = None, collector: Text = None,
           currency: Text = None, segment: Text = None, bucket: Bucket = None, sort: Sort = "past_due",
           dir: Literal["asc", "desc"] = "desc",  # noqa: A002
           page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1) -> Response:
@@ -78,14 +78,14 @@ def aging(request: Request, user: User, as_of: dt.date | None = None, collector:
 
 @router.get("/aging/export")
 def aging_export(request: Request, user: User, format: Literal["csv", "xlsx"] = "xlsx",  # noqa: A002
-                 as_of: dt.date | None = None, collector: Text = None, currency: Text = None, segment: Text = None,
+                 as_of: DayQuery = None, collector: Text = None, currency: Text = None, segment: Text = None,
                  bucket: Bucket = None, sort: Sort = "past_due", dir: Literal["asc", "desc"] = "desc") -> Response:  # noqa: A002
     """The aging exactly as filtered and sorted on the page, all pages."""
     user.require(READ)
     report = _narrowed(request, user, as_of, collector, currency, segment, bucket, sort, dir)
     content, media = ledger.export_aging(report, fmt=format)
     name = f"aging-{report.as_of.isoformat()}.{format}"
-    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(content, media_type=media, headers={"Content-Disposition": content_disposition("attachment", name)})
 
 
 @router.get("/customers")
