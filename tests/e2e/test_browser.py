@@ -82,6 +82,7 @@ def test_a_managers_day_from_sign_in_to_sign_out(page, live, tmp_path):  # noqa:
 
     # imports: a bad customers file is refused with its line errors, and nothing is written
     before = ledger.list_customers(served.ctx, scope=ledger.EVERYTHING, limit=1)[1]
+    page.get_by_text("Settings", exact=True).click()  # the settings fold under one menu entry
     page.get_by_role("link", name="Imports").click()
     page.select_option("#i-kind", "customers")
     page.set_input_files("#i-file", files=[{"name": "bad.csv", "mimeType": "text/csv",
@@ -95,7 +96,8 @@ def test_a_managers_day_from_sign_in_to_sign_out(page, live, tmp_path):  # noqa:
     assert ledger.list_customers(served.ctx, scope=ledger.EVERYTHING, limit=1)[1] == before
     shoot(page, live, "imports")
 
-    page.get_by_role("link", name="Admin").click()
+    page.get_by_text("Settings", exact=True).click()
+    page.get_by_role("link", name="Users").click()
     assert page.get_by_role("cell", name=served.collector, exact=True).first.is_visible()
     shoot(page, live, "admin")
 

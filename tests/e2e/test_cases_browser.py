@@ -93,7 +93,7 @@ def test_dispute_to_credit_note_and_an_approved_escalation(chromium, live, tmp_p
     _sign_in(mona, live, "mona")
     mona.get_by_role("link", name="Escalations").click()
     mona.locator("#escalations").get_by_text(customer).first.wait_for()
-    mona.locator("#escalations tr", has_text=customer).get_by_role("link").nth(1).click()
+    mona.locator("#escalations tr", has_text=customer).get_by_role("link").last.click()  # the customer (the # column steps aside below 1440 px)
     beside = mona.get_by_role("region", name="Case history")
     beside.get_by_text("“customer keeps ordering while 60+ days late”").wait_for()  # the case beside the queue
     assert beside.get_by_role("link", name=f"Dispute {dispute_id}", exact=True).count() == 1

@@ -35,6 +35,7 @@ def test_an_admin_edits_a_template_approves_holds_sends_and_triages(page, live, 
     _sign_in(page, live)
 
     # the template editor: live preview on a real account, then save
+    page.get_by_text("Settings", exact=True).click()
     page.get_by_role("link", name="Templates").click()
     page.locator('#templates a[href="/templates/en/reminder"]').click()
     page.locator("#preview-subject").wait_for()

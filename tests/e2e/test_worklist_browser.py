@@ -28,7 +28,7 @@ def test_a_collector_works_three_accounts_by_keyboard(page, live):  # noqa: ANN0
     page.keyboard.type(served.PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(live.base_url + "/")
-    page.get_by_role("link", name="My worklist").click()
+    page.get_by_role("link", name="My day").click()
     page.wait_for_url(re.compile("/worklist"))
     rows = page.locator("#worklist .wl-row").evaluate_all("els => els.map(e => e.dataset.customer)")
     assert len(rows) >= 3 and set(rows) <= served.customers_of(served.collector)

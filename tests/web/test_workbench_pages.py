@@ -58,7 +58,7 @@ def test_account_page_flags_disputes_and_actions(served):
     invoice = re.search(r'name="invoices" value="([^"]+)"', account.text).group(1)
     refused = web.post(f"/customers/{cid}/disputes", data={"csrf_token": token, "invoices": [invoice], "reason": "vibes"},
                        follow_redirects=True)
-    assert "reason: &#39;vibes&#39; is not one of" in refused.text and "No disputes." in refused.text
+    assert "Reason: &#39;vibes&#39; is not one of" in refused.text and "No disputes." in refused.text
     r = web.post(f"/customers/{cid}/disputes", data={"csrf_token": token, "invoices": [invoice], "reason": "pricing",
                                                      "rows": [invoice], "amounts": [""]}, follow_redirects=True)
     assert re.search(r"/disputes/\d+", str(r.url)) and "routed to Sales" in r.text and invoice in r.text

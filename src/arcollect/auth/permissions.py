@@ -28,6 +28,28 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({READ}),
 }
 
+# What each permission lets a person do, in the words a refusal uses ("Your role (viewer) cannot …"): the one
+# table from permission codes to plain words — pages and API answers never show the codes themselves.
+PLAIN: dict[str, str] = {
+    READ: "open customer accounts, documents and the aging",
+    EDIT_CUSTOMER: "change a customer's contact details",
+    IMPORT: "import ERP or bank files",
+    ASSIGN: "manage a team's work (assign portfolios, approve outgoing messages, triage replies)",
+    ADMIN: "administer users and API tokens",
+    WORK: "work accounts (log calls, record promises, close actions)",
+    PLAYBOOK: "change the playbook or the message templates",
+    DISPUTE: "open or move disputes",
+    ANSWER: "answer the cases routed to a team",
+    ESCALATE: "propose or decide escalations",
+}
+assert set(PLAIN) == set().union(*PERMISSIONS.values()), "every permission has its plain words"
+
+
+def refusal(role: str, *permissions: str) -> str:
+    """The sentence a refused request shows: ``Your role (collector) cannot import ERP or bank files.``"""
+    words = " or ".join(PLAIN.get(p, "do this") for p in permissions) or "do this"
+    return f"Your role ({role.replace('_', ' ')}) cannot {words}."
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -71,7 +93,7 @@ class Principal:
     def require(self, *permissions: str) -> None:
         """PermissionDenied unless the role has one of ``permissions``."""
         if not any(p in self.permissions for p in permissions):
-            raise PermissionDenied(f"role {self.role!r} may not do this ({' or '.join(permissions)})")
+            raise PermissionDenied(refusal(self.role, *permissions))
 
 
 def principal_for(*, user_pk: int, login: str, role: str, team: str | None = None,

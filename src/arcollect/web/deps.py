@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from arcollect.auth import service as auth
 from arcollect.auth.permissions import Principal
+from arcollect.calendar import zone
 from arcollect.context import Context
 from arcollect.errors import ArcollectError, InvalidInput, NotAuthenticated, PermissionDenied
 from arcollect.money import format_money, money_str
+from arcollect.web import nav as N
 from arcollect.web import sessions as S
 from arcollect.web.idempotent import idempotency_field
 
@@ -24,6 +28,33 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["money"] = lambda v, cur: "" if v is None else format_money(Decimal(v), cur)
 TEMPLATES.env.filters["amount"] = lambda v, cur: "" if v is None else money_str(Decimal(v), cur)
 TEMPLATES.env.filters["date"] = lambda d: d.isoformat() if isinstance(d, (dt.date, dt.datetime)) else (d or "")
+
+
+def local_time(value: dt.datetime | str | None, tz_name: str | None) -> str:
+    """A moment as the viewer reads it: in their zone, to the minute, the zone named
+    (``2026-11-23 10:30 CET``). Naive datetimes and ISO strings without an offset are UTC; a date stays a date."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    local = aware.astimezone(zone(tz_name))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+@pass_context
+def _when(context: Any, value: dt.datetime | str | None) -> str:
+    return local_time(value, context.get("viewer_tz"))
+
+
+TEMPLATES.env.filters["when"] = _when  # every time of day on a page goes through this one filter
+TEMPLATES.env.filters["approver_words"] = lambda roles: " or ".join(
+    f"{'an' if r[:1] in 'aeiou' else 'a'} {r.replace('_', ' ')}" for r in roles)  # ["manager", "admin"] → a manager or an admin
 TEMPLATES.env.globals["quote"] = lambda s: quote(str(s), safe="")
 TEMPLATES.env.globals["idempotency_field"] = idempotency_field  # a new key per rendered form
 
@@ -101,11 +132,28 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     token, cookie = _csrf_token(request)
     principal = getattr(request.state, "principal", None)
     ctx = request.app.state.ctx
+    flash = request.app.state.signer.load_flash(request.cookies.get(S.FLASH_COOKIE))
     response = TEMPLATES.TemplateResponse(request, template, {
         "user": principal, "csrf_token": token, "company": ctx.settings.company_name,
-        "today": ctx.clock.today(), **context}, status_code=status_code)
+        "today": ctx.clock.today(), "viewer_tz": ctx.settings.timezone, "flash": flash,
+        "menu": N.menu(principal, context.get("nav")) if principal is not None else [],
+        "can_search": principal is not None and N.can_search(principal), **context},
+        status_code=status_code)
     if cookie is not None:
         set_cookie(request, response, S.CSRF_COOKIE, cookie, max_age=S.ANONYMOUS_CSRF_MAX_AGE)
+    if S.FLASH_COOKIE in request.cookies:
+        response.delete_cookie(S.FLASH_COOKIE, path="/")  # shown once
+    return response
+
+
+def redirect(request: Request, url: str, *, message: str | None = None, error: str | None = None) -> RedirectResponse:
+    """After a form post: 303 to ``url``; its outcome (``message`` or ``error``) rides along in a short-lived
+    signed cookie that the next page shows once — never in the address bar, where it would linger, be
+    bookmarked, or be forged in a link."""
+    response = RedirectResponse(url, status_code=303)
+    if message or error:
+        set_cookie(request, response, S.FLASH_COOKIE,
+                   request.app.state.signer.dump_flash(message=message, error=error), max_age=S.FLASH_MAX_AGE)
     return response
 
 
@@ -123,17 +171,31 @@ def needs(*permissions: str) -> Any:
     return Depends(allowed)
 
 
+def field_words(name: str) -> str:
+    """A form field's name as a person reads it: ``pay_by`` → ``Pay by``."""
+    words = str(name).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+_FIELD_PREFIX = re.compile(r"^([a-z][a-z0-9]*(?:_[a-z0-9]+)*)(?=: )")
+
+
+def in_words(problem: str) -> str:
+    """``settle_amount: …`` → ``Settle amount: …`` (a problem that starts with a field's code names it in words)."""
+    return _FIELD_PREFIX.sub(lambda m: field_words(m.group(1)), problem, count=1)
+
+
 def problems_text(exc: ArcollectError) -> str:
-    """An error for the page's alert: its problems (each with its field) or its message."""
-    return "; ".join(getattr(exc, "problems", []) or []) or str(exc)
+    """An error for the page's alert: its problems (each naming its field in words) or its message."""
+    return "; ".join(in_words(p) for p in getattr(exc, "problems", []) or []) or in_words(str(exc))
 
 
 def form_date(value: str, field: str) -> dt.date | None:
-    """A date typed in a form (YYYY-MM-DD), None when left blank."""
+    """A date typed in a form (YYYY-MM-DD), None when left blank; ``field`` names it in words ("Pay by")."""
     value = (value or "").strip()
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(f"{field_words(field)}: “{value}” is not a date — type it as YYYY-MM-DD") from None

@@ -20,7 +20,7 @@ from arcollect.api import problems
 from arcollect.context import Context, build_context
 from arcollect.errors import ArcollectError
 from arcollect.settings import load_settings
-from arcollect.web.deps import page
+from arcollect.web.deps import field_words, page
 from arcollect.web.idempotent import Idempotent
 from arcollect.web.middleware import MULTIPART_SLACK, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
@@ -37,6 +37,13 @@ def _is_api(request: Request) -> bool:
 def _error_page(request: Request, status: int, message: str, problems_: list[str] | None = None) -> Response:
     return page(request, "error.html", status_code=status, status=status, message=message,
                 problems=problems_ or [])
+
+
+def _problem_in_words(error: dict) -> str:
+    """A form field's problem for a person: ``Pay by: Field required`` rather than ``body.pay_by: …``."""
+    names = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")
+             and not isinstance(p, int)]
+    return f"{field_words(names[-1]) if names else 'A value'}: {error.get('msg', 'not valid')}"
 
 
 @asynccontextmanager
@@ -79,11 +86,12 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg', 'invalid')}"
-                  for e in exc.errors()]
         if _is_api(request):
+            errors = [f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg', 'invalid')}"
+                      for e in exc.errors()]
             return problems.problem(422, "invalid request", errors)
-        return _error_page(request, 422, "Some of the values sent are not valid.", errors)
+        return _error_page(request, 422, "Some of the values sent are not valid.",
+                           [_problem_in_words(e) for e in exc.errors()])
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

@@ -14,6 +14,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SESSION_COOKIE = "arcollect_session"
 CSRF_COOKIE = "arcollect_csrf"
+FLASH_COOKIE = "arcollect_flash"  # the outcome of a form post, shown once by the page it redirects to
+FLASH_MAX_AGE = 120
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 ANONYMOUS_CSRF_MAX_AGE = 24 * 3600  # the sign-in page's token
@@ -42,6 +44,7 @@ class Signer:
     def __init__(self, secret: str) -> None:
         self._session = URLSafeTimedSerializer(secret, salt="arcollect.session")
         self._csrf = URLSafeTimedSerializer(secret, salt="arcollect.csrf")
+        self._flash = URLSafeTimedSerializer(secret, salt="arcollect.flash")
         self._csrf_key = hashlib.sha256(("arcollect.csrf.session:" + secret).encode("utf-8")).digest()
 
     def dump_session(self, session_id: str) -> str:
@@ -69,6 +72,22 @@ class Signer:
         token = secrets.token_urlsafe(24)
         return token, self._csrf.dumps(token)
 
+    def dump_flash(self, *, message: str | None, error: str | None) -> str:
+        return self._flash.dumps({"m": message, "e": error})
+
+    def load_flash(self, value: str | None) -> dict[str, str | None] | None:
+        """{"message", "error"} a redirect left for this page, or None (no cookie, forged or stale)."""
+        if not value:
+            return None
+        try:
+            data = self._flash.loads(value, max_age=FLASH_MAX_AGE)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict):
+            return None
+        flash = {"message": _flash_text(data.get("m")), "error": _flash_text(data.get("e"))}
+        return flash if flash["message"] or flash["error"] else None
+
     def csrf_from_cookie(self, value: str | None) -> str | None:
         if not value:
             return None
@@ -77,6 +96,10 @@ class Signer:
         except BadSignature:
             return None
         return token if isinstance(token, str) else None
+
+
+def _flash_text(value: object) -> str | None:
+    return value[:2000] if isinstance(value, str) and value else None
 
 
 def same_token(a: str | None, b: str | None) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from arcollect.auth.permissions import DISPUTE, EDIT_CUSTOMER, ESCALATE, READ, WORK
 from arcollect.bounds import DayQuery
@@ -17,14 +19,19 @@ from arcollect.cases import service as cases
 from arcollect.errors import InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.web.charts import line_chart
-from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page
+from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page, problems_text, redirect
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/customers/{customer_id}")
-def account(request: Request, user: User, customer_id: str, as_of: DayQuery = None,
-            error: str | None = None, message: str | None = None) -> Response:
+def account(request: Request, user: User, customer_id: str, as_of: DayQuery = None) -> Response:
+    return _account_page(request, user, customer_id, as_of)
+
+
+def _account_page(request: Request, user: User, customer_id: str, as_of: dt.date | None = None,
+                  error: str | None = None, status_code: int = 200) -> Response:
+    """The page; ``error``: a form on it was refused (shown above it, with the form's values kept)."""
     user.require(READ)
     ctx = get_ctx(request)
     day = as_of or ctx.clock.today()
@@ -45,7 +52,7 @@ def account(request: Request, user: User, customer_id: str, as_of: DayQuery = No
     series = ledger.balance_history(ctx, scope=scope, customer_id=customer_id, dates=dates)
     chart = line_chart(dates, {k: [v for _, v in pts] for k, pts in series.items()},
                        "Open balance at each month-end") if series else ""
-    return page(request, "account.html", nav="customers", view=view, c=view.customer, hierarchy=hierarchy,
+    return page(request, "account.html", status_code=status_code, nav="customers", view=view, c=view.customer, hierarchy=hierarchy,
                 payments=payments, n_payments=n_payments, credits=credits, n_credits=n_credits,
                 applications=applications, n_apps=n_apps, timeline=timeline, chart=chart,
                 can_edit=user.can(EDIT_CUSTOMER), can_work=user.can(WORK), error=error, promises=promises,
@@ -56,8 +63,7 @@ def account(request: Request, user: User, customer_id: str, as_of: DayQuery = No
                 account_disputes=disputes.list_disputes(ctx, customer_id=customer_id,
                                                         scope=disputes.CaseScope(customers=scope)),
                 can_escalate=user.can(ESCALATE), escalation_actions=E.ACTIONS,
-                account_escalations=esc.list_escalations(ctx, customer_id=customer_id, scope=scope),
-                message=message)
+                account_escalations=esc.list_escalations(ctx, customer_id=customer_id, scope=scope))
 
 
 @router.post("/customers/{customer_id}/contact-details", dependencies=[needs(EDIT_CUSTOMER), Csrf])
@@ -69,5 +75,5 @@ def update_details(request: Request, user: User, customer_id: str,
         ledger.update_customer(acting(request, user), customer_id=customer_id, scope=user.scope,
                                changes={"email": email, "phone": phone, "language": language, "timezone": timezone})
     except InvalidInput as exc:
-        return account(request, user, customer_id, error="; ".join(exc.problems) or str(exc))
-    return RedirectResponse(f"/customers/{customer_id}", status_code=303)
+        return _account_page(request, user, customer_id, error=problems_text(exc), status_code=422)
+    return redirect(request, f"/customers/{quote(customer_id, safe='')}", message="Contact details saved.")

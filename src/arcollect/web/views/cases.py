@@ -17,7 +17,7 @@ from arcollect.cases import escalation_service as esc
 from arcollect.cases import escalations as E
 from arcollect.errors import ArcollectError, InvalidInput, PermissionDenied
 from arcollect.outreach import case_report
-from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text
+from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text, redirect
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=4000)]
@@ -25,9 +25,11 @@ Short = Annotated[str, Form(max_length=200)]
 Many = Annotated[list[str] | None, Form()]
 
 
-def _to(path: str, **params: str | None) -> RedirectResponse:
+def _to(request: Request, path: str, *, message: str | None = None, error: str | None = None,
+        **params: str | None) -> RedirectResponse:
+    """Back to a page after a form post; the outcome is shown there once (deps.redirect), not kept in the URL."""
     query = urlencode({k: v for k, v in params.items() if v})
-    return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
+    return redirect(request, path + (f"?{query}" if query else ""), message=message, error=error)
 
 
 # ---- disputes ------------------------------------------------------------------------------------
@@ -44,8 +46,8 @@ def open_dispute(request: Request, user: User, customer_id: str, invoices: Many 
                                        invoices=[(i, typed.get(i)) for i in invoices or []], reason=reason,
                                        team=team or None, priority=priority, note=note or None)
     except ArcollectError as exc:
-        return _to(f"/customers/{quote(customer_id, safe='')}", error=problems_text(exc))
-    return _to(f"/disputes/{opened['id']}", message=f"Dispute {opened['id']} opened and routed to "
+        return _to(request, f"/customers/{quote(customer_id, safe='')}", error=problems_text(exc))
+    return _to(request, f"/disputes/{opened['id']}", message=f"Dispute {opened['id']} opened and routed to "
                                                      f"{D.TEAMS[opened['team']]}.")
 
 
@@ -69,13 +71,12 @@ def board(request: Request, user: User, status: str = "", team: str = "", custom
 
 
 @router.get("/disputes/{dispute_id}")
-def dispute_page(request: Request, user: User, dispute_id: str, message: str | None = None,
-                 error: str | None = None) -> Response:
+def dispute_page(request: Request, user: User, dispute_id: str) -> Response:
     scope = disputes.case_scope(user)
     ctx = get_ctx(request)
     d = disputes.detail(ctx, dispute_id=dispute_id, scope=scope)
     can_work = user.can(DISPUTE)
-    return page(request, "dispute.html", nav="disputes", d=d, message=message, error=error, can_work=can_work,
+    return page(request, "dispute.html", nav="disputes", d=d, can_work=can_work,
                 can_answer=can_work or user.can(ANSWER), next_statuses=sorted(D.TRANSITIONS.get(d["status"], ())),
                 resolutions=D.RESOLUTIONS, root_causes=D.ROOT_CAUSES, teams=D.TEAMS, reasons=disputes.reasons(ctx),
                 priorities=D.PRIORITIES)
@@ -94,8 +95,8 @@ def dispute_update(request: Request, user: User, dispute_id: str, status: Short 
     except PermissionDenied:
         raise
     except ArcollectError as exc:
-        return _to(f"/disputes/{dispute_id}", error=problems_text(exc))
-    return _to(f"/disputes/{dispute_id}", message="Saved.")
+        return _to(request, f"/disputes/{dispute_id}", error=problems_text(exc))
+    return _to(request, f"/disputes/{dispute_id}", message="Saved.")
 
 
 @router.post("/disputes/{dispute_id}/attachments", dependencies=[needs(DISPUTE, ANSWER), Csrf])
@@ -107,8 +108,8 @@ async def dispute_attach(request: Request, user: User, dispute_id: str,
         disputes.attach(acting(request, user), dispute_id=dispute_id, filename=file.filename or "",
                         content_type=file.content_type or "", data=data, scope=scope)
     except ArcollectError as exc:
-        return _to(f"/disputes/{dispute_id}", error=problems_text(exc))
-    return _to(f"/disputes/{dispute_id}", message=f"{file.filename} attached.")
+        return _to(request, f"/disputes/{dispute_id}", error=problems_text(exc))
+    return _to(request, f"/disputes/{dispute_id}", message=f"{file.filename} attached.")
 
 
 @router.get("/disputes/{dispute_id}/attachments/{event_id}")
@@ -124,10 +125,10 @@ def item_add(request: Request, user: User, dispute_id: str, title: Text = "", te
              assignee: Short = "", due_on: Short = "") -> Response:
     try:
         disputes.add_action_item(acting(request, user), dispute_id=dispute_id, title=title, team=team or None,
-                                 assignee=assignee or None, due_on=form_date(due_on, "due_on"), scope=disputes.case_scope(user))
+                                 assignee=assignee or None, due_on=form_date(due_on, "due on"), scope=disputes.case_scope(user))
     except ArcollectError as exc:
-        return _to(f"/disputes/{dispute_id}", error=problems_text(exc))
-    return _to(f"/disputes/{dispute_id}", message="Action item added.")
+        return _to(request, f"/disputes/{dispute_id}", error=problems_text(exc))
+    return _to(request, f"/disputes/{dispute_id}", message="Action item added.")
 
 
 @router.post("/action-items/{item_id}/answer", dependencies=[needs(DISPUTE, ANSWER), Csrf])
@@ -138,29 +139,27 @@ def item_answer(request: Request, user: User, item_id: str, answer: Text = "", b
         disputes.answer_action_item(acting(request, user), item_id=item_id, answer=answer, done=done == "1",
                                     scope=disputes.case_scope(user))
     except ArcollectError as exc:
-        return _to(target, error=problems_text(exc))
-    return _to(target, message="Answer saved; the collector sees it on the case.")
+        return _to(request, target, error=problems_text(exc))
+    return _to(request, target, message="Answer saved; the collector sees it on the case.")
 
 
 @router.get("/inbox")
-def inbox(request: Request, user: User, done: str = "", message: str | None = None,
-          error: str | None = None) -> Response:
+def inbox(request: Request, user: User, done: str = "") -> Response:
     """The action items routed to the stakeholder's team (collectors and managers: their customers')."""
     scope = disputes.case_scope(user)
     items = disputes.inbox(get_ctx(request), scope=scope, include_done=done == "1")
-    return page(request, "inbox.html", nav="inbox", items=items, done=done, message=message, error=error,
-                teams=D.TEAMS)
+    return page(request, "inbox.html", nav="inbox", items=items, done=done, teams=D.TEAMS)
 
 
 # ---- escalations ---------------------------------------------------------------------------------
 
 
 @router.get("/escalations")
-def queue(request: Request, user: User, status: str = "proposed", e: str = "", message: str | None = None,
-          error: str | None = None) -> Response:
+def queue(request: Request, user: User, status: str = "proposed", e: str = "") -> Response:
     """The manager's queue: proposals with one-click approve/reject; the selected one's case history beside."""
     user.require(READ)
     ctx = get_ctx(request)
+    error = None
     try:
         rows = esc.list_escalations(ctx, status=status or None, scope=user.scope)
     except ArcollectError as exc:
@@ -172,8 +171,18 @@ def queue(request: Request, user: User, status: str = "proposed", e: str = "", m
             selected = esc.detail(ctx, escalation_id=pick, scope=user.scope)
         except ArcollectError as exc:
             error = error or problems_text(exc)
+    shown = rows + ([selected] if selected else [])
+    decidable = {r["id"] for r in shown if _may_decide(user, r)}
     return page(request, "escalations.html", nav="escalations", rows=rows, selected=selected, status=status,
-                statuses=E.STATUSES, actions=E.ACTIONS, can_decide=user.can(ESCALATE), message=message, error=error)
+                statuses=E.STATUSES, actions=E.ACTIONS, decidable=decidable, can_withdraw=user.can(ESCALATE),
+                error=error)
+
+
+def _may_decide(user: User, escalation: dict) -> bool:
+    """Approve/Reject is offered to the roles the escalation matrix names for this action at this amount
+    (the ``approvers`` of the proposal) — the same rule ``esc.decide`` enforces."""
+    return (escalation["status"] == "proposed" and user.can(ESCALATE)
+            and user.role in escalation["approvers"])
 
 
 @router.post("/escalations/{escalation_id}/{decision}", dependencies=[needs(ESCALATE), Csrf])
@@ -188,8 +197,8 @@ def decide(request: Request, user: User, escalation_id: str, decision: str, note
             result = esc.decide(acting(request, user), escalation_id=escalation_id, approve=decision == "approve",
                                 role=user.role, note=note or None, scope=user.scope)
     except ArcollectError as exc:
-        return _to("/escalations", status=status, e=escalation_id, error=problems_text(exc))
-    return _to("/escalations", status=status, e=escalation_id,
+        return _to(request, "/escalations", status=status, e=escalation_id, error=problems_text(exc))
+    return _to(request, "/escalations", status=status, e=escalation_id,
                message=f"Escalation {result['id']} ({result['action_label'].lower()}, {result['customer_id']}): "
                        f"{result['status']}.")
 
@@ -203,15 +212,15 @@ def propose(request: Request, user: User, customer_id: str, action: Short = "", 
         n = int(count) if count.strip() else None
         days = int(every) if every.strip() else 30
     except ValueError:
-        return _to(back, error="instalments: the number and the days between them are whole numbers")
+        return _to(request, back, error="Instalments: the number of instalments and the days between them are whole numbers")
     try:
         result = esc.propose(acting(request, user), customer_id=customer_id, action=action, note=note or None,
                              invoices=[(i, None) for i in invoices or []], settle_amount=settle_amount.strip() or None,
-                             pay_by=form_date(pay_by, "pay_by"), instalment_count=n, every_days=days,
+                             pay_by=form_date(pay_by, "pay by"), instalment_count=n, every_days=days,
                              first_due=form_date(first, "first instalment"), scope=user.scope)
     except ArcollectError as exc:
-        return _to(back, error=problems_text(exc))
-    return _to("/escalations", e=result["id"], message=f"Escalation {result['id']} proposed: needs "
+        return _to(request, back, error=problems_text(exc))
+    return _to(request, "/escalations", e=result["id"], message=f"Escalation {result['id']} proposed: needs "
                                                        f"{' or '.join(result['approvers'])}.")
 
 

@@ -4,6 +4,7 @@ promises, snoozes, actions, flags), the team's workloads, and the playbook edito
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +15,7 @@ from arcollect.cases.models import CALL_OUTCOMES
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
-from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text
+from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text, redirect
 from arcollect.worklist import service as worklists
 
 router = APIRouter(include_in_schema=False)
@@ -136,8 +137,8 @@ def flags(request: Request, user: User, customer_id: str, risk: Short = "",
                                changes={"risk": risk, "do_not_contact": bool(do_not_contact),
                                         "credit_hold": bool(credit_hold)})
     except ArcollectError as exc:
-        return RedirectResponse(f"/customers/{customer_id}?error={problems_text(exc)}", status_code=303)
-    return RedirectResponse(f"/customers/{customer_id}", status_code=303)
+        return redirect(request, f"/customers/{quote(customer_id, safe='')}", error=problems_text(exc))
+    return redirect(request, f"/customers/{quote(customer_id, safe='')}", message="Flags saved.")
 
 
 @router.post("/promises/{promise_id}/cancel", dependencies=[needs(WORK), Csrf])
@@ -145,8 +146,8 @@ def cancel_promise(request: Request, user: User, promise_id: str, customer_id: S
     try:
         cases.cancel_promise(acting(request, user), promise_id=promise_id, scope=user.scope, note=note)
     except ArcollectError as exc:
-        return RedirectResponse(f"/customers/{customer_id}?error={problems_text(exc)}", status_code=303)
-    return RedirectResponse(f"/customers/{customer_id}", status_code=303)
+        return redirect(request, f"/customers/{quote(customer_id, safe='')}", error=problems_text(exc))
+    return redirect(request, f"/customers/{quote(customer_id, safe='')}", message="Promise cancelled.")
 
 
 # ---- managers --------------------------------------------------------------------------------

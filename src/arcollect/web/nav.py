@@ -1,0 +1,89 @@
+"""The main navigation: which pages a signed-in user is offered, in groups (Work, Manage, Settings). A link is
+shown when the user's role has the permission its page checks — the same constants the routes pass to
+``require``/``needs`` (auth.permissions is the one source of truth; no role names here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from arcollect.auth.permissions import ADMIN, ANSWER, ASSIGN, IMPORT, PLAYBOOK, READ, WORK, Principal
+
+Rule = Callable[[Principal], bool]
+
+
+def _can(*permissions: str) -> Rule:
+    return lambda p: any(p.can(x) for x in permissions)
+
+
+def _reads_reports(p: Principal) -> bool:
+    """Portfolio reports are for those who oversee the work (ASSIGN) or whose job is reading (read access
+    without working accounts: viewers, cash application); a collector's day starts from their worklist."""
+    return p.can(READ) and (p.can(ASSIGN) or not p.can(WORK))
+
+
+@dataclass(frozen=True)
+class Link:
+    key: str          # the page's ``nav`` value (marks the current page)
+    label: str
+    href: str
+    shown: Rule
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    links: tuple[Link, ...]
+    fold: bool = False  # a drop-down on wide screens (the settings: visited rarely)
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("Work", (
+        Link("worklist", "My day", "/worklist", _can(WORK)),
+        Link("inbox", "Inbox", "/inbox", _can(ANSWER)),
+        Link("customers", "Accounts", "/customers", _can(READ)),
+        Link("outbox", "Outbox", "/outbox", _can(READ)),
+        Link("disputes", "Disputes", "/disputes", _can(READ, ANSWER)),
+    )),
+    Group("Manage", (
+        Link("team", "Team", "/worklist/team", _can(ASSIGN)),
+        Link("escalations", "Escalations", "/escalations", lambda p: p.can(READ) and p.can(ASSIGN)),
+        Link("triage", "Triage", "/inbound/triage", _can(ASSIGN)),
+        Link("dashboard", "Reports", "/", _reads_reports),
+        Link("aging", "Aging", "/aging", _reads_reports),
+    )),
+    Group("Settings", (
+        Link("playbook", "Playbook", "/playbook", _can(PLAYBOOK)),
+        Link("templates", "Templates", "/templates", _can(PLAYBOOK)),
+        Link("admin", "Users", "/admin", _can(ADMIN)),
+        Link("imports", "Imports", "/imports", _can(IMPORT)),
+    ), fold=True),
+)
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    label: str
+    links: tuple[Link, ...]
+    fold: bool
+    current: bool  # the page shown is one of the group's
+
+
+def menu(principal: Principal, current: str | None = None) -> list[MenuGroup]:
+    """The groups and links ``principal`` is offered (empty groups left out)."""
+    out = []
+    for group in GROUPS:
+        links = tuple(link for link in group.links if link.shown(principal))
+        if links:
+            out.append(MenuGroup(group.label, links, group.fold, any(link.key == current for link in links)))
+    return out
+
+
+def can_search(principal: Principal) -> bool:
+    """The header's customer search answers those who may open customers (not, say, a stakeholder)."""
+    return principal.can(READ)
+
+
+def hrefs(principal: Principal) -> list[str]:
+    """Every page the menu offers ``principal`` (tests: each one opens for them)."""
+    return [link.href for group in menu(principal) for link in group.links]
