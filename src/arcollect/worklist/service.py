@@ -34,6 +34,8 @@ from arcollect.playbook import service as playbooks
 from arcollect.playbook.rules import Playbook
 from arcollect.worklist import team
 from arcollect.worklist.models import Action, WorklistEntry, WorklistRun
+from arcollect.worklist.pane import contact_card, next_best_action, plain_reasons  # noqa: F401  (the pane, in plain words)
+from arcollect.worklist.team import collectors as team_collectors, targets as reassign_targets  # noqa: F401
 from arcollect.worklist.priority import score
 
 HISTORY_DAYS = 730  # cadence looks back this far
@@ -547,7 +549,8 @@ def reassign(ctx: Context, *, customer_ids: Sequence[str], collector: str, scope
 def day_progress(ctx: Context, *, as_of: dt.date, collector: str | None = None,
                  scope: CustomerScope = EVERYTHING) -> dict[str, int]:
     """The day's counter ("3 of 31 done"): accounts with an action for the day (still open, or closed
-    today by a person) and those among them with nothing left to do today (worked or snoozed)."""
+    today by a person) and those among them worked today (a person closed one of their actions: a call
+    logged, a review done) or with nothing left for today (snoozed)."""
     start = dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.timezone.utc)
     with ctx.sessions() as session:
         stmt = (select(Action.customer_pk, Action.status, Action.snoozed_until, Action.closed_by)
@@ -561,13 +564,16 @@ def day_progress(ctx: Context, *, as_of: dt.date, collector: str | None = None,
             stmt = stmt.where(scope.condition())
         accounts: set[int] = set()
         left: set[int] = set()
+        worked: set[int] = set()
         for pk, status, snoozed, closed_by in session.execute(stmt):
             if status != "open" and closed_by == RULE_ACTOR:
                 continue  # the outbox sent it: nobody worked the account for it
             accounts.add(pk)
             if status == "open" and (snoozed is None or snoozed <= as_of):
                 left.add(pk)
-    return {"done": len(accounts - left), "total": len(accounts)}
+            elif status != "open":
+                worked.add(pk)
+    return {"done": len((accounts - left) | worked), "total": len(accounts)}
 
 
 def next_account(items: Sequence[dict[str, Any]], customer_id: str) -> str | None:
