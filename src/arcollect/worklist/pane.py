@@ -125,5 +125,12 @@ def plain_reason(note: str) -> str | None:
     return text[:1].upper() + text[1:].replace("_", " ")
 
 
-def plain_reasons(notes: Sequence[str]) -> list[str]:
-    return [r for r in (plain_reason(n) for n in notes) if r]
+_AMOUNT = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?) (?P<cur>[A-Z]{3})\b")
+
+
+def plain_reasons(notes: Sequence[str], fmt: Any = None) -> list[str]:
+    """The notes as sentences; amounts ("1,234.50 EUR") shown by ``fmt(amount, currency)`` when given."""
+    out = [r for r in (plain_reason(n) for n in notes) if r]
+    if fmt is None:
+        return out
+    return [_AMOUNT.sub(lambda m: fmt(Decimal(m["num"].replace(",", "")), m["cur"]), r) for r in out]

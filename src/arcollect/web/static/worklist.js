@@ -33,6 +33,7 @@
     if (!e.detail || !e.detail.target || e.detail.target.id !== "panel") { return; }
     var title = document.getElementById("panel-title"), id = title ? title.getAttribute("data-customer") : null;
     if (!id) { return; }
+    e.detail.target.scrollTop = 0;  // a new account starts at its contact card
     rows().forEach(function (r) {
       var on = r.getAttribute("data-customer") === id, a = r.querySelector("a.wl-link");
       r.classList.toggle("current", on);

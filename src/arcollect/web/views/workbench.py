@@ -40,11 +40,11 @@ def _panel_data(request: Request, user, customer_id: str) -> dict[str, Any]:  # 
     found = worklists.worklist(ctx, as_of=today, scope=scope, ensure=False, customer_id=customer_id)["items"]
     item = found[0] if found else None
     window = playbooks.active(ctx).playbook.settings.contact_window.window()
+    fmt = lambda v, cur: format_money(Decimal(v), cur)  # noqa: E731
     return {"view": view, "c": view.customer, "item": item,
             "card": worklists.contact_card(view.customer, view.contacts, ctx.clock.now(), window),
-            "nba": worklists.next_best_action(item, view.open_items, view.customer["name"],
-                                          lambda v, cur: format_money(Decimal(v), cur)),
-            "reasons": worklists.plain_reasons(item["reasons"]) if item else [],
+            "nba": worklists.next_best_action(item, view.open_items, view.customer["name"], fmt),
+            "reasons": worklists.plain_reasons(item["reasons"], fmt) if item else [],
             "timeline": cases.timeline(ctx, customer_id=customer_id, scope=scope, limit=8),
             "promises": cases.list_promises(ctx, as_of=today, scope=scope, customer_id=customer_id)[:5],
             "outcomes": CALL_OUTCOMES, "can_work": user.can(WORK)}
