@@ -53,7 +53,7 @@ def test_dispute_to_credit_note_and_an_approved_escalation(chromium, live, tmp_p
     _sign_in(stan, live, "stan", landing="/inbox")
     stan.locator("#inbox").get_by_text("Issue the credit note for the VAT").wait_for()
     shoot(stan, live, "stakeholder-inbox")
-    stan.locator("#inbox input[name=answer]").first.fill("CN-77 issued today")
+    stan.locator("#inbox textarea[name=answer]").first.fill("CN-77 issued today")
     stan.get_by_role("button", name="Answer and mark done").first.click()
     stan.get_by_role("status").filter(has_text="Answer saved").wait_for()
     assert stan.locator("#inbox").get_by_text("Nothing waiting for your team").count() == 1

@@ -1,5 +1,5 @@
-"""A collector works three accounts from My worklist with the keyboard — a call, a promise, a
-snooze — the promise appears on the account's timeline, and tomorrow's worklist sends it no email."""
+"""A collector works three accounts from My worklist with the keyboard — a call (the next account then
+opens by itself and the day's counter moves), a promise, a snooze — the promise appears on the account's timeline, and tomorrow's worklist sends it no email."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def test_a_collector_works_three_accounts_by_keyboard(page, live):  # noqa: ANN0
     page.locator("#panel-title").wait_for()  # the first account loads beside the list
     first = _panel_customer(page)
     assert first == rows[0]
+    assert re.fullmatch(r"0 of \d+ done", page.locator("#progress").inner_text().strip())
     shoot(page, live, "worklist")
 
     # 1st account: c → the call form; log "no answer" with a note, submitted with Enter
@@ -47,11 +48,16 @@ def test_a_collector_works_three_accounts_by_keyboard(page, live):  # noqa: ANN0
     page.keyboard.type("rang the AP line, nobody picked up")
     page.keyboard.press("Enter")
     page.locator("#panel .alert.success").filter(has_text="Call logged: no answer.").wait_for()
+    # the call worked the account: the next one opens by itself, its row is current, the counter moves
+    page.wait_for_function("b => document.querySelector('#panel-title .muted').textContent.trim() !== b", arg=first)
+    second = _panel_customer(page)
+    assert second == rows[1]
+    assert page.locator("#worklist .wl-row.current").get_attribute("data-customer") == second
+    assert re.fullmatch(r"1 of \d+ done", page.locator("#progress").inner_text().strip())
+    assert page.url.endswith(f"/worklist?c={second}")
     page.keyboard.press("Escape")
 
-    # 2nd account: j → next; p → promise amount; the date by keyboard; Enter
-    second = _next(page, first)
-    assert second == rows[1]
+    # 2nd account: p → promise amount; the date by keyboard; Enter
     page.keyboard.press("p")
     assert page.evaluate("document.activeElement.id") == "promise-amount"
     page.keyboard.type("100.00")

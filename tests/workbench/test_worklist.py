@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from arcollect.cases import dispute_service as disputes
 from arcollect.cases import service as cases
-from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
 from arcollect.playbook.rules import default_text
@@ -209,7 +209,20 @@ def test_a_manager_reassigns_only_accounts_in_their_scope(ctx, tmp_path):
     _book(ctx, tmp_path)
     with pytest.raises(NotFound):
         worklists.reassign(ctx, customer_ids=["C2"], collector="alice", scope=ledger.CustomerScope(collectors=("alice",)))
-    assert worklists.reassign(ctx, customer_ids=["C1"], collector="bruno", scope=ledger.CustomerScope(collectors=("alice",))) == 1
+    with pytest.raises(PermissionDenied, match="not a collector of your team"):  # bruno is another team's
+        worklists.reassign(ctx, customer_ids=["C1"], collector="bruno", scope=ledger.CustomerScope(collectors=("alice",)))
+    assert ledger.customer_overview(ctx, customer_id="C1", as_of=TODAY).customer["collector"] == "alice"
+    both = ledger.CustomerScope(collectors=("alice", "bruno"))
+    assert worklists.reassign(ctx, customer_ids=["C1"], collector="bruno", scope=both) == 1
+
+
+def test_the_team_lists_collectors_without_a_login_and_targets_only_the_team(ctx, tmp_path):
+    _book(ctx, tmp_path)
+    from arcollect.worklist import team
+
+    listed = {c["collector"]: c for c in team.collectors(ctx)}
+    assert listed["alice"]["accounts"] == 3 and not listed["alice"]["has_login"] and listed["bruno"]["accounts"] == 1
+    assert team.targets(ctx, scope=ledger.CustomerScope(collectors=("alice",))) == ["alice"]
 
 
 def test_cli_action_done_skip_and_snooze(ctx, cli, tmp_path):

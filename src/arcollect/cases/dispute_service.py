@@ -469,7 +469,8 @@ def attachment(ctx: Context, *, dispute_id: str, event_id: str, scope: CaseScope
 def _item_view(a: ActionItem, today: dt.date) -> dict[str, Any]:
     return {"id": str(a.id), "dispute_id": str(a.dispute_pk), "title": a.title, "team": a.team, "assignee": a.assignee,
             "due_on": a.due_on.isoformat(), "status": a.status, "answer": a.answer,
-            "overdue": a.status == "open" and today > a.due_on, "done_by": a.done_by}
+            "overdue": a.status == "open" and today > a.due_on, "done_by": a.done_by,
+            "done_at": a.done_at.isoformat() if a.done_at else None}
 
 
 def add_action_item(ctx: Context, *, dispute_id: str, title: str, team: str | None = None, assignee: str | None = None,
@@ -541,7 +542,11 @@ def inbox(ctx: Context, *, scope: CaseScope, include_done: bool = False) -> list
         if not include_done:
             stmt = stmt.where(ActionItem.status == "open")
         return [{**_item_view(a, today), "customer_id": c.customer_id, "customer_name": c.name, "reason": d.reason,
-                 "dispute_status": d.status} for a, d, c in session.execute(stmt)]
+                 "dispute_status": d.status, "claim": d.note, "currency": d.currency,
+                 "amount": str(quantize(d.amount, d.currency)),
+                 "invoices": [{"invoice_id": inv.invoice_id, "amount": str(quantize(it.amount, inv.currency)),
+                               "due_date": inv.due_date.isoformat()} for it, inv in _items(session, d)]}
+                for a, d, c in session.execute(stmt).all()]
 
 
 def disputed_by_reason(ctx: Context, *, since: dt.date, scope: CaseScope = ALL_CASES) -> list[dict[str, Any]]:

@@ -247,7 +247,8 @@ def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[
                .group_by(Application.invoice_pk).subquery("applied"))
     open_amount = type_coerce(Invoice.amount - func.coalesce(applied.c.applied, 0), Money())
     stmt = (select(Invoice.invoice_id, Invoice.issue_date, Invoice.due_date, Invoice.amount,
-                   Invoice.currency, Invoice.po_number, open_amount.label("open_amount"))
+                   Invoice.currency, Invoice.po_number, Invoice.disputed, Invoice.disputed_amount,
+                   open_amount.label("open_amount"))
             .outerjoin(applied, applied.c.invoice_pk == Invoice.id)
             .where(Invoice.customer_pk == customer_pk, Invoice.issue_date <= as_of)
             .order_by(Invoice.due_date, Invoice.invoice_id))
@@ -258,6 +259,11 @@ def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[
             item["amount"] = quantize(row.amount, row.currency)
             item["open_amount"] = quantize(row.open_amount, row.currency)
             item["days_past_due"] = (as_of - row.due_date).days
+            # the part under an open dispute: the disputed amount, or the whole open amount (None)
+            disputed = item.pop("disputed_amount")
+            item["disputed_amount"] = (min(quantize(disputed, row.currency), item["open_amount"])
+                                       if row.disputed and disputed is not None
+                                       else item["open_amount"] if row.disputed else quantize(ZERO, row.currency))
             items.append(item)
     return items
 

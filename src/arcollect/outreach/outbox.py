@@ -250,8 +250,8 @@ def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500,
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status: {status!r} is not one of {', '.join(STATUSES)}")
     with ctx.sessions() as session:
-        stmt = (select(OutboxMessage, Customer.customer_id).join(Customer, Customer.id == OutboxMessage.customer_pk)
-                .order_by(OutboxMessage.id.desc()).limit(limit))
+        stmt = (select(OutboxMessage, Customer.customer_id, Customer.name)
+                .join(Customer, Customer.id == OutboxMessage.customer_pk).order_by(OutboxMessage.id.desc()).limit(limit))
         if status is not None:
             stmt = stmt.where(OutboxMessage.status == status)
         if scope.condition() is not None:
@@ -259,11 +259,11 @@ def list_outbox(ctx: Context, *, status: str | None = None, limit: int = 500,
         if customer_id is not None:
             stmt = stmt.where(Customer.customer_id == customer_id)
         rows = session.execute(stmt).all()
-    return [{"id": str(m.id), "customer_id": cid, "step": m.step, "status": m.status, "to": m.to_addrs,
+    return [{"id": str(m.id), "customer_id": cid, "customer_name": name, "step": m.step, "status": m.status, "to": m.to_addrs,
              "subject": m.subject, "language": m.language, "as_of": m.as_of.isoformat(), "invoices": m.invoices,
              "not_before": m.not_before.isoformat(), "sent_at": m.sent_at.isoformat() if m.sent_at else None,
              "message_id": m.message_id, "note": m.status_note or m.last_error,
-             "attachment": m.attachment_name} for m, cid in rows]
+             "attachment": m.attachment_name} for m, cid, name in rows]
 
 
 def approve(ctx: Context, *, message_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
@@ -283,8 +283,8 @@ def message_detail(ctx: Context, *, message_id: str, scope: ledger.CustomerScope
     """One outbox message with its content (the outbox page's preview)."""
     with ctx.sessions() as session:
         m, _ = ledger.scoped_record(session, scope, OutboxMessage, message_id, "outbox message")
-        cid = session.scalar(select(Customer.customer_id).where(Customer.id == m.customer_pk))
-        return {"id": str(m.id), "customer_id": cid, "step": m.step, "status": m.status, "to": m.to_addrs,
+        cid, name = session.execute(select(Customer.customer_id, Customer.name).where(Customer.id == m.customer_pk)).one()
+        return {"id": str(m.id), "customer_id": cid, "customer_name": name, "step": m.step, "status": m.status, "to": m.to_addrs,
                 "subject": m.subject, "language": m.language, "text": m.body_text, "html": m.body_html,
                 "note": m.status_note or m.last_error, "message_id": m.message_id}
 

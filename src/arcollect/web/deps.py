@@ -30,7 +30,7 @@ TEMPLATES.env.filters["amount"] = lambda v, cur: "" if v is None else money_str(
 TEMPLATES.env.filters["date"] = lambda d: d.isoformat() if isinstance(d, (dt.date, dt.datetime)) else (d or "")
 
 
-def local_time(value: dt.datetime | str | None, tz_name: str | None) -> str:
+def local_time(value: dt.datetime | str | None, tz_name: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A moment as the viewer reads it: in their zone, to the minute, the zone named
     (``2026-11-23 10:30 CET``). Naive datetimes and ISO strings without an offset are UTC; a date stays a date."""
     if value is None or value == "":
@@ -43,13 +43,17 @@ def local_time(value: dt.datetime | str | None, tz_name: str | None) -> str:
     if not isinstance(value, dt.datetime):
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    local = aware.astimezone(zone(tz_name))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    tz = zone(tz_name)
+    local = aware.astimezone(tz)
+    name = local.tzname() or tz.key
+    if name[:1] in "+-":  # zones without an abbreviation ("+04"): name the zone itself
+        name = tz.key
+    return f"{local.strftime(fmt)} {name}"
 
 
 @pass_context
-def _when(context: Any, value: dt.datetime | str | None) -> str:
-    return local_time(value, context.get("viewer_tz"))
+def _when(context: Any, value: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return local_time(value, context.get("viewer_tz"), fmt)
 
 
 TEMPLATES.env.filters["when"] = _when  # every time of day on a page goes through this one filter

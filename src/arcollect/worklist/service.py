@@ -32,7 +32,10 @@ from arcollect.money import quantize
 from arcollect.playbook import evaluate as E
 from arcollect.playbook import service as playbooks
 from arcollect.playbook.rules import Playbook
+from arcollect.worklist import team
 from arcollect.worklist.models import Action, WorklistEntry, WorklistRun
+from arcollect.worklist.pane import contact_card, next_best_action, plain_reasons  # noqa: F401  (the pane, in plain words)
+from arcollect.worklist.team import collectors as team_collectors, targets as reassign_targets  # noqa: F401
 from arcollect.worklist.priority import score
 
 HISTORY_DAYS = 730  # cadence looks back this far
@@ -528,8 +531,9 @@ def workloads(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYTHING
 
 
 def reassign(ctx: Context, *, customer_ids: Sequence[str], collector: str, scope: CustomerScope = EVERYTHING) -> int:
-    """Move accounts (all within ``scope``) to another collector; their open actions and today's
-    worklist follow them."""
+    """Move accounts (all within ``scope``) to another collector of the caller's team (a team's manager
+    may not hand accounts to another team's collector); their open actions and today's worklist follow them."""
+    collector = team.check_target(ctx, collector=collector, scope=scope)
     with ctx.sessions() as session:
         for cid in dict.fromkeys(customer_ids):
             ledger.scoped_customer(session, scope, cid)  # NotFound outside the manager's portfolio
@@ -540,3 +544,42 @@ def reassign(ctx: Context, *, customer_ids: Sequence[str], collector: str, scope
                                                     WorklistEntry.as_of >= ctx.clock.today())
                         .values(collector=collector))
     return changed
+
+
+def day_progress(ctx: Context, *, as_of: dt.date, collector: str | None = None,
+                 scope: CustomerScope = EVERYTHING) -> dict[str, int]:
+    """The day's counter ("3 of 31 done"): accounts with an action for the day (still open, or closed
+    today by a person) and those among them worked today (a person closed one of their actions: a call
+    logged, a review done) or with nothing left for today (snoozed)."""
+    start = dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.timezone.utc)
+    with ctx.sessions() as session:
+        stmt = (select(Action.customer_pk, Action.status, Action.snoozed_until, Action.closed_by)
+                .join(Customer, Customer.id == Action.customer_pk)
+                .where(Action.proposed_on <= as_of,
+                       or_(Action.status == "open",
+                           (Action.status.in_(("done", "skipped"))) & (Action.closed_at >= start))))
+        if collector is not None:
+            stmt = stmt.where(Customer.collector == collector)
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        accounts: set[int] = set()
+        left: set[int] = set()
+        worked: set[int] = set()
+        for pk, status, snoozed, closed_by in session.execute(stmt):
+            if status != "open" and closed_by == RULE_ACTOR:
+                continue  # the outbox sent it: nobody worked the account for it
+            accounts.add(pk)
+            if status == "open" and (snoozed is None or snoozed <= as_of):
+                left.add(pk)
+            elif status != "open":
+                worked.add(pk)
+    return {"done": len((accounts - left) | worked), "total": len(accounts)}
+
+
+def next_account(items: Sequence[dict[str, Any]], customer_id: str) -> str | None:
+    """The account after ``customer_id`` in a worklist's order (the first one when it is not listed)."""
+    ids = [i["customer_id"] for i in items]
+    if customer_id in ids:
+        rest = ids[ids.index(customer_id) + 1:] + ids[:ids.index(customer_id)]
+        return rest[0] if rest else None
+    return ids[0] if ids else None

@@ -28,6 +28,18 @@
       if (all[j].querySelector("a.wl-link")) { select(all[j]); return; }
     }
   }
+  // after a call or an action the panel may show the next account: its row becomes the current one
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.detail || !e.detail.target || e.detail.target.id !== "panel") { return; }
+    var title = document.getElementById("panel-title"), id = title ? title.getAttribute("data-customer") : null;
+    if (!id) { return; }
+    e.detail.target.scrollTop = 0;  // a new account starts at its contact card
+    rows().forEach(function (r) {
+      var on = r.getAttribute("data-customer") === id, a = r.querySelector("a.wl-link");
+      r.classList.toggle("current", on);
+      if (a) { if (on) { a.setAttribute("aria-current", "true"); } else { a.removeAttribute("aria-current"); } }
+    });
+  });
   function focus(id) { var el = document.getElementById(id); if (el) { el.focus(); } }
   document.addEventListener("click", function (e) {
     var row = e.target.closest ? e.target.closest("#worklist .wl-row") : null;

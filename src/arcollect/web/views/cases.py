@@ -132,15 +132,31 @@ def item_add(request: Request, user: User, dispute_id: str, title: Text = "", te
 
 
 @router.post("/action-items/{item_id}/answer", dependencies=[needs(DISPUTE, ANSWER), Csrf])
-def item_answer(request: Request, user: User, item_id: str, answer: Text = "", back: Short = "",
-                done: Short = "1") -> Response:
+async def item_answer(request: Request, user: User, item_id: str, answer: Text = "", back: Short = "",
+                      done: Short = "1", files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    """The answer (several lines) and its files: the files are kept with the dispute, like its other
+    attachments; a file that cannot be kept is named in the error and the answer is not saved."""
     target = back if back.startswith("/") and not back.startswith("//") else "/inbox"
+    scope = disputes.case_scope(user)
+    uploads = []
+    for f in (files or [])[:10]:
+        if not f.filename:
+            continue  # the file field left empty
+        data = await f.read(disputes.MAX_FILE + 1)
+        if not data or len(data) > disputes.MAX_FILE:
+            why = "is empty" if not data else f"is larger than {disputes.MAX_FILE // (1024 * 1024)} MB"
+            return _to(request, target, error=f"file {f.filename} {why}: the answer was not saved")
+        uploads.append((f.filename, f.content_type or "", data))
     try:
-        disputes.answer_action_item(acting(request, user), item_id=item_id, answer=answer, done=done == "1",
-                                    scope=disputes.case_scope(user))
+        item = disputes.answer_action_item(acting(request, user), item_id=item_id, answer=answer, done=done == "1",
+                                           scope=scope)
+        for name, content_type, data in uploads:
+            disputes.attach(acting(request, user), dispute_id=item["dispute_id"], filename=name,
+                            content_type=content_type, data=data, scope=scope)
     except ArcollectError as exc:
         return _to(request, target, error=problems_text(exc))
-    return _to(request, target, message="Answer saved; the collector sees it on the case.")
+    kept = f" {len(uploads)} file(s) kept with the dispute." if uploads else ""
+    return _to(request, target, message=f"Answer saved; the collector sees it on their worklist and on the case.{kept}")
 
 
 @router.get("/inbox")
@@ -148,7 +164,8 @@ def inbox(request: Request, user: User, done: str = "") -> Response:
     """The action items routed to the stakeholder's team (collectors and managers: their customers')."""
     scope = disputes.case_scope(user)
     items = disputes.inbox(get_ctx(request), scope=scope, include_done=done == "1")
-    return page(request, "inbox.html", nav="inbox", items=items, done=done, teams=D.TEAMS)
+    return page(request, "inbox.html", nav="inbox", items=items, done=done, teams=D.TEAMS,
+                reasons=disputes.reasons(get_ctx(request)))
 
 
 # ---- escalations ---------------------------------------------------------------------------------

@@ -54,6 +54,32 @@ def hold(request: Request, user: User, message_id: str, note: Short = "") -> Res
     return _back(request, user, message_id, message="Held: it will not be sent.")
 
 
+@router.post("/outbox/bulk", dependencies=[needs(ASSIGN), Csrf])
+def bulk(request: Request, user: User, action: Short, ids: Annotated[list[str] | None, Form(alias="m")] = None,
+         note: Short = "", status: Short = "") -> Response:
+    """Approve or hold the picked messages in one go: each one as if alone (its own check, its own audit
+    entry); what cannot be done is listed, the rest is done."""
+    picked = list(dict.fromkeys(ids or []))[:300]
+    back = status if status in STATUSES else None
+    if action not in ("approve", "hold"):
+        return outbox_page(request, user, status=back, error="Choose Approve or Hold.")
+    if not picked:
+        return outbox_page(request, user, status=back, error="Pick at least one message.")
+    done, refused = 0, []
+    for message_id in picked:
+        try:
+            if action == "approve":
+                outboxes.approve(acting(request, user), message_id=message_id, scope=user.scope)
+            else:
+                outboxes.hold(acting(request, user), message_id=message_id, note=note, scope=user.scope)
+            done += 1
+        except ArcollectError as exc:
+            refused.append(str(exc))
+    verb = "approved: they go out in the recipients' business hours" if action == "approve" else "held: they will not be sent"
+    return outbox_page(request, user, status=back, message=f"{done} message(s) {verb}." if done else None,
+                       error="; ".join(refused[:10]) + (" …" if len(refused) > 10 else "") if refused else None)
+
+
 @router.get("/inbound/triage")
 def triage(request: Request, user: User, message: str | None = None, error: str | None = None) -> Response:
     user.require(ASSIGN)

@@ -3,6 +3,8 @@ promises, snoozes, actions, flags), the team's workloads, and the playbook edito
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -10,16 +12,20 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ASSIGN, EDIT_CUSTOMER, PLAYBOOK, READ, WORK
+from arcollect.cases import dispute_service as disputes
 from arcollect.cases import service as cases
+from arcollect.cases.disputes import TEAMS
 from arcollect.cases.models import CALL_OUTCOMES
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
+from arcollect.money import format_money
 from arcollect.playbook import service as playbooks
 from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text, redirect
 from arcollect.worklist import service as worklists
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+ANSWERS_DAYS = 2  # stakeholders' answers stay on the collector's day this long (today and yesterday)
 Text = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=200)]
 
@@ -30,10 +36,44 @@ def _panel_data(request: Request, user, customer_id: str) -> dict[str, Any]:  # 
     scope = user.scope
     view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=today, scope=scope)
     found = worklists.worklist(ctx, as_of=today, scope=scope, ensure=False, customer_id=customer_id)["items"]
-    return {"view": view, "c": view.customer, "item": found[0] if found else None,
+    item = found[0] if found else None
+    window = playbooks.active(ctx).playbook.settings.contact_window.window()
+    fmt = lambda v, cur: format_money(Decimal(v), cur)  # noqa: E731
+    return {"view": view, "c": view.customer, "item": item,
+            "card": worklists.contact_card(view.customer, view.contacts, ctx.clock.now(), window),
+            "nba": worklists.next_best_action(item, view.open_items, view.customer["name"], fmt),
+            "reasons": worklists.plain_reasons(item["reasons"], fmt) if item else [],
             "timeline": cases.timeline(ctx, customer_id=customer_id, scope=scope, limit=8),
             "promises": cases.list_promises(ctx, as_of=today, scope=scope, customer_id=customer_id)[:5],
             "outcomes": CALL_OUTCOMES, "can_work": user.can(WORK)}
+
+
+def _progress(request: Request, user, collector: str | None) -> dict[str, int]:  # noqa: ANN001
+    ctx = get_ctx(request)
+    return worklists.day_progress(ctx, as_of=ctx.clock.today(), collector=collector, scope=user.scope)
+
+
+def _answers(request: Request, user) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Action items a stakeholder team answered lately on the caller's customers ("Billing answered …")."""
+    ctx = get_ctx(request)
+    since = ctx.clock.now() - dt.timedelta(days=ANSWERS_DAYS)
+    items = disputes.inbox(ctx, scope=disputes.case_scope(user), include_done=True)
+    done = [dict(a, team_name=TEAMS.get(a["team"], a["team"])) for a in items
+            if a["status"] == "done" and a.get("done_at") and dt.datetime.fromisoformat(a["done_at"]) >= since]
+    return sorted(done, key=lambda a: a["done_at"], reverse=True)[:20]
+
+
+def _next_of(request: Request, user, customer_id: str) -> str | None:  # noqa: ANN001
+    """The account after this one on its collector's list for today (read before the account is worked)."""
+    ctx = get_ctx(request)
+    try:
+        with ctx.sessions() as session:
+            collector = ledger.scoped_customer(session, user.scope, customer_id).collector
+    except ArcollectError:
+        return None
+    items = worklists.worklist(ctx, as_of=ctx.clock.today(), collector=collector, scope=user.scope,
+                               ensure=False)["items"]
+    return worklists.next_account(items, customer_id)
 
 
 @router.get("/worklist")
@@ -50,7 +90,8 @@ def my_worklist(request: Request, user: User, c: Annotated[str | None, Query(max
     # a named account is rendered with the page (links, no JavaScript); the first one loads beside it
     panel = _panel_data(request, user, selected) if c else None
     return page(request, "worklist.html", nav="worklist", items=items, total=data["total"], selected=selected,
-                collector=who, page_no=page_no, pages=max(1, -(-data["total"] // PAGE)), panel=panel)
+                collector=who, page_no=page_no, pages=max(1, -(-data["total"] // PAGE)), panel=panel,
+                progress=_progress(request, user, who), answers=_answers(request, user))
 
 
 @router.get("/worklist/panel/{customer_id}")
@@ -60,21 +101,33 @@ def panel(request: Request, user: User, customer_id: str, message: str | None = 
 
 
 def _after(request: Request, user, customer_id: str, message: str | None = None,  # noqa: ANN001
-           error: str | None = None) -> Response:
-    """htmx: the refreshed panel (and its worklist row, out of band); otherwise back to the list."""
+           error: str | None = None, next_id: str | None = None, move_on: bool = False) -> Response:
+    """htmx: the refreshed panel (and its worklist row and the day's counter, out of band) — or, once the
+    account is worked (``move_on``; or nothing is left on it), the next account's; otherwise back to the list."""
+    worked = _panel_data(request, user, customer_id) if request.headers.get("HX-Request") or not error else None
+    if worked is not None and not error and next_id and next_id != customer_id and (move_on or worked["item"] is None):
+        target = next_id
+    else:
+        target = customer_id
     if request.headers.get("HX-Request"):
-        data = _panel_data(request, user, customer_id)
-        return page(request, "_panel.html", message=message, error=error, oob_row=True, **data,
-                    status_code=200)
+        data = worked if target == customer_id else _panel_data(request, user, target)
+        if target != customer_id:
+            message = f"{message} Next: {data['c']['name'].rstrip('.')}."
+        response = page(request, "_panel.html", message=message, error=error, oob_row=True, **data,
+                        worked={"c": worked["c"], "item": worked["item"]},
+                        progress=_progress(request, user, user.worklist_of(None)), status_code=200)
+        response.headers["HX-Replace-Url"] = f"/worklist?c={quote(target, safe='')}"
+        return response
     if error:
         return page(request, "error.html", status_code=422, status=422, message=error)
-    return RedirectResponse(f"/worklist?c={customer_id}", status_code=303)
+    return RedirectResponse(f"/worklist?c={quote(target, safe='')}", status_code=303)
 
 
 @router.post("/worklist/{customer_id}/call", dependencies=[needs(WORK), Csrf])
 def log_call(request: Request, user: User, customer_id: str, outcome: Short, note: Text = "",
              follow_up: Short = "", contact: Short = "", invoices: Annotated[list[str] | None, Form()] = None,
              promise_amount: Short = "", promise_date: Short = "") -> Response:
+    next_id = _next_of(request, user, customer_id)
     try:
         result = worklists.log_call(acting(request, user), customer_id=customer_id, outcome=outcome, note=note,
                                     scope=user.scope, follow_up=form_date(follow_up, "follow-up"), contact=contact or None,
@@ -86,7 +139,7 @@ def log_call(request: Request, user: User, customer_id: str, outcome: Short, not
     if result.get("promise"):
         p = result["promise"]
         message += f" Promise of {p['amount']} {p['currency']} by {p['date']} recorded."
-    return _after(request, user, customer_id, message=message)
+    return _after(request, user, customer_id, message=message, next_id=next_id, move_on=True)
 
 
 @router.post("/worklist/{customer_id}/promise", dependencies=[needs(WORK), Csrf])
@@ -107,6 +160,7 @@ def add_promise(request: Request, user: User, customer_id: str, amount: Short, d
 
 @router.post("/worklist/{customer_id}/snooze", dependencies=[needs(WORK), Csrf])
 def snooze(request: Request, user: User, customer_id: str, until: Short, note: Text = "") -> Response:
+    next_id = _next_of(request, user, customer_id)
     try:
         when = form_date(until, "until")
         if when is None:
@@ -114,19 +168,20 @@ def snooze(request: Request, user: User, customer_id: str, until: Short, note: T
         r = worklists.snooze(acting(request, user), customer_id=customer_id, until=when, note=note, scope=user.scope)
     except ArcollectError as exc:
         return _after(request, user, customer_id, error=problems_text(exc))
-    return _after(request, user, customer_id, message=f"Snoozed until {r['until']}.")
+    return _after(request, user, customer_id, message=f"Snoozed until {r['until']}.", next_id=next_id, move_on=True)
 
 
 @router.post("/actions/{action_id}/close", dependencies=[needs(WORK), Csrf])
 def close_action(request: Request, user: User, action_id: str, status: Short, customer_id: Short,
                  note: Text = "", back: Short = "") -> Response:
+    next_id = _next_of(request, user, customer_id) if back != "account" else None
     try:
         worklists.close_action(acting(request, user), action_id=action_id, status=status, note=note, scope=user.scope)
     except ArcollectError as exc:
         return _after(request, user, customer_id, error=problems_text(exc))
     if back == "account" and not request.headers.get("HX-Request"):
         return RedirectResponse(f"/customers/{customer_id}", status_code=303)
-    return _after(request, user, customer_id, message=f"Action {status}.")
+    return _after(request, user, customer_id, message=f"Action {status}.", next_id=next_id)
 
 
 @router.post("/customers/{customer_id}/flags", dependencies=[needs(EDIT_CUSTOMER), Csrf])
@@ -154,22 +209,37 @@ def cancel_promise(request: Request, user: User, promise_id: str, customer_id: S
 
 
 @router.get("/worklist/team")
-def team(request: Request, user: User, message: str | None = None, error: str | None = None) -> Response:
+def team(request: Request, user: User, message: str | None = None, error: str | None = None,
+         source: Annotated[str | None, Query(alias="from", max_length=64)] = None) -> Response:
     user.require(ASSIGN)
     ctx = get_ctx(request)
-    loads = worklists.workloads(ctx, as_of=ctx.clock.today(), scope=user.scope)
+    loads = {w["collector"]: w for w in worklists.workloads(ctx, as_of=ctx.clock.today(), scope=user.scope)}
     rates = {r["collector"]: r for r in cases.kept_rates(ctx, as_of=ctx.clock.today(), scope=user.scope)}
-    return page(request, "worklist_team.html", nav="team", loads=loads, rates=rates, message=message, error=error)
+    people = worklists.team_collectors(ctx, scope=user.scope)
+    listed = {p["collector"] for p in people}
+    unassigned = loads.get("(unassigned)")
+    source = source if source in listed else (people[0]["collector"] if people else None)
+    accounts, more = ([], 0)
+    if source:
+        accounts, found = ledger.list_customers(ctx, scope=user.scope, collector=source, limit=200)
+        more = found - len(accounts)
+    return page(request, "worklist_team.html", nav="team", people=people, loads=loads, rates=rates,
+                unassigned=unassigned, source=source, accounts=accounts, more=more,
+                targets=worklists.reassign_targets(ctx, scope=user.scope), message=message, error=error)
 
 
 @router.post("/worklist/team/reassign", dependencies=[needs(ASSIGN), Csrf])
-def reassign(request: Request, user: User, customers: Text, collector: Short) -> Response:
-    ids = [c for c in customers.replace(",", " ").split() if c]
+def reassign(request: Request, user: User, collector: Short, customers: Text = "",
+             picked: Annotated[list[str] | None, Form(alias="account")] = None, source: Short = "") -> Response:
+    ids = list(dict.fromkeys([*(picked or []), *(c for c in customers.replace(",", " ").split() if c)]))
+    back = source or None
+    if not ids:
+        return team(request, user, error="Pick at least one account to move.", source=back)
     try:
         n = worklists.reassign(acting(request, user), customer_ids=ids, collector=collector.strip(), scope=user.scope)
     except ArcollectError as exc:
-        return team(request, user, error=problems_text(exc))
-    return team(request, user, message=f"{n} account(s) moved to {collector.strip()}.")
+        return team(request, user, error=problems_text(exc), source=back)
+    return team(request, user, message=f"{n} account(s) moved to {collector.strip()}.", source=back)
 
 
 # ---- playbook --------------------------------------------------------------------------------
