@@ -136,5 +136,5 @@ def sum_money(amounts: Iterable[Decimal], currency: str) -> Decimal:
 def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
     """Display form for people (grouping, symbol), per locale."""
     return format_currency(quantize(amount, currency), currency, locale=locale,
-                           currency_digits=False, format_type="standard",
+                           currency_digits=True, format_type="standard",
                            decimal_quantization=False)

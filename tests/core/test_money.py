@@ -66,3 +66,12 @@ def test_display_and_contract_strings():
     assert money_str(Decimal("5"), "USD") == "5.00"
     assert money_str(Decimal("5"), "JPY") == "5"
     assert format_money(Decimal("1234.5"), "EUR", "de_DE") == "1.234,50\xa0€"
+
+
+def test_display_shows_each_currencys_own_minor_units() -> None:
+    """A yen amount has no decimals on a page, a dinar three (it read "¥1,000.00" before)."""
+    from arcollect.money import format_money
+
+    assert format_money(Decimal("1000"), "JPY") == "¥1,000"
+    assert format_money(Decimal("1.234"), "KWD").endswith("1.234")
+    assert format_money(Decimal("1234.5"), "USD") == "$1,234.50"

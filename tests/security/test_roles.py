@@ -74,6 +74,7 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /playbook": READERS,                     # check and preview; loading is for admins (see VARIANTS)
     "POST /outbox/{message_id}/approve": ASSIGNERS,
     "POST /outbox/{message_id}/hold": ASSIGNERS,
+    "POST /outbox/bulk": ASSIGNERS,
     "POST /inbound/{message_id}/link": ASSIGNERS,
     "POST /templates/{language}/{name}/preview": READERS,
     "POST /templates/{language}/{name}": ADMINS,
@@ -114,6 +115,7 @@ FORM: dict[str, dict] = {
     "POST /disputes/{dispute_id}": {"comment": "a viewer's comment"},
     "POST /action-items/{item_id}/answer": {"answer": "x"},
     "POST /worklist/{customer_id}/call": {"outcome": "no_answer"},
+    "POST /outbox/bulk": {"action": "hold"},
     "POST /customers/{customer_id}/contact-details": {"phone": "+1 555 0100"},
     "POST /admin/users": {"login": "eve", "role": "admin"},
     "POST /admin/users/{login}": {"role": "admin"},

@@ -124,7 +124,7 @@ def _after(request: Request, user, customer_id: str, message: str | None = None,
 
 
 @router.post("/worklist/{customer_id}/call", dependencies=[needs(WORK), Csrf])
-def log_call(request: Request, user: User, customer_id: str, outcome: Short, note: Text = "",
+def log_call(request: Request, user: User, customer_id: str, outcome: Short = "", note: Text = "",
              follow_up: Short = "", contact: Short = "", invoices: Annotated[list[str] | None, Form()] = None,
              promise_amount: Short = "", promise_date: Short = "") -> Response:
     next_id = _next_of(request, user, customer_id)
