@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arcollect.cases.models import CALL_OUTCOMES
+from arcollect.promises.models import CALL_OUTCOMES
 
 Note = Annotated[str, Field(max_length=4000)]
 # The day a run is for: calendars and cadences add days to it, so it stays well inside the date range.

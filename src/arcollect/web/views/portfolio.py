@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ANSWER, READ
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import escalation_service as escalations
+from arcollect.disputes import service as disputes
+from arcollect.escalations import service as escalations
 from arcollect.errors import InvalidInput
 from arcollect.ledger import aging as A
 from arcollect.ledger import service as ledger

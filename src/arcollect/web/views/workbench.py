@@ -9,8 +9,8 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ASSIGN, EDIT_CUSTOMER, PLAYBOOK, READ, WORK
-from arcollect.cases import service as cases
-from arcollect.cases.models import CALL_OUTCOMES
+from arcollect.promises import service as promises
+from arcollect.promises.models import CALL_OUTCOMES
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
@@ -30,8 +30,8 @@ def _panel_data(request: Request, user, customer_id: str) -> dict[str, Any]:  # 
     view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=today, scope=scope)
     found = worklists.worklist(ctx, as_of=today, scope=scope, ensure=False, customer_id=customer_id)["items"]
     return {"view": view, "c": view.customer, "item": found[0] if found else None,
-            "timeline": cases.timeline(ctx, customer_id=customer_id, scope=scope, limit=8),
-            "promises": cases.list_promises(ctx, as_of=today, scope=scope, customer_id=customer_id)[:5],
+            "timeline": promises.timeline(ctx, customer_id=customer_id, scope=scope, limit=8),
+            "promises": promises.list_promises(ctx, as_of=today, scope=scope, customer_id=customer_id)[:5],
             "outcomes": CALL_OUTCOMES, "can_work": user.can(WORK)}
 
 
@@ -143,7 +143,7 @@ def flags(request: Request, user: User, customer_id: str, risk: Short = "",
 @router.post("/promises/{promise_id}/cancel", dependencies=[needs(WORK), Csrf])
 def cancel_promise(request: Request, user: User, promise_id: str, customer_id: Short, note: Text = "") -> Response:
     try:
-        cases.cancel_promise(acting(request, user), promise_id=promise_id, scope=user.scope, note=note)
+        promises.cancel_promise(acting(request, user), promise_id=promise_id, scope=user.scope, note=note)
     except ArcollectError as exc:
         return RedirectResponse(f"/customers/{customer_id}?error={problems_text(exc)}", status_code=303)
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
@@ -157,7 +157,7 @@ def team(request: Request, user: User, message: str | None = None, error: str | 
     user.require(ASSIGN)
     ctx = get_ctx(request)
     loads = worklists.workloads(ctx, as_of=ctx.clock.today(), scope=user.scope)
-    rates = {r["collector"]: r for r in cases.kept_rates(ctx, as_of=ctx.clock.today(), scope=user.scope)}
+    rates = {r["collector"]: r for r in promises.kept_rates(ctx, as_of=ctx.clock.today(), scope=user.scope)}
     return page(request, "worklist_team.html", nav="team", loads=loads, rates=rates, message=message, error=error)
 
 

@@ -25,12 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arcollect import audit, versions
-from arcollect.cases import escalations as E
-from arcollect.cases import plan_service
-from arcollect.cases import plans as PL
-from arcollect.cases import service as cases
-from arcollect.cases.models import Activity, Escalation, EscalationPolicyVersion, PaymentPlan, Promise
-from arcollect.cases.service import clean_text
+from arcollect.escalations import policy as E
+from arcollect.escalations import plan_ledger
+from arcollect.escalations.plan_ledger import instalment_states  # noqa: F401  (promises count instalments as promises)
+from arcollect.escalations import plans as PL
+from arcollect.promises import service as promises
+from arcollect.escalations.models import Escalation, EscalationPolicyVersion, PaymentPlan
+from arcollect.promises.models import Activity, Promise
+from arcollect.promises.service import clean_text
 from arcollect.context import Context
 from arcollect.db import bulk_insert, insert_new, violates
 from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -120,7 +122,7 @@ def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
         return []
     since = as_of - dt.timedelta(days=policy.lookback_days)
     attempts = _attempts(session, within, as_of, since)
-    promises = cases.promise_states(session, within=within, as_of=as_of, lookback_days=policy.lookback_days)
+    promised = promises.promise_states(session, within=within, as_of=as_of, lookback_days=policy.lookback_days)
     broken_plan_stmt = select(PaymentPlan.customer_pk).where(PaymentPlan.status == "broken")
     if within is not None:
         broken_plan_stmt = broken_plan_stmt.where(PaymentPlan.customer_pk.in_(within))
@@ -136,7 +138,7 @@ def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
         for _, due, amount, cur, disputed in opens[cpk]:
             if not disputed:
                 by_currency[cur].append((due, amount))
-        broken = cases.broken_promises(promises.get(cpk, ()), since)
+        broken = promises.broken_promises(promised.get(cpk, ()), since)
         for cur, items in sorted(by_currency.items()):
             past = [(due, a) for due, a in items if due < as_of]
             out.append((c, E.Facts(
@@ -154,7 +156,7 @@ def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
 
 
 def _timeline(session: Session, e: Escalation, at: dt.datetime, actor: str, text: str) -> None:
-    cases.record_activity(session, customer_pk=e.customer_pk, kind="escalation", at=at, actor=actor,
+    promises.record_activity(session, customer_pk=e.customer_pk, kind="escalation", at=at, actor=actor,
                           note=f"Escalation {e.id} ({E.ACTIONS[e.action].lower()}): {text}")
 
 
@@ -244,10 +246,10 @@ def _follow_up(ctx: Context, day: dt.date) -> dict[str, list[str]]:
     now = ctx.clock.now()
     completed, broken = [], []
     with ctx.unit_of_work() as session:
-        plan_service.refresh(session, as_of=day)
+        plan_ledger.refresh(session, as_of=day)
         rows = list(session.scalars(select(Escalation).where(Escalation.status == "approved")))
-        promises = [session.get(Promise, e.promise_pk) for e in rows if e.promise_pk is not None]
-        states = cases.states_of(session, [p for p in promises if p is not None], day)
+        settled = [session.get(Promise, e.promise_pk) for e in rows if e.promise_pk is not None]
+        states = promises.states_of(session, [p for p in settled if p is not None], day)
         for e in rows:
             if e.action == "settlement" and e.promise_pk is not None:
                 status = states[e.promise_pk]["status"]
@@ -303,7 +305,7 @@ def _chosen(session: Session, customer: Customer, currency: str, day: dt.date,
             problems.append(f"invoices: {iid} is not an undisputed open {currency} invoice of {customer.customer_id}")
             continue
         inv, left = available[iid]
-        amount = cases.part_amount(iid, raw, left, currency, problems)
+        amount = promises.part_amount(iid, raw, left, currency, problems)
         if amount is not None:
             out.append((inv, amount))
     return out
@@ -477,7 +479,7 @@ def _carry_out(session: Session, e: Escalation, customer: Customer, day: dt.date
     if e.action == "demand_letter":
         assert pdf is not None
         e.document, e.document_name = pdf
-        cases.record_activity(session, customer_pk=customer.id, kind="letter", at=now, actor=actor,
+        promises.record_activity(session, customer_pk=customer.id, kind="letter", at=now, actor=actor,
                               note=f"Demand letter issued (escalation {e.id}): {pdf[1]}", invoices=list(invoices))
         _move(session, e, "completed", now, actor, f"demand letter {pdf[1]} issued")
     elif e.action in ("credit_hold", "agency"):
@@ -501,7 +503,7 @@ def _carry_out(session: Session, e: Escalation, customer: Customer, day: dt.date
         linked = list(session.scalars(select(Invoice).where(Invoice.customer_pk == customer.id,
                                                            Invoice.invoice_id.in_(list(invoices)))))
         if e.action == "settlement":
-            promise = cases.create_promise(
+            promise = promises.create_promise(
                 session, customer=customer, amount=Decimal(e.details["settle_amount"]), currency=e.currency,
                 promised_date=dt.date.fromisoformat(e.details["pay_by"]), made_on=day, grace_days=GRACE_DAYS,
                 channel="other", note=f"settlement (escalation {e.id}); the rest is written off once paid",
@@ -510,10 +512,10 @@ def _carry_out(session: Session, e: Escalation, customer: Customer, day: dt.date
         else:
             schedule = [PL.Instalment(dt.date.fromisoformat(i["due_on"]), Decimal(i["amount"]))
                         for i in e.details["instalments"]]
-            plan = plan_service.create(session, customer=customer, currency=e.currency, invoices=linked,
+            plan = plan_ledger.create(session, customer=customer, currency=e.currency, invoices=linked,
                                        schedule=schedule, agreed_on=day, grace_days=GRACE_DAYS, now=now, actor=actor)
             e.plan_pk, e.result = plan.id, {"plan": plan.id}
-            cases.record_activity(session, customer_pk=customer.id, kind="note", at=now, actor=actor,
+            promises.record_activity(session, customer_pk=customer.id, kind="note", at=now, actor=actor,
                                   invoices=list(invoices), note=f"Instalment plan {plan.id} agreed (escalation {e.id}): "
                                   + ", ".join(f"{i.amount} by {i.due_on.isoformat()}" for i in schedule))
 
@@ -588,7 +590,7 @@ def detail(ctx: Context, *, escalation_id: str, scope: CustomerScope = EVERYTHIN
         out = _view(e, c, active_policy(ctx, session).policy)
         if e.plan_pk is not None:
             plan = session.get(PaymentPlan, e.plan_pk)
-            out["plan"] = plan_service.view(session, plan, ctx.clock.today()) if plan else None
+            out["plan"] = plan_ledger.view(session, plan, ctx.clock.today()) if plan else None
         cid = c.customer_id
     out["history"] = case_history(ctx, customer_id=cid, scope=scope)
     return out
@@ -612,7 +614,7 @@ def plans(ctx: Context, *, customer_id: str | None = None, scope: CustomerScope 
             stmt = stmt.where(scope.condition())
         if customer_id is not None:
             stmt = stmt.where(Customer.customer_id == customer_id)
-        return [{**plan_service.view(session, p, today), "customer_id": cid} for p, cid in session.execute(stmt)]
+        return [{**plan_ledger.view(session, p, today), "customer_id": cid} for p, cid in session.execute(stmt)]
 
 
 def _day(at: dt.datetime | None) -> str | None:
@@ -623,12 +625,12 @@ def case_history(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERY
                  as_of: dt.date | None = None) -> dict[str, Any]:
     """Everything a manager or an agency needs about an account: header, aging, contacts tried,
     timeline, promises and their outcomes, disputes, escalations and their decisions, plans."""
-    from arcollect.cases import dispute_service
+    from arcollect.disputes import service as disputes
 
     day = as_of or ctx.clock.today()
     view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=day, scope=scope)
     report = ledger.aging(ctx, as_of=day, customer_ids=[customer_id], scope=scope)
-    timeline = cases.timeline(ctx, customer_id=customer_id, scope=scope, limit=1000)
+    timeline = promises.timeline(ctx, customer_id=customer_id, scope=scope, limit=1000)
     with ctx.sessions() as session:
         c = ledger.scoped_customer(session, scope, customer_id)
         tried = {email: (n, at) for email, n, at in session.execute(
@@ -644,9 +646,9 @@ def case_history(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERY
                             "total": str(quantize(r.total, r.currency)), "disputed": str(quantize(r.disputed, r.currency))}
                            for r in report.rows]},
         "timeline": [{**t, "on": t["on"].isoformat()} for t in timeline],
-        "promises": cases.list_promises(ctx, as_of=day, scope=scope, customer_id=customer_id),
-        "disputes": dispute_service.list_disputes(ctx, customer_id=customer_id,
-                                                  scope=dispute_service.CaseScope(customers=scope)),
+        "promises": promises.list_promises(ctx, as_of=day, scope=scope, customer_id=customer_id),
+        "disputes": disputes.list_disputes(ctx, customer_id=customer_id,
+                                           scope=disputes.CaseScope(customers=scope)),
         "escalations": list_escalations(ctx, customer_id=customer_id, scope=scope),
         "plans": plans(ctx, customer_id=customer_id, scope=scope),
     }

@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arcollect import audit
-from arcollect.cases import disputes as D
-from arcollect.cases.models import ActionItem, Activity, Dispute, DisputeEvent, DisputeItem
-from arcollect.cases.service import clean_text, part_amount
+from arcollect.disputes import workflow as D
+from arcollect.disputes.models import ActionItem, Dispute, DisputeEvent, DisputeItem
+from arcollect.promises.models import Activity
+from arcollect.promises.service import clean_text, part_amount
 from arcollect.context import Context
 from arcollect.db import violates
 from arcollect.auth.permissions import ANSWER, DISPUTE, READ, Principal
