@@ -6,5 +6,7 @@ from arcollect.auth import models as auth_models  # noqa: F401
 from arcollect.ledger import models as ledger_models  # noqa: F401
 from arcollect.playbook import models as playbook_models  # noqa: F401
 from arcollect.worklist import models as worklist_models  # noqa: F401
-from arcollect.cases import models as cases_models  # noqa: F401
+from arcollect.promises import models as promises_models  # noqa: F401
+from arcollect.disputes import models as disputes_models  # noqa: F401
+from arcollect.escalations import models as escalations_models  # noqa: F401
 from arcollect.outreach import models as outreach_models  # noqa: F401

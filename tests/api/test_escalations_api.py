@@ -8,8 +8,8 @@ import io
 import zipfile
 from decimal import Decimal
 
-from arcollect.cases import escalation_service as esc
-from arcollect.cases import escalations as E
+from arcollect.escalations import service as esc
+from arcollect.escalations import policy as E
 from arcollect.ledger import service as ledger
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.ledger import service as ledger
 from tests.conftest import write_csv
 from tests.e2e.conftest import shoot

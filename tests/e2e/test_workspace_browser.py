@@ -4,7 +4,7 @@ end inside the viewport at 1280 px."""
 
 from __future__ import annotations
 
-from arcollect.cases import escalation_service as esc
+from arcollect.escalations import service as esc
 from arcollect.ledger import service as ledger
 
 PAGES = ["/", "/customers", "/worklist", "/outbox", "/disputes", "/escalations", "/worklist/team",

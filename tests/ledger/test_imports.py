@@ -298,9 +298,9 @@ def test_cli_import_json_summary_and_exit_status(cli, tmp_path):
 def test_lookups_are_chunked_so_large_files_stay_under_the_parameter_limit(ctx, tmp_path, monkeypatch):
     """PostgreSQL takes at most 65,535 parameters per statement: a 100k-customer file once failed.
     With tiny chunks, creates, updates and unchanged rows across chunk boundaries still come out right."""
-    from arcollect.ledger import imports
+    from arcollect.ledger import import_base
 
-    monkeypatch.setattr(imports, "IN_CHUNK", 3)
+    monkeypatch.setattr(import_base, "IN_CHUNK", 3)
     rows = [f"C{n:02d},Name {n}" for n in range(10)]
     assert service.import_file(ctx, kind="customers", path=write_csv(tmp_path / "a.csv", "customer_id,name", *rows)).created == 10
     rows[7] = "C07,Renamed"

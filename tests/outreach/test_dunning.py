@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer
 from arcollect.outreach import outbox
@@ -83,7 +83,7 @@ def test_the_demo_portfolios_dunning_run_over_smtp(ctx, smtp, clock):
     # sent messages are on the timelines with their content
     some = sent[0]
     assert any(e["kind"] == "email" and some["subject"] in e["text"]
-               for e in __import__("arcollect.cases.service", fromlist=["x"]).timeline(ctx, customer_id=some["customer_id"]))
+               for e in __import__("arcollect.promises.service", fromlist=["x"]).timeline(ctx, customer_id=some["customer_id"]))
 
 
 def test_a_message_is_suppressed_when_its_invoices_are_paid_before_it_goes(ctx, smtp, clock, tmp_path):

@@ -111,9 +111,9 @@ def test_replies_forwards_auto_replies_bounces_and_remittances_are_linked(ctx, s
                              "Message-ID": "<auto-1@beta-buyer.example>"}, "again"))
     assert mailbox.fetch_mail(ctx) == {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 1}
     # the reply is on C1's timeline; the bouncing address gets no more mail
-    from arcollect.cases import service as cases
+    from arcollect.promises import service as promises
 
-    assert any("We will pay on Friday" in e["text"] for e in cases.timeline(ctx, customer_id="C1"))
+    assert any("We will pay on Friday" in e["text"] for e in promises.timeline(ctx, customer_id="C1"))
     assert ledger.list_contacts(ctx, scope=ledger.EVERYTHING, customer_id="C1")[0]["bouncing"] is True
 
 

@@ -41,7 +41,7 @@ def _each_round(url: str, home: Path, login: str, barrier: Any, results: Any, ro
 
 def open_disputes(url: str, home: Path, login: str, barrier: Any, results: Any, rounds: list[list[str]]) -> None:
     """Each round: open a dispute on the round's invoices (whole)."""
-    from arcollect.cases import dispute_service
+    from arcollect.disputes import service as dispute_service
 
     _each_round(url, home, login, barrier, results, rounds, lambda ctx, invoices: dispute_service.open_dispute(
         ctx, invoices=[(i, None) for i in invoices], reason="pricing", note=f"by {login}"))
@@ -50,7 +50,7 @@ def open_disputes(url: str, home: Path, login: str, barrier: Any, results: Any, 
 def propose_escalations(url: str, home: Path, login: str, barrier: Any, results: Any,
                         rounds: list[tuple[str, str]]) -> None:
     """Each round: propose the round's (customer, action) escalation."""
-    from arcollect.cases import escalation_service
+    from arcollect.escalations import service as escalation_service
 
     _each_round(url, home, login, barrier, results, rounds, lambda ctx, job: escalation_service.propose(
         ctx, customer_id=job[0], action=job[1], note=f"by {login}"))
@@ -59,7 +59,7 @@ def propose_escalations(url: str, home: Path, login: str, barrier: Any, results:
 def run_escalations(url: str, home: Path, login: str, barrier: Any, results: Any, rounds: list[str]) -> None:
     """Each round: the daily escalation run (the rules propose), or a person's manual proposal when the
     round's entry names a customer."""
-    from arcollect.cases import escalation_service
+    from arcollect.escalations import service as escalation_service
 
     def call(ctx: Any, what: str) -> Any:
         if what == "run":

@@ -162,7 +162,7 @@ def test_an_import_beyond_the_money_column_is_a_row_error_and_stores_nothing(ctx
 
 
 def test_a_non_latin_1_attachment_name_downloads(served, tmp_path) -> None:  # noqa: ANN001
-    from arcollect.cases import disputes as D
+    from arcollect.disputes import workflow as D
 
     customer = sorted(served.customers_of(served.collector))[0]
     listed = served.client.get("/api/v1/invoices", params={"customer_id": customer, "status": "open"},

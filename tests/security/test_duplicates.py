@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import escalation_service as esc
-from arcollect.cases import service as cases
-from arcollect.cases.models import Dispute, DisputeItem, Escalation, Promise
+from arcollect.disputes import service as disputes
+from arcollect.escalations import service as esc
+from arcollect.promises import service as promises
+from arcollect.disputes.models import Dispute, DisputeItem
+from arcollect.escalations.models import Escalation
+from arcollect.promises.models import Promise
 from arcollect.errors import Conflict
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Invoice
@@ -153,7 +155,7 @@ def _promise_body(served, customer: str) -> dict:  # noqa: ANN001
 
 
 def _promises(ctx, customer: str) -> int:  # noqa: ANN001
-    return len(cases.list_promises(ctx, as_of=ctx.clock.today() + dt.timedelta(days=30), customer_id=customer))
+    return len(promises.list_promises(ctx, as_of=ctx.clock.today() + dt.timedelta(days=30), customer_id=customer))
 
 
 def test_a_retried_api_post_with_the_same_key_replays_the_first_answer(served, clock):

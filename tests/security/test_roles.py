@@ -13,7 +13,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 
 from arcollect.auth import service as auth
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.db import Base
 from arcollect.ledger import service as ledger
 from tests.conftest import csrf_of

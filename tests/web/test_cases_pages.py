@@ -4,8 +4,8 @@ matrix while a manager can, the case history PDF."""
 
 from __future__ import annotations
 
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import escalation_service as esc
+from arcollect.disputes import service as disputes
+from arcollect.escalations import service as esc
 from arcollect.ledger import service as ledger
 from tests.conftest import csrf_of
 

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from arcollect.auth.permissions import PERMISSIONS, PLAIN, principal_for
-from arcollect.cases import escalation_service as esc
+from arcollect.escalations import service as esc
 from arcollect.ledger import service as ledger
 from arcollect.web import nav
 from arcollect.web.deps import local_time

@@ -11,7 +11,7 @@ import re
 from sqlalchemy import select, update
 
 from arcollect.audit import history
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.ledger import service as ledger
 from arcollect.outreach import outbox
 from arcollect.outreach.models import OutboxMessage

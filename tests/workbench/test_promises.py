@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from arcollect.cases import promises as P
-from arcollect.cases import service as cases
+from arcollect.promises import promises as P
+from arcollect.promises import service as promises
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.worklist import service as worklists
@@ -37,13 +37,13 @@ def _pay(ctx, tmp_path, pid: str, on: str, amount: str, applies_to: str):  # noq
 
 
 def _status(ctx, pid: str, as_of: dt.date) -> tuple[str, str]:  # noqa: ANN001
-    row = next(p for p in cases.list_promises(ctx, as_of=as_of) if p["id"] == pid)
+    row = next(p for p in promises.list_promises(ctx, as_of=as_of) if p["id"] == pid)
     return row["status"], row["paid"]
 
 
 def test_promise_kept_exactly_on_its_date(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="1000.00", promised_date=TODAY + dt.timedelta(days=5),
+    pid = promises.add_promise(ctx, customer_id="C1", amount="1000.00", promised_date=TODAY + dt.timedelta(days=5),
                             invoices=["I1"])["id"]
     assert _status(ctx, pid, TODAY) == ("open", "0.00")
     _pay(ctx, tmp_path, "P1", D(5), "1000.00", "I1")
@@ -53,7 +53,7 @@ def test_promise_kept_exactly_on_its_date(ctx, tmp_path):
 
 def test_partial_payment_is_partially_kept_once_the_grace_days_are_over(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="1000.00", promised_date=TODAY + dt.timedelta(days=5),
+    pid = promises.add_promise(ctx, customer_id="C1", amount="1000.00", promised_date=TODAY + dt.timedelta(days=5),
                             invoices=["I1"], grace_days=3)["id"]
     _pay(ctx, tmp_path, "P1", D(4), "400.00", "I1")
     assert _status(ctx, pid, TODAY + dt.timedelta(days=8)) == ("open", "400.00")  # still in grace
@@ -62,7 +62,7 @@ def test_partial_payment_is_partially_kept_once_the_grace_days_are_over(ctx, tmp
 
 def test_a_late_payment_does_not_keep_the_promise(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY + dt.timedelta(days=2),
+    pid = promises.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY + dt.timedelta(days=2),
                             invoices=["I2"], grace_days=3)["id"]
     _pay(ctx, tmp_path, "P1", D(6), "500.00", "I2")
     assert _status(ctx, pid, TODAY + dt.timedelta(days=10)) == ("broken", "0.00")
@@ -70,7 +70,7 @@ def test_a_late_payment_does_not_keep_the_promise(ctx, tmp_path):
 
 def test_an_early_payment_keeps_the_promise_before_its_date(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY + dt.timedelta(days=10),
+    pid = promises.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY + dt.timedelta(days=10),
                             invoices=["I2"])["id"]
     _pay(ctx, tmp_path, "P1", D(1), "500.00", "I2")
     assert _status(ctx, pid, TODAY + dt.timedelta(days=1)) == ("kept", "500.00")
@@ -78,7 +78,7 @@ def test_an_early_payment_keeps_the_promise_before_its_date(ctx, tmp_path):
 
 def test_a_promise_on_several_invoices_counts_payments_to_each(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="750.00", promised_date=TODAY + dt.timedelta(days=7),
+    pid = promises.add_promise(ctx, customer_id="C1", amount="750.00", promised_date=TODAY + dt.timedelta(days=7),
                             invoices=["I2", "I3"])["id"]
     _pay(ctx, tmp_path, "P1", D(2), "500.00", "I2")
     assert _status(ctx, pid, TODAY + dt.timedelta(days=2)) == ("open", "500.00")
@@ -88,7 +88,7 @@ def test_a_promise_on_several_invoices_counts_payments_to_each(ctx, tmp_path):
 
 def test_a_payment_applied_to_other_invoices_does_not_keep_the_promise(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY + dt.timedelta(days=3),
+    pid = promises.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY + dt.timedelta(days=3),
                             invoices=["I2"])["id"]
     _pay(ctx, tmp_path, "P1", D(1), "1000.00", "I1")
     assert _status(ctx, pid, TODAY + dt.timedelta(days=20)) == ("broken", "0.00")
@@ -96,7 +96,7 @@ def test_a_payment_applied_to_other_invoices_does_not_keep_the_promise(ctx, tmp_
 
 def test_a_promise_on_the_account_counts_any_payment_to_its_invoices(ctx, tmp_path):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="600.00", promised_date=TODAY + dt.timedelta(days=3))["id"]
+    pid = promises.add_promise(ctx, customer_id="C1", amount="600.00", promised_date=TODAY + dt.timedelta(days=3))["id"]
     _pay(ctx, tmp_path, "P1", D(2), "250.00", "I3")
     _pay(ctx, tmp_path, "P2", D(3), "350.00", "I1")
     assert _status(ctx, pid, TODAY + dt.timedelta(days=3)) == ("kept", "600.00")
@@ -105,43 +105,43 @@ def test_a_promise_on_the_account_counts_any_payment_to_its_invoices(ctx, tmp_pa
 def test_bad_promises_are_refused_with_every_problem_and_nothing_is_written(ctx, tmp_path):
     _book(ctx, tmp_path)
     with pytest.raises(InvalidInput) as exc:
-        cases.add_promise(ctx, customer_id="C1", amount="-5", promised_date=TODAY - dt.timedelta(days=1),
+        promises.add_promise(ctx, customer_id="C1", amount="-5", promised_date=TODAY - dt.timedelta(days=1),
                           invoices=["I1", "E1", "NOPE"], channel="pigeon")
     text = "\n".join(exc.value.problems)
     for part in ("date:", "channel:", "amount:", "invoices: not invoices of C1: E1, NOPE"):
         assert part in text
     with pytest.raises(InvalidInput, match="more than the 1000.00 USD"):
-        cases.add_promise(ctx, customer_id="C1", amount="1000.01", promised_date=TODAY, invoices=["I1"])
+        promises.add_promise(ctx, customer_id="C1", amount="1000.01", promised_date=TODAY, invoices=["I1"])
     with pytest.raises(InvalidInput):
-        cases.add_promise(ctx, customer_id="C1", amount="10.001", promised_date=TODAY)
-    assert cases.list_promises(ctx, as_of=TODAY) == []
+        promises.add_promise(ctx, customer_id="C1", amount="10.001", promised_date=TODAY)
+    assert promises.list_promises(ctx, as_of=TODAY) == []
     with pytest.raises(NotFound):
-        cases.add_promise(ctx, customer_id="C1", amount="1", promised_date=TODAY,
+        promises.add_promise(ctx, customer_id="C1", amount="1", promised_date=TODAY,
                           scope=ledger.CustomerScope(collectors=("bruno",)))
 
 
 def test_only_an_open_promise_can_be_cancelled(ctx, tmp_path, clock):
     _book(ctx, tmp_path)
-    pid = cases.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY, invoices=["I2"])["id"]
-    assert cases.cancel_promise(ctx, promise_id=pid, note="withdrawn")["status"] == "cancelled"
+    pid = promises.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY, invoices=["I2"])["id"]
+    assert promises.cancel_promise(ctx, promise_id=pid, note="withdrawn")["status"] == "cancelled"
     with pytest.raises(Conflict, match="from cancelled to cancelled"):
-        cases.cancel_promise(ctx, promise_id=pid)
-    other = cases.add_promise(ctx, customer_id="C1", amount="100.00", promised_date=TODAY, invoices=["I3"])["id"]
+        promises.cancel_promise(ctx, promise_id=pid)
+    other = promises.add_promise(ctx, customer_id="C1", amount="100.00", promised_date=TODAY, invoices=["I3"])["id"]
     clock.advance(dt.timedelta(days=10))
     with pytest.raises(Conflict, match="from broken to cancelled"):
-        cases.cancel_promise(ctx, promise_id=other)
+        promises.cancel_promise(ctx, promise_id=other)
 
 
 def test_kept_rate_by_collector_and_customer(ctx, tmp_path):
     _book(ctx, tmp_path)
-    kept = cases.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY, invoices=["I2"])["id"]
-    cases.add_promise(ctx, customer_id="C1", amount="250.00", promised_date=TODAY, invoices=["I3"])
+    kept = promises.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY, invoices=["I2"])["id"]
+    promises.add_promise(ctx, customer_id="C1", amount="250.00", promised_date=TODAY, invoices=["I3"])
     _pay(ctx, tmp_path, "P1", D(0), "500.00", "I2")
     later = TODAY + dt.timedelta(days=10)
-    rows = cases.kept_rates(ctx, as_of=later, by="collector")
+    rows = promises.kept_rates(ctx, as_of=later, by="collector")
     assert rows == [{"collector": "alice", "kept_rate": "0.500", "kept_percent": 50, "promises": 2, "open": 0, "kept": 1,
                      "partially_kept": 0, "broken": 1, "cancelled": 0}]
-    assert cases.kept_rates(ctx, as_of=later, by="customer")[0]["customer"] == "C1"
+    assert promises.kept_rates(ctx, as_of=later, by="customer")[0]["customer"] == "C1"
     assert _status(ctx, kept, later)[0] == "kept"
 
 

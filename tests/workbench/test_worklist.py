@@ -9,12 +9,13 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import service as cases
+from arcollect.disputes import service as disputes
+from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
 from arcollect.playbook import service as playbooks
 from arcollect.playbook.rules import default_text
+from arcollect.promises import service as promises
 from arcollect.worklist import service as worklists
 from arcollect.worklist.models import Action
 from tests.conftest import write_csv
@@ -98,7 +99,7 @@ def test_logging_a_call_completes_call_tasks_and_its_follow_up_comes_first_that_
     day = worklists.worklist(ctx, as_of=TODAY + dt.timedelta(days=2))["items"]
     assert day[0]["customer_id"] == "C3" and day[0]["callback"] == D(2) and day[0]["parts"]["callback"] == 100.0
     assert [i["priority"] for i in day] == sorted((i["priority"] for i in day), reverse=True)
-    timeline = cases.timeline(ctx, customer_id="C3")
+    timeline = promises.timeline(ctx, customer_id="C3")
     assert timeline[0]["kind"] == "call" and "left voicemail" in timeline[0]["text"] and timeline[0]["by"].startswith("cli")
 
 
@@ -148,7 +149,7 @@ def test_closing_snoozing_and_their_refusals(ctx, tmp_path, clock):
     assert all(i["customer_id"] != "C1" for i in worklists.worklist(ctx, as_of=TODAY)["items"])
     with pytest.raises(InvalidInput):
         worklists.snooze(ctx, customer_id="C1", until=TODAY)
-    assert cases.timeline(ctx, customer_id="C1")[0]["kind"] == "snooze"
+    assert promises.timeline(ctx, customer_id="C1")[0]["kind"] == "snooze"
 
 
 def test_playbook_versions_load_show_and_drive_the_next_run(ctx, cli, tmp_path):
@@ -198,11 +199,11 @@ def test_a_call_with_outcome_promise_can_record_the_promise_in_one_go(ctx, tmp_p
         worklists.log_call(ctx, customer_id="C1", outcome="no_answer", promise_amount="10.00", promise_date=TODAY)
     with pytest.raises(InvalidInput):
         worklists.log_call(ctx, customer_id="C1", outcome="promise", promise_amount="10.00")
-    assert cases.list_activities(ctx, customer_id="C1")["total"] == 0  # refused before anything was written
+    assert promises.list_activities(ctx, customer_id="C1")["total"] == 0  # refused before anything was written
     result = worklists.log_call(ctx, customer_id="C1", outcome="promise", promise_amount="500.00",
                                 promise_date=TODAY + dt.timedelta(days=5), invoices=["A2"])
     assert result["promise"]["invoices"] == ["A2"] and result["promise"]["status"] == "open"
-    assert [a["kind"] for a in cases.list_activities(ctx, customer_id="C1")["items"]] == ["promise", "call"]
+    assert [a["kind"] for a in promises.list_activities(ctx, customer_id="C1")["items"]] == ["promise", "call"]
 
 
 def test_a_manager_reassigns_only_accounts_in_their_scope(ctx, tmp_path):

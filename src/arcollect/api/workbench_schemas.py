@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from arcollect.bounds import AMOUNT_PATTERN, Day
-from arcollect.cases.models import CALL_OUTCOMES
+from arcollect.promises.models import CALL_OUTCOMES
 
 Note = Annotated[str, Field(max_length=4000)]
 Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=500)]

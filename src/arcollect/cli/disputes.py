@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.cli.common import check_format, context, echo, fail, parse_date, print_rows
 from arcollect.errors import ArcollectError
 

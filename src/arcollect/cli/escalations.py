@@ -9,9 +9,9 @@ from typing import Optional
 
 import typer
 
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import escalation_service as esc
-from arcollect.cases import escalations as E
+from arcollect.disputes import service as disputes
+from arcollect.escalations import service as esc
+from arcollect.escalations import policy as E
 from arcollect.cli.common import check_format, context, echo, fail, parse_date, print_rows, read_text, write_bytes
 from arcollect.errors import ArcollectError
 

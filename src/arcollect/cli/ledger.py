@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.cli.common import console, context, echo, err_console, fail, parse_date
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import aging as A

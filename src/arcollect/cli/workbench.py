@@ -9,8 +9,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from arcollect.cases import service as cases
-from arcollect.cases.models import CALL_OUTCOMES
+from arcollect.promises import service as promises
+from arcollect.promises.models import CALL_OUTCOMES
 from arcollect.cli.common import check_format, console, context, echo, fail, parse_date, read_text
 from arcollect.errors import ArcollectError
 from arcollect.playbook import service as playbooks
@@ -93,7 +93,7 @@ def promise_list(
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
-        rows = cases.list_promises(ctx, as_of=date or ctx.clock.today(), customer_id=customer, status=status)
+        rows = promises.list_promises(ctx, as_of=date or ctx.clock.today(), customer_id=customer, status=status)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -113,7 +113,7 @@ def promise_cancel(promise_id: str = typer.Argument(..., metavar="ID"),
                    note: Optional[str] = typer.Option(None, "--note")) -> None:
     """Cancel an open promise."""
     try:
-        cases.cancel_promise(context(), promise_id=promise_id, note=note)
+        promises.cancel_promise(context(), promise_id=promise_id, note=note)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -127,7 +127,7 @@ def promise_rates(by: str = typer.Option("collector", "--by", help="collector | 
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
-        rows = cases.kept_rates(ctx, as_of=date or ctx.clock.today(), by=by)
+        rows = promises.kept_rates(ctx, as_of=date or ctx.clock.today(), by=by)
     except ArcollectError as exc:
         fail(exc)
         return

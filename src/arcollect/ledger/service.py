@@ -21,9 +21,10 @@ from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import aging as A
 from arcollect.ledger import queries as Q
 from arcollect.ledger.balances import Movement, available_from
+from arcollect.ledger.import_base import TABLES_WRITTEN, ImportResult, Progress
 from arcollect.ledger.import_read import ReadLimits, parse_mapping, read_table
 from arcollect.ledger.import_rows import KINDS
-from arcollect.ledger.imports import TABLES_WRITTEN, ImportResult, Progress, import_table, write_rejected
+from arcollect.ledger.imports import import_table, write_rejected
 from arcollect.ledger.models import (
     Application, CreditNote, Customer, Invoice, Payment, WriteOff,
 )

@@ -13,8 +13,8 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from arcollect.auth.models import Team, User
-from arcollect.cases import disputes as D
-from arcollect.cases.models import ActionItem, Dispute, DisputeEvent
+from arcollect.disputes import workflow as D
+from arcollect.disputes.models import ActionItem, Dispute, DisputeEvent
 from arcollect.context import Context
 from arcollect.ledger.models import Customer
 from arcollect.outreach.smtp import Sender, SmtpSender, build_email, new_message_id

@@ -8,7 +8,7 @@ import json
 import zipfile
 from typing import Any
 
-from arcollect.cases import escalation_service as esc
+from arcollect.escalations import service as esc
 from arcollect.context import Context
 from arcollect.errors import Conflict
 from arcollect.export_cells import csv_writer

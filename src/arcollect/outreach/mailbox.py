@@ -11,7 +11,6 @@ from sqlalchemy import func, select, update
 
 from arcollect import audit
 from arcollect.bounds import parse_pk
-from arcollect.cases import service as cases
 from arcollect.context import Context
 from arcollect.db import like_literal
 from arcollect.errors import Conflict, InvalidInput, NotFound
@@ -19,6 +18,7 @@ from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Contact, Customer, Invoice
 from arcollect.outreach import inbound
 from arcollect.outreach.models import InboundAttachment, InboundMessage, OutboxMessage
+from arcollect.promises import service as promises
 
 
 class Mailbox(Protocol):
@@ -135,7 +135,7 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
                 if customer_pk is not None:
                     label = {"reply": "Reply", "auto_reply": "Auto-reply", "bounce": "Bounce", "forward": "Forwarded"}[parsed.kind]
                     files = f" ({len(parsed.attachments)} attachment(s))" if parsed.attachments else ""
-                    cases.record_activity(session, customer_pk=customer_pk, kind="email", outcome="inbound", at=now,
+                    promises.record_activity(session, customer_pk=customer_pk, kind="email", outcome="inbound", at=now,
                                           actor=parsed.from_addr or "mailbox",
                                           note=f"{label} received: {parsed.subject}{files}\n\n{parsed.text[:4000]}")
                 counts["linked" if customer_pk else "triage"] += 1
@@ -193,7 +193,7 @@ def link_inbound(ctx: Context, *, message_id: str, customer_id: str,
             raise Conflict(f"inbound message {m.id} is already linked")
         customer = ledger.scoped_customer(session, scope, customer_id)
         m.customer_pk, m.status, m.match_reason = customer.id, "linked", f"linked by {ctx.actor}"
-        cases.record_activity(session, customer_pk=customer.id, kind="email", outcome="inbound", at=now, actor=ctx.actor,
+        promises.record_activity(session, customer_pk=customer.id, kind="email", outcome="inbound", at=now, actor=ctx.actor,
                               note=f"Mail from {m.from_addr} linked from triage: {m.subject}\n\n{(m.body_text or '')[:4000]}")
         audit.record(session, at=now, actor=ctx.actor, action="link", entity="inbound", entity_key=str(m.id),
                      changes={"customer": customer.customer_id})

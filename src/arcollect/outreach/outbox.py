@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 
 from arcollect import audit
 from arcollect import calendar
-from arcollect.cases import service as cases
+from arcollect.promises import service as promises
 from arcollect.context import Context
 from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import service as ledger
@@ -116,7 +116,7 @@ def _still_due(session: Any, message: OutboxMessage, today: dt.date) -> str | No
                            .where(Invoice.customer_pk == message.customer_pk, Invoice.invoice_id.in_(message.invoices))).all()
     promised: set[str] = set()
     whole = False
-    for p in cases.promise_states(session, within=[message.customer_pk], as_of=today).get(message.customer_pk, []):
+    for p in promises.promise_states(session, within=[message.customer_pk], as_of=today).get(message.customer_pk, []):
         if p["status"] == "open":
             promised |= p["invoices"]
             whole = whole or not p["invoices"]
@@ -190,7 +190,7 @@ def send_due(ctx: Context, *, sender_factory: SenderFactory | None = None, limit
                 message.status, message.sent_at = "sent", ctx.clock.now()
                 worklists.complete_action(session, action_pk=message.action_pk, note=f"sent: {message.subject}",
                                           now=message.sent_at)
-                cases.record_activity(session, customer_pk=message.customer_pk, kind="email", at=message.sent_at,
+                promises.record_activity(session, customer_pk=message.customer_pk, kind="email", at=message.sent_at,
                                       actor="outbox", note=f"{message.subject}\n\n{message.body_text}",
                                       action_pk=message.action_pk, invoices=list(message.invoices))
                 audit.record(session, at=message.sent_at, actor=ctx.actor, action="send", entity="outbox",

@@ -19,9 +19,9 @@ from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.orm import Session
 
 from arcollect import audit
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import escalation_service as escalations
-from arcollect.cases import service as cases
+from arcollect.disputes import service as disputes
+from arcollect.escalations import service as escalations
+from arcollect.promises import service as promises
 from arcollect.context import Context
 from arcollect.db import bulk_insert
 from arcollect.errors import Conflict, InvalidInput
@@ -92,8 +92,8 @@ def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: Cust
         today = today.where(Action.customer_pk.in_(within))
     existing_today |= {(c, s) for c, s in session.execute(today).all()}
     lookback = playbook.settings.broken_promise_lookback_days
-    promises = cases.promise_states(session, within=within, as_of=as_of, lookback_days=lookback)
-    contacts = cases.contact_history(session, within=within, as_of=as_of)
+    promised = promises.promise_states(session, within=within, as_of=as_of, lookback_days=lookback)
+    contacts = promises.contact_history(session, within=within, as_of=as_of)
     wanted = set(items) | set(cash) | set(actions)
     cstmt = select(Customer.id, Customer.customer_id, Customer.name, Customer.currency, Customer.collector,
                    Customer.team, Customer.segment, Customer.country, Customer.timezone, Customer.risk,
@@ -112,10 +112,10 @@ def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: Cust
             bool(r.do_not_contact), bool(r.credit_hold), {k: str(v) for k, v in (r.custom_fields or {}).items()}))
         histories[r.id] = E.History(
             tuple(actions.get(r.id, ())),
-            tuple(E.PromiseState(p["status"], p["date"], p["pause_until"], p["invoices"]) for p in promises.get(r.id, ())),
+            tuple(E.PromiseState(p["status"], p["date"], p["pause_until"], p["invoices"]) for p in promised.get(r.id, ())),
             contacts.get(r.id, {}).get("last_call"))
     invoiced = ledger.invoiced_between(session, within=within, since=as_of - dt.timedelta(days=365), until=as_of)
-    return Gathered(accounts, histories, contacts, promises, invoiced, existing_today, names)
+    return Gathered(accounts, histories, contacts, promised, invoiced, existing_today, names)
 
 
 def _run_at(ctx: Context, as_of: dt.date) -> dt.datetime:
@@ -128,7 +128,7 @@ def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date
     dpd = [((as_of - i.due_date).days, i.open_amount) for i in account.items if not i.disputed]
     contact = g.contacts.get(account.customer_pk, {})
     last = contact.get("last_contact")
-    broken = cases.broken_promises(g.promises.get(account.customer_pk, ()), as_of - dt.timedelta(days=lookback))
+    broken = promises.broken_promises(g.promises.get(account.customer_pk, ()), as_of - dt.timedelta(days=lookback))
     follow_up = contact.get("follow_up")
     parts = score(past_due=dpd, risk=account.risk, broken_promises=broken,
                   days_since_contact=None if last is None else (as_of - last).days,
@@ -297,7 +297,7 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
         live = (Action.status == "open", Action.proposed_on <= as_of,
                 or_(Action.snoozed_until.is_(None), Action.snoozed_until <= as_of))
         working = set(session.scalars(select(Action.customer_pk).where(*live, Action.customer_pk.in_(keys)).distinct()))
-        follow_ups = cases.pending_follow_ups(session, within=keys, as_of=as_of)
+        follow_ups = promises.pending_follow_ups(session, within=keys, as_of=as_of)
         order = []
         for pk, priority, cid in ranked:
             callback = follow_ups.get(pk)
@@ -349,7 +349,7 @@ def close_action(ctx: Context, *, action_id: str, status: str, scope: CustomerSc
         action.close_note = (note or "").strip()[:4000] or None
         kind = "skip" if status == "skipped" else action.channel
         text = f"{action.step.replace('_', ' ')} {'skipped' if status == 'skipped' else 'done'}"
-        cases.record_activity(session, customer_pk=customer.id, kind=kind, at=now, actor=ctx.actor,
+        promises.record_activity(session, customer_pk=customer.id, kind=kind, at=now, actor=ctx.actor,
                               note=text + (f": {action.close_note}" if action.close_note else ""),
                               action_pk=action.id, invoices=list(action.invoices or []))
         audit.record(session, at=now, actor=ctx.actor, action=status, entity="action", entity_key=str(action.id),
@@ -386,7 +386,7 @@ def log_call(ctx: Context, *, customer_id: str, outcome: str, scope: CustomerSco
         dispute = disputes.open_dispute(ctx, customer_id=customer_id, invoices=[(i, None) for i in invoices],
                                         reason=dispute_reason or "other", note=note or "disputed on a call",
                                         scope=scope)
-    activity = cases.log_activity(ctx, customer_id=customer_id, kind="call", scope=scope, outcome=outcome,
+    activity = promises.log_activity(ctx, customer_id=customer_id, kind="call", scope=scope, outcome=outcome,
                                   note=note, follow_up=follow_up, contact=contact, invoices=invoices)
     today, now = ctx.clock.today(), ctx.clock.now()
     with ctx.unit_of_work() as session:
@@ -410,7 +410,7 @@ def add_promise(ctx: Context, *, customer_id: str, amount: Any, promised_date: d
     """Record a promise to pay (grace days from the playbook); its invoices leave dunning until the
     promised date + grace, and the day's worklist is refreshed."""
     grace = playbooks.active(ctx).playbook.settings.promise_grace_days
-    promise = cases.add_promise(ctx, customer_id=customer_id, amount=amount, promised_date=promised_date,
+    promise = promises.add_promise(ctx, customer_id=customer_id, amount=amount, promised_date=promised_date,
                                 scope=scope, invoices=invoices, channel=channel, contact=contact, note=note,
                                 grace_days=grace)
     with ctx.sessions() as session:
@@ -425,7 +425,7 @@ def snooze(ctx: Context, *, customer_id: str, until: dt.date, scope: CustomerSco
     today, now = ctx.clock.today(), ctx.clock.now()
     if not today < until <= today + dt.timedelta(days=90):
         raise InvalidInput(f"until: {until.isoformat()} must be after today and within 90 days")
-    cases.log_activity(ctx, customer_id=customer_id, kind="snooze", scope=scope, follow_up=until,
+    promises.log_activity(ctx, customer_id=customer_id, kind="snooze", scope=scope, follow_up=until,
                        note=f"snoozed until {until.isoformat()}" + (f": {note.strip()}" if note and note.strip() else ""))
     with ctx.unit_of_work() as session:
         customer = ledger.scoped_customer(session, scope, customer_id)

@@ -13,8 +13,8 @@ from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ANSWER, DISPUTE
 from arcollect.bounds import AMOUNT_PATTERN
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import disputes as D
+from arcollect.disputes import service as disputes
+from arcollect.disputes import workflow as D
 
 router = APIRouter(tags=["disputes"])
 Reason = Annotated[str, Field(min_length=1, max_length=32)]

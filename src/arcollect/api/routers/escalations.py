@@ -16,8 +16,8 @@ from arcollect.api.routers.disputes import Amount, DisputedInvoice, Text
 from arcollect.api.workbench_schemas import Day
 from arcollect.auth.permissions import ASSIGN, ESCALATE, PLAYBOOK, READ
 from arcollect.bounds import content_disposition
-from arcollect.cases import escalation_service as esc
-from arcollect.cases import escalations as E
+from arcollect.escalations import policy as E
+from arcollect.escalations import service as esc
 from arcollect.outreach import case_report
 
 router = APIRouter(tags=["escalations"])

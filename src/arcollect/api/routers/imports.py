@@ -10,7 +10,7 @@ from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.api.schemas import ImportRead
 from arcollect.auth.permissions import IMPORT
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.ledger import service as ledger
 
 router = APIRouter(tags=["imports"])

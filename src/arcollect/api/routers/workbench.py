@@ -15,9 +15,9 @@ from arcollect.api.workbench_schemas import (
 )
 from arcollect.auth.permissions import ASSIGN, PLAYBOOK, READ, WORK
 from arcollect.bounds import DayQuery
-from arcollect.cases import service as cases
 from arcollect.errors import InvalidInput, PermissionDenied
 from arcollect.playbook import service as playbooks
+from arcollect.promises import service as promises_service
 from arcollect.worklist import service as worklists
 
 router = APIRouter(tags=["workbench"])
@@ -70,7 +70,7 @@ def activities(ctx: Ctx, caller: Caller, customer_id: Annotated[str | None, Quer
                since: DayQuery = None, limit: Limit = 100, offset: Offset = 0) -> ActivityPage:
     """Calls, emails, letters, notes and promises, newest first."""
     caller.require(READ)
-    return ActivityPage(**cases.list_activities(ctx, scope=caller.scope, customer_id=customer_id, kind=kind,
+    return ActivityPage(**promises_service.list_activities(ctx, scope=caller.scope, customer_id=customer_id, kind=kind,
                                                 since=since, limit=limit, offset=offset))
 
 
@@ -86,7 +86,7 @@ def log_activity(ctx: Ctx, caller: Caller, body: ActivityCreate) -> ActivityRead
                                   follow_up=body.follow_up, contact=body.contact, invoices=body.invoices,
                                   dispute_reason=body.dispute_reason, scope=caller.scope)
     else:
-        data = cases.log_activity(actx, customer_id=body.customer_id, kind=body.kind, outcome=body.outcome,
+        data = promises_service.log_activity(actx, customer_id=body.customer_id, kind=body.kind, outcome=body.outcome,
                                   note=body.note, follow_up=body.follow_up, contact=body.contact,
                                   invoices=body.invoices, scope=caller.scope)
     return ActivityRead(**data)
@@ -98,7 +98,7 @@ def promises(ctx: Ctx, caller: Caller, as_of: DayQuery = None,
              status: Literal["open", "kept", "partially_kept", "broken", "cancelled"] | None = None) -> list[PromiseRead]:
     """Promises with their status as of a date (default today), newest first."""
     caller.require(READ)
-    rows = cases.list_promises(ctx, as_of=as_of or ctx.clock.today(), scope=caller.scope,
+    rows = promises_service.list_promises(ctx, as_of=as_of or ctx.clock.today(), scope=caller.scope,
                                customer_id=customer_id, status=status)
     return [PromiseRead(**r) for r in rows]
 
@@ -117,9 +117,9 @@ def add_promise(ctx: Ctx, caller: Caller, body: PromiseCreate) -> PromiseRead:
              dependencies=[needs(WORK)])
 def cancel_promise(ctx: Ctx, caller: Caller, promise_id: str, body: PromiseCancel) -> PromiseRead:
     """Cancel an open promise."""
-    cases.cancel_promise(acting(ctx, caller), promise_id=promise_id, scope=caller.scope, note=body.note)
+    promises_service.cancel_promise(acting(ctx, caller), promise_id=promise_id, scope=caller.scope, note=body.note)
     today = ctx.clock.today()
-    row = next(p for p in cases.list_promises(ctx, as_of=today, scope=caller.scope) if p["id"] == promise_id)
+    row = next(p for p in promises_service.list_promises(ctx, as_of=today, scope=caller.scope) if p["id"] == promise_id)
     return PromiseRead(**row)
 
 
@@ -164,4 +164,4 @@ def workloads(ctx: Ctx, caller: Caller, as_of: DayQuery = None) -> list[Workload
 def timeline(ctx: Ctx, caller: Caller, customer_id: str, limit: Limit = 100) -> list[TimelineEvent]:
     """Everything on the account, newest first, with who and when."""
     caller.require(READ)
-    return [TimelineEvent(**e) for e in cases.timeline(ctx, customer_id=customer_id, scope=caller.scope, limit=limit)]
+    return [TimelineEvent(**e) for e in promises_service.timeline(ctx, customer_id=customer_id, scope=caller.scope, limit=limit)]

@@ -11,13 +11,13 @@ from fastapi.responses import Response
 
 from arcollect.auth.permissions import DISPUTE, EDIT_CUSTOMER, ESCALATE, READ, WORK
 from arcollect.bounds import DayQuery
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import disputes as D
-from arcollect.cases import escalation_service as esc
-from arcollect.cases import escalations as E
-from arcollect.cases import service as cases
+from arcollect.disputes import service as disputes
+from arcollect.disputes import workflow as D
 from arcollect.errors import InvalidInput
+from arcollect.escalations import policy as E
+from arcollect.escalations import service as esc
 from arcollect.ledger import service as ledger
+from arcollect.promises import service as promises
 from arcollect.web.charts import line_chart
 from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page, problems_text, redirect
 
@@ -43,8 +43,8 @@ def _account_page(request: Request, user: User, customer_id: str, as_of: dt.date
     credits, n_credits = ledger.list_documents(ctx, scope=scope, kind="credit_notes", as_of=day,
                                                customer_id=customer_id, limit=25)
     applications, n_apps = ledger.list_applications(ctx, scope=scope, customer_id=customer_id, limit=25)
-    timeline = cases.timeline(ctx, scope=scope, customer_id=customer_id, limit=40)
-    promises = cases.list_promises(ctx, as_of=day, scope=scope, customer_id=customer_id)[:10]
+    timeline = promises.timeline(ctx, scope=scope, customer_id=customer_id, limit=40)
+    promised = promises.list_promises(ctx, as_of=day, scope=scope, customer_id=customer_id)[:10]
     from arcollect.worklist import service as worklists
 
     today_item = worklists.worklist(ctx, as_of=ctx.clock.today(), scope=scope, ensure=False, customer_id=customer_id)["items"]
@@ -55,7 +55,7 @@ def _account_page(request: Request, user: User, customer_id: str, as_of: dt.date
     return page(request, "account.html", status_code=status_code, nav="customers", view=view, c=view.customer, hierarchy=hierarchy,
                 payments=payments, n_payments=n_payments, credits=credits, n_credits=n_credits,
                 applications=applications, n_apps=n_apps, timeline=timeline, chart=chart,
-                can_edit=user.can(EDIT_CUSTOMER), can_work=user.can(WORK), error=error, promises=promises,
+                can_edit=user.can(EDIT_CUSTOMER), can_work=user.can(WORK), error=error, promises=promised,
                 item=today_item[0] if today_item else None,
                 day_built=worklists.day_built(ctx, as_of=ctx.clock.today(), collector=view.customer["collector"]),
                 disputed=ledger.disputed_invoices(ctx, customer_id=customer_id, scope=scope),

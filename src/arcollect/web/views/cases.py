@@ -11,11 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ANSWER, DISPUTE, ESCALATE, READ
 from arcollect.bounds import content_disposition
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import disputes as D
-from arcollect.cases import escalation_service as esc
-from arcollect.cases import escalations as E
+from arcollect.disputes import service as disputes
+from arcollect.disputes import workflow as D
 from arcollect.errors import ArcollectError, InvalidInput, PermissionDenied
+from arcollect.escalations import policy as E
+from arcollect.escalations import service as esc
 from arcollect.outreach import case_report
 from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text, redirect
 

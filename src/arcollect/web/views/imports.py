@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from arcollect.auth.permissions import IMPORT
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.errors import ArcollectError
 from arcollect.ledger import service as ledger
 from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ANSWER, READ
 from arcollect.bounds import DayQuery, content_disposition
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import escalation_service as escalations
+from arcollect.disputes import service as disputes
 from arcollect.errors import InvalidInput
+from arcollect.escalations import service as escalations
 from arcollect.ledger import aging as A
 from arcollect.ledger import service as ledger
 from arcollect.web.charts import bucket_bars, line_chart

@@ -12,14 +12,14 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from arcollect.auth.permissions import ASSIGN, EDIT_CUSTOMER, PLAYBOOK, READ, WORK
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import service as cases
-from arcollect.cases.disputes import TEAMS
-from arcollect.cases.models import CALL_OUTCOMES
+from arcollect.disputes import service as disputes
+from arcollect.disputes.workflow import TEAMS
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.money import format_money
 from arcollect.playbook import service as playbooks
+from arcollect.promises import service as promises
+from arcollect.promises.models import CALL_OUTCOMES
 from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text, redirect
 from arcollect.worklist import service as worklists
 
@@ -43,8 +43,8 @@ def _panel_data(request: Request, user, customer_id: str) -> dict[str, Any]:  # 
             "card": worklists.contact_card(view.customer, view.contacts, ctx.clock.now(), window),
             "nba": worklists.next_best_action(item, view.open_items, view.customer["name"], fmt),
             "reasons": worklists.plain_reasons(item["reasons"], fmt) if item else [],
-            "timeline": cases.timeline(ctx, customer_id=customer_id, scope=scope, limit=8),
-            "promises": cases.list_promises(ctx, as_of=today, scope=scope, customer_id=customer_id)[:5],
+            "timeline": promises.timeline(ctx, customer_id=customer_id, scope=scope, limit=8),
+            "promises": promises.list_promises(ctx, as_of=today, scope=scope, customer_id=customer_id)[:5],
             "outcomes": CALL_OUTCOMES, "can_work": user.can(WORK)}
 
 
@@ -199,7 +199,7 @@ def flags(request: Request, user: User, customer_id: str, risk: Short = "",
 @router.post("/promises/{promise_id}/cancel", dependencies=[needs(WORK), Csrf])
 def cancel_promise(request: Request, user: User, promise_id: str, customer_id: Short, note: Text = "") -> Response:
     try:
-        cases.cancel_promise(acting(request, user), promise_id=promise_id, scope=user.scope, note=note)
+        promises.cancel_promise(acting(request, user), promise_id=promise_id, scope=user.scope, note=note)
     except ArcollectError as exc:
         return redirect(request, f"/customers/{quote(customer_id, safe='')}", error=problems_text(exc))
     return redirect(request, f"/customers/{quote(customer_id, safe='')}", message="Promise cancelled.")
@@ -214,7 +214,7 @@ def team(request: Request, user: User, message: str | None = None, error: str | 
     user.require(ASSIGN)
     ctx = get_ctx(request)
     loads = {w["collector"]: w for w in worklists.workloads(ctx, as_of=ctx.clock.today(), scope=user.scope)}
-    rates = {r["collector"]: r for r in cases.kept_rates(ctx, as_of=ctx.clock.today(), scope=user.scope)}
+    rates = {r["collector"]: r for r in promises.kept_rates(ctx, as_of=ctx.clock.today(), scope=user.scope)}
     people = worklists.team_collectors(ctx, scope=user.scope)
     listed = {p["collector"] for p in people}
     unassigned = loads.get("(unassigned)")

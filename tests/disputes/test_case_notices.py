@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 
 from arcollect.auth import service as auth
-from arcollect.cases import dispute_service as disputes
+from arcollect.disputes import service as disputes
 from arcollect.ledger import service as ledger
 from arcollect.outreach import case_notices
 from tests.conftest import write_csv

@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arcollect import audit
-from arcollect.cases import promises as P
-from arcollect.cases import plan_service
-from arcollect.cases.models import ACTIVITY_KINDS, CALL_OUTCOMES, CHANNELS, Activity, Promise, PromiseInvoice
+from arcollect.promises import promises as P
+from arcollect.promises.models import ACTIVITY_KINDS, CALL_OUTCOMES, CHANNELS, Activity, Promise, PromiseInvoice
 from arcollect.context import Context
 from arcollect.errors import InvalidInput
 from arcollect.ledger import service as ledger
@@ -375,7 +374,9 @@ def promise_states(session: Session, *, within: Any | None, as_of: dt.date, look
         s = states[p.id]
         out[p.customer_pk].append({"status": s["status"], "date": p.promised_date, "pause_until": s["deadline"],
                                    "invoices": frozenset(s["invoices"]), "paid": s["paid"], "amount": p.amount})
-    for cpk, instalments in plan_service.instalment_states(session, within=within, as_of=as_of).items():
+    from arcollect.escalations import service as escalations  # escalations build on promises, not the reverse
+
+    for cpk, instalments in escalations.instalment_states(session, within=within, as_of=as_of).items():
         out[cpk].extend(i for i in instalments if i["pause_until"] >= as_of - dt.timedelta(days=lookback_days))
     return out
 

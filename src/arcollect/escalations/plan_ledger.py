@@ -1,5 +1,5 @@
 """Instalment plans on the ledger: created when a ``payment_plan`` escalation is approved, measured
-against the payments applied to their invoices (cases/plans.py), refreshed by the daily run.
+against the payments applied to their invoices (escalations/plans.py), refreshed by the daily run.
 
 While a plan runs its invoices are treated like promised ones (``promise_states`` lists each plan's
 instalments): no dunning while an instalment is open, and a broken instalment counts as a broken
@@ -16,8 +16,8 @@ from typing import Any, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from arcollect.cases import plans as PL
-from arcollect.cases.models import PaymentPlan, PlanInstalment
+from arcollect.escalations import plans as PL
+from arcollect.escalations.models import PaymentPlan, PlanInstalment
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer, Invoice
 from arcollect.money import quantize

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from arcollect.cases import escalation_service as esc
-from arcollect.cases import escalations as E
-from arcollect.cases import service as cases
-from arcollect.cases import dispute_service as disputes
+from arcollect.escalations import service as esc
+from arcollect.escalations import policy as E
+from arcollect.promises import service as promises
+from arcollect.disputes import service as disputes
 from arcollect.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from arcollect.ledger import service as ledger
 from arcollect.ledger.scope import CustomerScope
@@ -74,7 +74,7 @@ def _open(ctx, invoice_id: str) -> Decimal:  # noqa: ANN001
 
 def _emails(ctx, customer: str, n: int) -> None:  # noqa: ANN001
     for _ in range(n):
-        cases.log_activity(ctx, customer_id=customer, kind="email", note="reminder")
+        promises.log_activity(ctx, customer_id=customer, kind="email", note="reminder")
 
 
 def _by_customer(rows):  # noqa: ANN001, ANN202
@@ -88,7 +88,7 @@ def test_rules_propose_on_the_accounts_they_describe_and_only_once(ctx, tmp_path
     _book(ctx, tmp_path)
     _emails(ctx, "QUIET", 3)
     _emails(ctx, "OLD", 3)
-    cases.log_activity(ctx, customer_id="OLD", kind="call", outcome="refused", note="picked up")  # a response
+    promises.log_activity(ctx, customer_id="OLD", kind="call", outcome="refused", note="picked up")  # a response
     result = esc.run(ctx)
     got = _by_customer(esc.list_escalations(ctx, status="proposed"))
     assert got == {"QUIET": {"demand_letter"}, "OLD": {"credit_hold"}, "VERYOLD": {"credit_hold", "agency"},
@@ -111,7 +111,7 @@ def test_rules_propose_on_the_accounts_they_describe_and_only_once(ctx, tmp_path
 def test_broken_promises_escalate(ctx, tmp_path, clock):
     _book(ctx, tmp_path)
     for days in (0, 1):
-        cases.add_promise(ctx, customer_id="FINE", amount="100.00", promised_date=TODAY + dt.timedelta(days=days))
+        promises.add_promise(ctx, customer_id="FINE", amount="100.00", promised_date=TODAY + dt.timedelta(days=days))
     clock.advance(dt.timedelta(days=40))  # both broken, F1 now 20 days past due
     esc.run(ctx)
     assert _by_customer(esc.list_escalations(ctx))["FINE"] == {"credit_hold"}
@@ -253,7 +253,7 @@ def test_an_instalment_plan_kept_then_broken_re_escalates(ctx, tmp_path, clock):
 
 
 def test_payments_ahead_of_schedule_count_towards_the_next_instalments():
-    from arcollect.cases import plans as PL
+    from arcollect.escalations import plans as PL
 
     schedule = [PL.Instalment(TODAY + dt.timedelta(days=30 * k), Decimal("100.00")) for k in range(1, 4)]
     states = PL.states(schedule, [(TODAY + dt.timedelta(days=1), Decimal("250.00"))], agreed_on=TODAY, grace_days=0,
@@ -289,7 +289,7 @@ def test_scope_hides_other_collectors_escalations(ctx, tmp_path):
 
 def test_case_history_has_the_whole_story(ctx, tmp_path):
     _book(ctx, tmp_path)
-    cases.add_promise(ctx, customer_id="VERYOLD", amount="100.00", promised_date=TODAY + dt.timedelta(days=3))
+    promises.add_promise(ctx, customer_id="VERYOLD", amount="100.00", promised_date=TODAY + dt.timedelta(days=3))
     disputes.open_dispute(ctx, invoices=[("V2", None)], reason="pricing")
     e = esc.propose(ctx.acting_as("ann"), customer_id="VERYOLD", action="agency")
     h = esc.case_history(ctx, customer_id="VERYOLD")

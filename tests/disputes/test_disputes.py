@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from arcollect.cases import dispute_service as disputes
-from arcollect.cases import disputes as D
-from arcollect.cases.dispute_service import CaseScope
+from arcollect.disputes import service as disputes
+from arcollect.disputes import workflow as D
+from arcollect.disputes.service import CaseScope
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.ledger.scope import CustomerScope
@@ -60,9 +60,9 @@ def test_a_dispute_takes_its_money_out_of_dunning_and_shows_in_the_aging(ctx, tm
     proposals = {p["customer_id"]: p for p in worklists.proposals(ctx, as_of=TODAY, channel="email")}
     assert "I2" not in proposals["C1"]["invoices"] and "I1" in proposals["C1"]["invoices"]
     # the timeline says so
-    from arcollect.cases import service as cases
+    from arcollect.promises import service as promises
 
-    assert any("Dispute" in (e.get("note") or e.get("text") or "") for e in cases.timeline(ctx, customer_id="C1"))
+    assert any("Dispute" in (e.get("note") or e.get("text") or "") for e in promises.timeline(ctx, customer_id="C1"))
 
 
 def test_refusals_leave_nothing_behind(ctx, tmp_path):

@@ -124,7 +124,7 @@ def parse(text: str, *, source: str = "escalation policy") -> Policy:
 def default_text() -> str:
     from importlib.resources import files
 
-    return files("arcollect.cases").joinpath("escalation_policy.yaml").read_text(encoding="utf-8")
+    return files("arcollect.escalations").joinpath("escalation_policy.yaml").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

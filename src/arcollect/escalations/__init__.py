@@ -1,0 +1,1 @@
+"""Escalations: the policy and its approval matrix, the actions carried out on approval, instalment plans."""
