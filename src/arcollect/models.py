@@ -8,3 +8,4 @@ from arcollect.playbook import models as playbook_models  # noqa: F401
 from arcollect.worklist import models as worklist_models  # noqa: F401
 from arcollect.cases import models as cases_models  # noqa: F401
 from arcollect.outreach import models as outreach_models  # noqa: F401
+from arcollect.cashapp import models as cashapp_models  # noqa: F401
