@@ -107,11 +107,14 @@ def post_line(session: Session, *, line: BankLine, customer_id: str, invoices: S
         parts = allocate_document(payment.amount, targets, open_amounts)
     except ValueError as exc:
         raise Conflict(f"bank line {line.id}: {exc}") from None
+    # effective the day the bank booked it; a payment applied again after an unapply: from its reversals on
+    floor = max(line.booking_date, session.scalar(select(func.max(Application.applied_on))
+                                                  .where(Application.payment_pk == payment.id)) or line.booking_date)
     applied = []
     for invoice_id, amount in parts:
         inv = found[invoice_id]
         ledger.apply_in(session, invoice=inv, document=payment, amount=amount,
-                        applied_on=max(line.booking_date, inv.issue_date), source="bank", now=now, actor=actor)
+                        applied_on=max(floor, inv.issue_date), source="bank", now=now, actor=actor)
         applied.append({"invoice_id": invoice_id, "amount": money_str(amount, line.currency)})
     before = {"status": line.status, "customer_pk": line.customer_pk}
     line.status, line.customer_pk, line.decided_by = "applied", customer.id, decided_by

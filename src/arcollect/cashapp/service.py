@@ -102,7 +102,9 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
           settings: Any = None) -> dict[str, Any]:
     """Match every credit line not yet applied or excluded (CONTRACT §9): "apply" decisions are applied at once,
     "review" ones keep their ranked proposals, the rest stay unidentified. A line applied meanwhile by someone
-    else is left as it is; a re-run changes nothing already decided. Problems are collected, not raised."""
+    else is left as it is; a re-run changes nothing already decided. Problems are collected, not raised.
+    Returns counts: ``applied`` by this run, ``proposed``/``unidentified`` lines as they stand after it,
+    ``changed`` lines whose state this run changed."""
     as_of = as_of or ctx.clock.today()
     fn = matcher or _real_matcher()
     if settings is None:
@@ -111,12 +113,13 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
         lines = inputs.undecided_lines(session)
         if not lines:
             return {"as_of": as_of.isoformat(), "lines": 0, "applied": 0, "proposed": 0, "unidentified": 0,
-                    "errors": []}
+                    "changed": 0, "errors": []}
         parties = inputs.parties(session)
         items = inputs.open_items(session, as_of=as_of, currencies={ln.currency for ln in lines})
         line_ins = [inputs.line_in(ln) for ln in lines]
     decisions = fn(line_ins, parties, items, settings)
     counts = {"applied": 0, "proposed": 0, "unidentified": 0}
+    changed = 0
     errors: list[str] = []
     touched: set[int] = set()
     for decision in decisions:
@@ -125,12 +128,14 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
         except (Conflict, InvalidInput, NotFound) as exc:
             errors.append(f"line {decision.line_id}: {exc}")
             continue
-        if outcome["status"] in counts and outcome["changed"]:
-            counts[outcome["status"]] += 1
+        kind = {"applied": "applied", "proposed": "proposed", "unmatched": "unidentified"}.get(outcome["status"])
+        if kind and (kind != "applied" or outcome["changed"]):  # applied: by this run; the others: as they stand
+            counts[kind] += 1
+        changed += bool(outcome["changed"])
         if outcome.get("customer_pk") and outcome["status"] == "applied" and outcome["changed"]:
             touched.add(outcome["customer_pk"])
     after_cash_moved(ctx, customer_pks=touched)
-    return {"as_of": as_of.isoformat(), "lines": len(decisions), **counts, "errors": errors}
+    return {"as_of": as_of.isoformat(), "lines": len(decisions), **counts, "changed": changed, "errors": errors}
 
 
 def _proposal_view(p: Proposal, currency: str) -> dict[str, Any]:
