@@ -102,7 +102,10 @@ def post_line(session: Session, *, line: BankLine, customer_id: str, invoices: S
                                            source=f"bank line {line.id}")
         line.payment_pk = payment.id
     open_amounts = {i: ledger.open_amount_of(session, found[i].id) for i in ids}  # inside the lock
-    targets = [Target(i, None if a is None else quantize(to_decimal(a), line.currency)) for i, a in invoices]
+    targets = [Target(i, None if a is None else to_decimal(a)) for i, a in invoices]
+    rough = [t.invoice_id for t in targets if t.amount is not None and quantize(t.amount, line.currency) != t.amount]
+    if rough:
+        raise InvalidInput(f"amounts with more decimals than {line.currency} has: {', '.join(rough)}")
     try:
         parts = allocate_document(payment.amount, targets, open_amounts)
     except ValueError as exc:

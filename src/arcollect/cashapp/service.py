@@ -26,7 +26,7 @@ from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.ledger.models import Customer, Invoice
-from arcollect.money import money_str
+from arcollect.money import money_str, to_decimal
 
 FORMATS = ("auto", "bai2", "camt", "mt940", "csv")
 ATTEMPTS = 5
@@ -35,7 +35,10 @@ Matcher = Callable[..., list[Decision]]  # match(lines, parties, items, settings
 
 # ---- import ------------------------------------------------------------------------------------
 def _parse(data: bytes, filename: str, fmt: str, mapping: str | None) -> list[ParsedStatement]:
-    from arcollect.cashapp import formats
+    try:
+        from arcollect.cashapp import formats
+    except ImportError as exc:  # a build without the parsers: say so instead of a traceback
+        raise InvalidInput(f"bank files cannot be read in this build ({exc})") from None
 
     spec = formats.CsvMapping.from_spec(mapping) if mapping else None
     return formats.parse(data, filename, fmt=fmt, mapping=spec)
@@ -84,8 +87,10 @@ def store_statements(ctx: Context, *, statements: Sequence[ParsedStatement], fil
 
 # ---- matching ----------------------------------------------------------------------------------
 def _real_matcher() -> Matcher:
-    from arcollect.cashapp import matcher
-
+    try:
+        from arcollect.cashapp import matcher
+    except ImportError as exc:  # a build without the matcher: say so instead of a traceback
+        raise InvalidInput(f"cash matching is not available in this build ({exc})") from None
     return matcher.match
 
 
@@ -202,6 +207,34 @@ def _with_retries(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
             if not ledger.lost_race(exc) or attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
+
+
+def parse_invoices(text: str | Sequence[str]) -> list[tuple[str, Decimal | None]]:
+    """``"I1:120.50,I2"`` (or several such) → [(I1, 120.50), (I2, None)]: the CLI's and forms' --invoices."""
+    values = [text] if isinstance(text, str) else list(text)
+    out: list[tuple[str, Decimal | None]] = []
+    problems = []
+    for value in values:
+        for part in value.split(","):
+            invoice_id, _, raw = part.strip().partition(":")
+            if not invoice_id.strip():
+                if part.strip():
+                    problems.append(f"{part.strip()!r}: an invoice id before ':'")
+                continue
+            amount = None
+            if raw.strip():
+                try:
+                    amount = to_decimal(raw.strip())
+                except (TypeError, ValueError):
+                    problems.append(f"{invoice_id.strip()}: {raw.strip()!r} is not an amount")
+                    continue
+                if amount <= 0:
+                    problems.append(f"{invoice_id.strip()}: the amount must be greater than zero")
+                    continue
+            out.append((invoice_id.strip(), amount))
+    if problems:
+        raise InvalidInput("--invoices: " + "; ".join(problems))
+    return out
 
 
 def apply(ctx: Context, *, line_id: str, invoices: Sequence[tuple[str, Decimal | str | None]],
@@ -356,4 +389,4 @@ def statements(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[
 
 
 __all__ = ["BankFileError", "FORMATS", "after_cash_moved", "apply", "apply_decision", "exclude", "import_file",
-           "import_upload", "line", "lines", "match", "statements", "store_statements", "unapply"]
+           "import_upload", "line", "lines", "match", "parse_invoices", "statements", "store_statements", "unapply"]
