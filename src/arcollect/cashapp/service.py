@@ -111,14 +111,14 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
     Returns counts: ``applied`` by this run, ``proposed``/``unidentified`` lines as they stand after it,
     ``changed`` lines whose state this run changed."""
     as_of = as_of or ctx.clock.today()
-    fn = matcher or _real_matcher()
-    if settings is None:
-        settings = _settings_for(ctx)
     with ctx.sessions() as session:
         lines = inputs.undecided_lines(session)
         if not lines:
             return {"as_of": as_of.isoformat(), "lines": 0, "applied": 0, "proposed": 0, "unidentified": 0,
                     "changed": 0, "errors": []}
+        fn = matcher or _real_matcher()
+        if settings is None:
+            settings = _settings_for(ctx)
         parties = inputs.parties(session)
         items = inputs.open_items(session, as_of=as_of, currencies={ln.currency for ln in lines})
         line_ins = [inputs.line_in(ln) for ln in lines]
