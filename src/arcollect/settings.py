@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator
@@ -94,6 +95,14 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # A web session ends this many hours after sign-in (sooner on sign-out, disable or password change).
     session_hours: int = Field(12, ge=1, le=24 * 30)
+
+    # Cash application (docs/cashapp.md): a line is applied at once when the matcher's confidence reaches
+    # the threshold; short pays within the fee (an amount) or the discount (percent of the items) tolerance
+    # count as paid in full by the matcher; the residual stays open ("leave_open") or becomes a deduction.
+    cash_auto_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
+    cash_fee_tolerance: Decimal = Field(default=Decimal("25.00"), ge=0)
+    cash_discount_tolerance_pct: Decimal = Field(default=Decimal("3"), ge=0, le=100)
+    cash_short_pay: Literal["leave_open", "deduction"] = "leave_open"
 
     @field_validator("base_currency")
     @classmethod

@@ -46,6 +46,9 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/escalations": "dates within 1970–2199 and a year from today; each action's details (settlement "
                                 "amount and date, an instalment schedule adding up); open invoices of the customer",
     "PUT /api/v1/escalation-policy": "the text must be a valid escalation policy YAML document",
+    "POST /api/v1/cash/statements": "the upload must be a bank file of a known format (and the CSV mapping valid)",
+    "POST /api/v1/cash/lines/{line_id}/apply": "invoices or a customer; invoices of one customer, in the line's "
+                                               "currency, with the amounts open",
 }
 
 

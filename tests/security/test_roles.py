@@ -27,6 +27,7 @@ IMPORTERS = frozenset({"admin", "manager", "cash_app"})        # ledger:import
 ASSIGNERS = frozenset({"admin", "manager"})                    # portfolio:assign
 ADMINS = frozenset({"admin"})                                  # users:admin, playbook:edit
 CASES = WORKERS | {"stakeholder"}                              # disputes:work or cases:answer
+CASHIERS = frozenset({"admin", "manager", "cash_app"})         # cash:apply
 
 # "METHOD path" → the roles the route is for (the permission it needs, in words).
 WRITES: dict[str, frozenset[str]] = {
@@ -61,6 +62,11 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/tokens": ADMINS,
     "DELETE /api/v1/tokens/{token_id}": ADMINS,
     "POST /api/v1/portfolio/assign": ASSIGNERS,
+    "POST /api/v1/cash/statements": CASHIERS,
+    "POST /api/v1/cash/match": CASHIERS,
+    "POST /api/v1/cash/lines/{line_id}/apply": CASHIERS,
+    "POST /api/v1/cash/lines/{line_id}/unapply": CASHIERS,
+    "POST /api/v1/cash/lines/{line_id}/exclude": CASHIERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,
@@ -110,6 +116,8 @@ JSON: dict[str, dict] = {
     "PATCH /api/v1/users/{login}": {"role": "admin"},
     "POST /api/v1/tokens": {"login": "vera"},
     "POST /api/v1/portfolio/assign": {"customer_ids": ["{customer_id}"], "collector": "{collector}"},
+    "POST /api/v1/cash/lines/{line_id}/apply": {"invoices": [{"invoice_id": "X"}]},
+    "POST /api/v1/cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
 }
 FORM: dict[str, dict] = {
     "POST /disputes/{dispute_id}": {"comment": "a viewer's comment"},
@@ -121,7 +129,8 @@ FORM: dict[str, dict] = {
     "POST /admin/users/{login}": {"role": "admin"},
     "POST /admin/tokens": {"login": "vera"},
 }
-FILES = {"POST /api/v1/imports/{kind}", "POST /imports", "POST /disputes/{dispute_id}/attachments"}
+FILES = {"POST /api/v1/imports/{kind}", "POST /imports", "POST /disputes/{dispute_id}/attachments",
+         "POST /api/v1/cash/statements"}
 
 # The same route asked for more than its entry allows: (route, what is sent, the roles it is for).
 VARIANTS = [
@@ -158,7 +167,7 @@ class World:
         self.params = {"customer_id": customer, "kind": "customers", "action_id": "1", "promise_id": "1",
                        "message_id": "1", "dispute_id": dispute["id"], "item_id": item["id"], "escalation_id": "1",
                        "decision": "approve", "language": "en", "name": "reminder", "login": "vera",
-                       "token_id": str(token), "collector": served.other}
+                       "token_id": str(token), "collector": served.other, "line_id": "1"}
         self.logins = {"admin": "admin", "manager": "mona", "collector": served.collector, "cash_app": "cash",
                        "stakeholder": "stan", "viewer": "vera"}
 

@@ -17,12 +17,13 @@ PLAYBOOK = "playbook:edit"        # load a new playbook version, edit the messag
 DISPUTE = "disputes:work"         # open disputes, move them through the workflow, add action items
 ANSWER = "cases:answer"           # stakeholders: read and answer the cases routed to their team
 ESCALATE = "escalations:work"     # propose escalations and decide them (the escalation matrix says at what amount)
+CASH = "cash:apply"               # import bank files, match, apply, unapply and exclude bank lines, see unidentified cash
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE, ESCALATE}),
-    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE, ESCALATE}),
+    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE, ESCALATE, CASH}),
+    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE, ESCALATE, CASH}),
     "collector": frozenset({READ, EDIT_CUSTOMER, WORK, DISPUTE, ESCALATE}),
-    "cash_app": frozenset({READ, IMPORT}),
+    "cash_app": frozenset({READ, IMPORT, CASH}),
     # Stakeholders work on the cases routed to their team (disputes), not on the portfolio.
     "stakeholder": frozenset({ANSWER}),
     "viewer": frozenset({READ}),
@@ -41,6 +42,7 @@ PLAIN: dict[str, str] = {
     DISPUTE: "open or move disputes",
     ANSWER: "answer the cases routed to a team",
     ESCALATE: "propose or decide escalations",
+    CASH: "apply bank cash (import bank files, match, apply, unapply or exclude bank lines)",
 }
 assert set(PLAIN) == set().union(*PERMISSIONS.values()), "every permission has its plain words"
 

@@ -399,77 +399,132 @@ def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
         raise InvalidInput("name exactly one of payment_id or credit_note_id")
     with ctx.unit_of_work() as session:
         inv = _invoice(session, invoice_id)
-        value = quantize(to_decimal(amount), inv.currency)
-        if value <= 0:
-            raise InvalidInput(f"amount {value} must be greater than zero")
         if payment_id is not None:  # locked after the invoice (the order every money writer keeps)
             doc = session.scalar(select(Payment).where(Payment.payment_id == payment_id).with_for_update())
-            link, key = Application.payment_pk, "payment_pk"
         else:
             doc = session.scalar(select(CreditNote).where(CreditNote.credit_note_id == credit_note_id)
                                  .with_for_update())
-            link, key = Application.credit_note_pk, "credit_note_pk"
         if doc is None:
             raise NotFound(f"{'payment' if payment_id else 'credit note'} {payment_id or credit_note_id!r} not found")
         doc_date = doc.received_date if isinstance(doc, Payment) else doc.issue_date
-        if doc.currency != inv.currency:
-            raise InvalidInput(f"currency mismatch: document in {doc.currency}, invoice in {inv.currency}")
         when = applied_on or max(doc_date, inv.issue_date, ctx.clock.today())
-        if when < doc_date or when < inv.issue_date:
-            raise InvalidInput(f"an application cannot be dated {when}, before the document ({doc_date}) "
-                               f"or the invoice ({inv.issue_date})")
-        left = _available(session, link, doc.id, doc.amount, doc.currency, when)
-        if value > left:
-            raise Conflict(f"only {left} of {payment_id or credit_note_id} is unapplied from {when} on, not {value}")
-        open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, when)
-        if value > open_then:
-            raise Conflict(f"invoice {invoice_id} has {open_then} open from {when} on, less than {value}")
-        app = Application(invoice_pk=inv.id, amount=value, currency=inv.currency, applied_on=when,
-                          source=source, created_at=ctx.clock.now(), created_by=ctx.actor, **{key: doc.id})
-        session.add(app)
-        session.flush()
-        Q.refresh_settled(session, Invoice, [inv.id])
-        Q.refresh_settled(session, type(doc), [doc.id])
-        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="apply", entity="invoice",
-                     entity_key=invoice_id, changes={"application": app.id, "amount": value,
-                                                     "from": payment_id or credit_note_id, "applied_on": when})
-        return app.id
+        return apply_in(session, invoice=inv, document=doc, amount=amount, applied_on=when, source=source,
+                        now=ctx.clock.now(), actor=ctx.actor)
+
+
+def apply_in(session: Session, *, invoice: Invoice, document: Payment | CreditNote, amount: Decimal | str,
+             applied_on: dt.date, source: str, now: dt.datetime, actor: str) -> int:
+    """``apply_document`` inside the caller's transaction (cash application applies a bank line's payment to
+    several invoices all or nothing). The caller has locked the invoice, then the document (``lock_rows``,
+    ascending keys); what is open and unapplied is read here, inside the lock. Returns the application's key."""
+    inv, doc = invoice, document
+    value = quantize(to_decimal(amount), inv.currency)
+    if value <= 0:
+        raise InvalidInput(f"amount {value} must be greater than zero")
+    if isinstance(doc, Payment):
+        link, key, doc_id, doc_date = Application.payment_pk, "payment_pk", doc.payment_id, doc.received_date
+    else:
+        link, key, doc_id, doc_date = Application.credit_note_pk, "credit_note_pk", doc.credit_note_id, doc.issue_date
+    if doc.currency != inv.currency:
+        raise InvalidInput(f"currency mismatch: document in {doc.currency}, invoice in {inv.currency}")
+    when = applied_on
+    if when < doc_date or when < inv.issue_date:
+        raise InvalidInput(f"an application cannot be dated {when}, before the document ({doc_date}) "
+                           f"or the invoice ({inv.issue_date})")
+    left = _available(session, link, doc.id, doc.amount, doc.currency, when)
+    if value > left:
+        raise Conflict(f"only {left} of {doc_id} is unapplied from {when} on, not {value}")
+    open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, when)
+    if value > open_then:
+        raise Conflict(f"invoice {inv.invoice_id} has {open_then} open from {when} on, less than {value}")
+    app = Application(invoice_pk=inv.id, amount=value, currency=inv.currency, applied_on=when,
+                      source=source, created_at=now, created_by=actor, **{key: doc.id})
+    session.add(app)
+    session.flush()
+    Q.refresh_settled(session, Invoice, [inv.id])
+    Q.refresh_settled(session, type(doc), [doc.id])
+    audit.record(session, at=now, actor=actor, action="apply", entity="invoice",
+                 entity_key=inv.invoice_id, changes={"application": app.id, "amount": value,
+                                                     "from": doc_id, "applied_on": when})
+    return app.id
 
 
 def reverse_application(ctx: Context, *, application_id: int, reversed_on: dt.date | None = None,
                         reason: str) -> int:
     """Undo an application with a new, negative row (the original stays). Returns the reversal's key."""
     with ctx.unit_of_work() as session:
-        app = session.get(Application, application_id)
-        if app is None:
-            raise NotFound(f"application {application_id} not found")
-        # lock what the reversal moves money between; "already reversed" is decided inside the lock
-        lock_rows(session, Invoice, [app.invoice_pk])
-        for model, pk in ((Payment, app.payment_pk), (CreditNote, app.credit_note_pk)):
-            lock_rows(session, model, [pk])
-        if app.reverses_pk is not None:
-            raise Conflict(f"application {application_id} is itself a reversal")
-        if session.scalar(select(Application.id).where(Application.reverses_pk == app.id)):
-            raise Conflict(f"application {application_id} is already reversed")
-        when = reversed_on or ctx.clock.today()
-        if when < app.applied_on:
-            raise InvalidInput(f"a reversal cannot be dated before the application ({app.applied_on})")
-        rev = Application(invoice_pk=app.invoice_pk, payment_pk=app.payment_pk,
-                          credit_note_pk=app.credit_note_pk, write_off_pk=app.write_off_pk,
-                          amount=-app.amount, currency=app.currency, applied_on=when, reverses_pk=app.id,
-                          source="manual", created_at=ctx.clock.now(), created_by=ctx.actor)
-        session.add(rev)
-        session.flush()
-        Q.refresh_settled(session, Invoice, [app.invoice_pk])
-        if app.payment_pk:
-            Q.refresh_settled(session, Payment, [app.payment_pk])
-        if app.credit_note_pk:
-            Q.refresh_settled(session, CreditNote, [app.credit_note_pk])
-        invoice_id = session.scalar(select(Invoice.invoice_id).where(Invoice.id == app.invoice_pk))
-        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="reverse", entity="invoice",
-                     entity_key=invoice_id, changes={"application": app.id, "reversal": rev.id,
-                                                     "amount": app.amount, "reason": reason})
-        return rev.id
+        return reverse_in(session, application_id=application_id, reversed_on=reversed_on or ctx.clock.today(),
+                          reason=reason, now=ctx.clock.now(), actor=ctx.actor)
+
+
+def reverse_in(session: Session, *, application_id: int, reversed_on: dt.date, reason: str, now: dt.datetime,
+               actor: str) -> int:
+    """``reverse_application`` inside the caller's transaction (cash application reverses every application
+    of a bank line's payment all or nothing). Returns the reversal's key."""
+    app = session.get(Application, application_id)
+    if app is None:
+        raise NotFound(f"application {application_id} not found")
+    # lock what the reversal moves money between; "already reversed" is decided inside the lock
+    lock_rows(session, Invoice, [app.invoice_pk])
+    for model, pk in ((Payment, app.payment_pk), (CreditNote, app.credit_note_pk)):
+        lock_rows(session, model, [pk])
+    if app.reverses_pk is not None:
+        raise Conflict(f"application {application_id} is itself a reversal")
+    if session.scalar(select(Application.id).where(Application.reverses_pk == app.id)):
+        raise Conflict(f"application {application_id} is already reversed")
+    when = reversed_on
+    if when < app.applied_on:
+        raise InvalidInput(f"a reversal cannot be dated before the application ({app.applied_on})")
+    rev = Application(invoice_pk=app.invoice_pk, payment_pk=app.payment_pk,
+                      credit_note_pk=app.credit_note_pk, write_off_pk=app.write_off_pk,
+                      amount=-app.amount, currency=app.currency, applied_on=when, reverses_pk=app.id,
+                      source="manual", created_at=now, created_by=actor)
+    session.add(rev)
+    session.flush()
+    Q.refresh_settled(session, Invoice, [app.invoice_pk])
+    if app.payment_pk:
+        Q.refresh_settled(session, Payment, [app.payment_pk])
+    if app.credit_note_pk:
+        Q.refresh_settled(session, CreditNote, [app.credit_note_pk])
+    invoice_id = session.scalar(select(Invoice.invoice_id).where(Invoice.id == app.invoice_pk))
+    audit.record(session, at=now, actor=actor, action="reverse", entity="invoice",
+                 entity_key=invoice_id, changes={"application": app.id, "reversal": rev.id,
+                                                 "amount": app.amount, "reason": reason})
+    return rev.id
+
+
+def record_payment_in(session: Session, *, payment_id: str, customer_pk: int | None, received_date: dt.date,
+                      amount: Decimal, currency: str, reference: str | None, payer_name: str | None,
+                      now: dt.datetime, actor: str, source: str) -> Payment:
+    """A payment received (cash application: a bank line becomes one), inside the caller's transaction;
+    audited. ``payment_id`` is unique: the same cash can never become two payments."""
+    value = quantize(to_decimal(amount), currency)
+    if value <= 0:
+        raise InvalidInput(f"a payment's amount must be greater than zero, not {value}")
+    payment = Payment(payment_id=payment_id, customer_pk=customer_pk, received_date=received_date, amount=value,
+                      currency=currency, reference=(reference or None), payer_name=(payer_name or "")[:256] or None,
+                      created_at=now, updated_at=now)
+    session.add(payment)
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="create", entity="payment", entity_key=payment_id,
+                 changes={"amount": value, "currency": currency, "received_date": received_date,
+                          "customer_pk": customer_pk, "source": source})
+    return payment
+
+
+def move_payment_in(session: Session, *, payment: Payment, customer_pk: int | None, now: dt.datetime, actor: str,
+                    reason: str) -> None:
+    """Put a payment (none of it applied) on another customer's account, or none (unidentified cash); audited."""
+    if payment.customer_pk == customer_pk:
+        return
+    applied = session.scalar(select(type_coerce(func.sum(Application.amount), Money()))
+                             .where(Application.payment_pk == payment.id)) or ZERO
+    if applied:
+        raise Conflict(f"payment {payment.payment_id} has {applied} applied; reverse its applications first")
+    audit.record(session, at=now, actor=actor, action="move", entity="payment", entity_key=payment.payment_id,
+                 changes={"customer_pk": [payment.customer_pk, customer_pk], "reason": reason})
+    payment.customer_pk = customer_pk
+    payment.updated_at = now
 
 
 def write_off(ctx: Context, *, invoice_id: str, amount: Decimal | str, written_off_on: dt.date,

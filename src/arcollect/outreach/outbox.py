@@ -130,6 +130,32 @@ def _still_due(session: Any, message: OutboxMessage, today: dt.date) -> str | No
     return None
 
 
+def suppress_not_due(ctx: Context, *, customer_pks: Any) -> int:
+    """Suppress at once the waiting messages (queued or awaiting approval) of these customers that must not go
+    any more — the same check a send makes first (paid, disputed, promised since queued) — and cancel their
+    actions; e.g. right after cash from the bank was applied. Returns how many were suppressed."""
+    pks = sorted({int(pk) for pk in customer_pks if pk is not None})
+    if not pks:
+        return 0
+    now, today, count = ctx.clock.now(), ctx.clock.today(), 0
+    with ctx.unit_of_work() as session:
+        for i in range(0, len(pks), 5000):
+            waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.customer_pk.in_(pks[i:i + 5000]),
+                                                                  OutboxMessage.status.in_(("queued", "awaiting_approval")))
+                                      .order_by(OutboxMessage.id).with_for_update())
+            for message in list(waiting):
+                why = _still_due(session, message, today)
+                if why is None:
+                    continue
+                before = message.status
+                message.status, message.status_note = "suppressed", why
+                worklists.cancel_action(session, action_pk=message.action_pk, note=f"message suppressed: {why}", now=now)
+                audit.record(session, at=now, actor=ctx.actor, action="suppress", entity="outbox",
+                             entity_key=str(message.id), changes={"status": [before, "suppressed"], "why": why})
+                count += 1
+    return count
+
+
 def send_due(ctx: Context, *, sender_factory: SenderFactory | None = None, limit: int | None = None,
              pause: bool = True) -> dict[str, Any]:
     """Send the queued messages whose local business hours have come, at most the rate limit per

@@ -1,0 +1,83 @@
+"""The matcher's input read from the database in bulk: the lines to match, every customer as a ``Party`` (with
+what people taught), every open invoice as an ``OpenItem``; and the settings as ``MatchSettings``."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from arcollect.cashapp.models import BankLine, PayerAccount, PayerAlias
+from arcollect.cashapp.shapes import LineIn, OpenItem, Party
+from arcollect.cashapp.store import documents_of
+from arcollect.ledger.models import Application, Customer, Invoice
+from arcollect.money import quantize
+from arcollect.settings import Settings
+
+CHUNK = 5000
+ZERO = Decimal(0)
+
+
+def undecided_lines(session: Session) -> list[BankLine]:
+    """Credit lines not applied or excluded, in date order."""
+    return list(session.scalars(select(BankLine).where(BankLine.status.in_(("unmatched", "proposed")),
+                                                       BankLine.amount > 0)
+                                .order_by(BankLine.booking_date, BankLine.id)))
+
+
+def line_in(line: BankLine) -> LineIn:
+    return LineIn(id=str(line.id), date=line.booking_date, amount=line.amount, currency=line.currency,
+                  payer_name=line.payer_name, payer_account=line.payer_account, texts=tuple(line.remittance or ()),
+                  documents=documents_of(line.documents))
+
+
+def parties(session: Session) -> list[Party]:
+    parent = aliased(Customer)
+    accounts: dict[int, list[str]] = defaultdict(list)
+    for cpk, account in session.execute(select(PayerAccount.customer_pk, PayerAccount.account).order_by(PayerAccount.id)):
+        accounts[cpk].append(account)
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for cpk, name in session.execute(select(PayerAlias.customer_pk, PayerAlias.name).order_by(PayerAlias.id)):
+        aliases[cpk].append(name)
+    rows = session.execute(select(Customer.id, Customer.customer_id, Customer.name, parent.customer_id)
+                           .outerjoin(parent, parent.id == Customer.parent_pk).order_by(Customer.customer_id))
+    return [Party(customer_id=cid, name=name, parent_id=pid, accounts=tuple(accounts.get(pk, ())),
+                  aliases=tuple(aliases.get(pk, ()))) for pk, cid, name, pid in rows]
+
+
+def open_items(session: Session, *, as_of: dt.date, currencies: set[str]) -> list[OpenItem]:
+    """Every invoice open on the date in these currencies (disputed ones flagged, with their whole open amount:
+    a payer may pay a disputed invoice after all), oldest due first."""
+    if not currencies:
+        return []
+    filters = [Invoice.open_until > as_of, Invoice.issue_date <= as_of, Invoice.currency.in_(sorted(currencies))]
+    applied = dict(session.execute(select(Application.invoice_pk, func.sum(Application.amount))
+                                   .join(Invoice, Invoice.id == Application.invoice_pk)
+                                   .where(Application.applied_on <= as_of, *filters)
+                                   .group_by(Application.invoice_pk)).all())
+    rows = session.execute(select(Invoice.id, Customer.customer_id, Invoice.invoice_id, Invoice.currency, Invoice.amount,
+                                  Invoice.due_date, Invoice.issue_date, Invoice.po_number, Invoice.disputed)
+                           .join(Customer, Customer.id == Invoice.customer_pk).where(*filters)
+                           .order_by(Invoice.due_date, Invoice.invoice_id)).all()
+    out = []
+    for pk, cid, iid, cur, amount, due, issued, po, disputed in rows:
+        left = quantize(amount - (applied.get(pk) or ZERO), cur)
+        if left > 0:
+            out.append(OpenItem(customer_id=cid, invoice_id=iid, currency=cur, open_amount=left, due_date=due,
+                                issue_date=issued, po_number=po, disputed=bool(disputed)))
+    return out
+
+
+SETTING_NAMES = {"auto_threshold": "cash_auto_threshold", "fee_tolerance": "cash_fee_tolerance",
+                 "discount_tolerance_pct": "cash_discount_tolerance_pct", "short_pay": "cash_short_pay"}
+
+
+def match_settings(settings_cls: Any, settings: Settings) -> Any:
+    """``MatchSettings`` from the configured ``cash_*`` settings (only the fields the class has)."""
+    names = {f.name for f in dataclasses.fields(settings_cls)}
+    return settings_cls(**{field: getattr(settings, key) for field, key in SETTING_NAMES.items() if field in names})
