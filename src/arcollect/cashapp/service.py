@@ -306,7 +306,7 @@ def after_cash_moved(ctx: Context, *, customer_pks: Any) -> dict[str, Any]:
     pks = sorted({int(pk) for pk in customer_pks if pk})
     if not pks:
         return {"disputes_closed": [], "messages_suppressed": 0}
-    from arcollect.cases import dispute_service as disputes
+    from arcollect.disputes import service as disputes
     from arcollect.outreach import outbox
 
     closed = disputes.after_import(ctx, "payments")
