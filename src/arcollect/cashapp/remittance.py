@@ -321,7 +321,7 @@ def _labelled_and_bare(text: str, out: list[Candidate]) -> None:
             out.append(Candidate(kind, written, strength, evidence, amount, alternative=True))
             prev_end, prev_num = end, m
             continue
-        if prev_num is not None and _RANGE_WORD.match(masked[prev_end:start]) and masked[prev_end:start].strip() not in ("-", "–"):
+        if prev_num is not None and masked[prev_end:start].strip() and _RANGE_WORD.match(masked[prev_end:start]):
             lo_s = re.sub(r"^[A-Za-z]*[-#]?", "", prev_num.group(1))
             hi_s = re.sub(r"^[A-Za-z]*[-#]?", "", written)
             if lo_s.isdigit() and hi_s.isdigit() and 0 < int(hi_s) - int(lo_s) <= _MAX_RANGE:

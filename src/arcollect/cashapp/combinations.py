@@ -1,0 +1,59 @@
+"""Which of a customer's open items add up to a payment (pure): a bounded subset-sum DP on integer units that
+finds at most two combinations — one is an answer, two is a tie the matcher refuses to break."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+UNIT_SCALE = 4  # money is stored with at most 4 decimals (arcollect.money.STORAGE_SCALE)
+
+
+def units(amount: Decimal) -> int:
+    return int(amount.scaleb(UNIT_SCALE))
+
+
+@dataclass(frozen=True)
+class Combinations:
+    found: tuple[tuple[int, ...], ...]  # up to two, each the indexes of the items (oldest-first order kept)
+    exhausted: bool = False  # the search stopped at its size bound: no answer should be trusted
+
+    @property
+    def unique(self) -> tuple[int, ...] | None:
+        return self.found[0] if len(self.found) == 1 and not self.exhausted else None
+
+
+def find(amounts: Sequence[int], target: int, *, max_items: int = 30, max_states: int = 20000,
+         min_size: int = 2) -> Combinations:
+    """Subsets of ``amounts[:max_items]`` (positive integer units, oldest first) summing exactly to ``target``.
+    Returns at most two, the one with the oldest items first; ``exhausted`` when the DP grew past ``max_states``."""
+    values = [a for a in amounts[:max_items]]
+    if target <= 0 or not values:
+        return Combinations(())
+    rest = [0] * (len(values) + 1)
+    for i in range(len(values) - 1, -1, -1):
+        rest[i] = rest[i + 1] + values[i]
+    if rest[0] < target:
+        return Combinations(())
+    states: dict[int, tuple[int, ...]] = {0: (0,)}  # sum → up to two bit masks reaching it
+    for i, v in enumerate(values):
+        bit = 1 << i
+        remaining = rest[i + 1]
+        new: dict[int, tuple[int, ...]] = {}
+        for s, masks in states.items():
+            if s + remaining >= target:  # without this item it may still reach the target
+                new[s] = masks if s not in new else (new[s] + masks)[:2]
+            t = s + v
+            if t <= target and t + remaining >= target:
+                add = tuple(m | bit for m in masks)
+                old = new.get(t)
+                new[t] = add if old is None else (old + add)[:2]
+        states = new
+        if len(states) > max_states:
+            return Combinations((), exhausted=True)
+    # (callers look for single items first: with none equal to the target every mask here has ≥ 2 items)
+    masks = [m for m in states.get(target, ()) if bin(m).count("1") >= min_size]
+    found = [tuple(i for i in range(len(values)) if m >> i & 1) for m in masks]
+    found.sort()  # oldest items first
+    return Combinations(tuple(found[:2]))
