@@ -4,7 +4,7 @@ by amount, then amount only (one open item, a combination), and last the whole a
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TYPE_CHECKING, Sequence
 
 from arcollect.cashapp import combinations
@@ -37,6 +37,11 @@ def proportional(amount: Decimal, opens: Sequence[Decimal]) -> list[Decimal]:
         out.append(take)
         left -= take
     return out
+
+
+def _pct(total: Decimal, pct: Decimal) -> Decimal:
+    """``pct`` % of ``total`` rounded up to the cent (a discount computed on the invoice rounds either way)."""
+    return (total * pct / 100).quantize(Decimal("0.01"), rounding=ROUND_UP)
 
 
 def _m(d: Decimal) -> str:
@@ -74,6 +79,13 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
     strong = any(by_item[i].candidate.strength != "bare" for i in order)
     ref_conf = max(s.confidence, 0.97 if strong else 0.9)
     out: list[Proposal] = []
+    near_fit = [n for n in near if items[n.item].open_amount == A and n.item not in by_item and not items[n.item].disputed]
+    if order and sum((items[i].open_amount for i in order), ZERO) != A and len({n.item for n in near_fit}) == 1 \
+            and not any(by_item[i].candidate.amount is not None for i in order):
+        n, it = near_fit[0], items[near_fit[0].item]
+        return [_proposal(s.cid, [(it.invoice_id, A)], line, min(max(s.confidence, 0.9), 0.92), reasons + [
+            f"written {n.candidate.evidence!r} is one slip from invoice {it.invoice_id}", "amount equals its open amount",
+            f"invoice {items[order[0]].invoice_id} has another amount"])]
     if order:
         ids = [items[i].invoice_id for i in order]
         opens = [items[i].open_amount for i in order]
@@ -88,7 +100,7 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
                 kind = None
                 if short > 0:
                     kind = "bank_fee" if short <= settings.fee_tolerance else (
-                        "discount" if short * 100 <= T * settings.discount_tolerance_pct else "deduction")
+                        "discount" if short <= _pct(T, settings.discount_tolerance_pct) else "deduction")
                 conf = min(ref_conf, 0.98 if S == A else 0.92) - (0.1 if kind == "deduction" else 0)
                 note = "amounts as the remittance states them" + (f"; {_m(A - S)} more than stated stays on account" if S < A else "")
                 return [_proposal(s.cid, list(zip(ids, stated)), line, conf, why + [note], short, kind)]  # type: ignore[arg-type]
@@ -114,7 +126,7 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
         if diff <= settings.fee_tolerance and len(ids) == 1:
             return [_proposal(s.cid, [(ids[0], A)], line, min(ref_conf, 0.94),
                               why + [f"short by {_m(diff)}: a bank fee within tolerance {_m(settings.fee_tolerance)}"], diff, "bank_fee")]
-        if diff * 100 <= T * settings.discount_tolerance_pct:
+        if diff <= _pct(T, settings.discount_tolerance_pct):
             return [_proposal(s.cid, list(zip(ids, proportional(A, opens))), line, min(ref_conf, 0.93),
                               why + [f"short by {_m(diff)} ({diff * 100 / T:.1f} %): early-payment discount within "
                                      f"{settings.discount_tolerance_pct} %"], diff, "discount")]
@@ -166,8 +178,9 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
                 for r, i in enumerate(singles[:3])]
     if len(scope) > 1:
         opens = [items[i].open_amount for i in scope]
-        combo = combinations.find([combinations.units(o) for o in opens], combinations.units(A),
-                                  max_items=settings.max_combination_items, max_states=settings.max_combination_states)
+        combo = combinations.find_smallest([combinations.units(o) for o in opens], combinations.units(A),
+                                           max_items=settings.max_combination_items,
+                                           max_states=settings.max_combination_states)
         for rank, picked in enumerate(combo.found):
             ids = [items[scope[j]].invoice_id for j in picked]
             conf = (base - 0.02) if combo.unique else min(base, 0.6) - 0.05 * rank
@@ -181,7 +194,7 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
     for i in scope:
         it = items[i]
         diff = it.open_amount - A
-        if 0 < diff <= settings.fee_tolerance or 0 < diff * 100 <= it.open_amount * settings.discount_tolerance_pct:
+        if 0 < diff <= settings.fee_tolerance or 0 < diff <= _pct(it.open_amount, settings.discount_tolerance_pct):
             kind = "bank_fee" if diff <= settings.fee_tolerance else "discount"
             out.append(_proposal(s.cid, [(it.invoice_id, A)], line, min(base, 0.8),
                                  reasons + [f"amount is {_m(diff)} short of invoice {it.invoice_id} ({kind.replace('_', ' ')})"],

@@ -24,6 +24,44 @@ class Combinations:
         return self.found[0] if len(self.found) == 1 and not self.exhausted else None
 
 
+def _small(values: Sequence[int], target: int, max_k: int) -> dict[int, list[tuple[int, ...]]]:
+    """Every combination of 2 … ``max_k`` (≤ 4) items summing to ``target`` (up to 3 per size), by pair sums."""
+    pairs: dict[int, list[tuple[int, int]]] = {}
+    n = len(values)
+    for i in range(n):
+        for j in range(i + 1, n):
+            t = values[i] + values[j]
+            if t <= target:
+                pairs.setdefault(t, []).append((i, j))
+    out: dict[int, list[tuple[int, ...]]] = {}
+    out[2] = [p for p in pairs.get(target, ())][:3]
+    if max_k >= 3:
+        out[3] = [(i, j, k) for i in range(n) for (j, k) in pairs.get(target - values[i], ()) if i < j][:3]
+    if max_k >= 4:
+        four = []
+        for t, ps in pairs.items():
+            for (k, m) in pairs.get(target - t, ()):
+                four.extend((i, j, k, m) for (i, j) in ps if j < k)
+            if len(four) >= 3:
+                break
+        out[4] = four[:3]
+    return out
+
+
+def find_smallest(amounts: Sequence[int], target: int, *, max_items: int = 30, max_states: int = 20000) -> Combinations:
+    """The combination with the fewest items that sums to ``target``: unique when no other combination has as
+    few items or one more (a larger coincidence among many items is likely and no specialist would pick it);
+    past 4 items the exhaustive ``find`` decides."""
+    values = list(amounts[:max_items])
+    small = _small(values, target, 4)
+    for size in (2, 3, 4):
+        found = small.get(size, [])
+        if found:
+            rivals = found[1:] + small.get(size + 1, [])[:1]
+            return Combinations(tuple(sorted([found[0]] + rivals[:1])) if rivals else (found[0],))
+    return find(values, target, max_items=max_items, max_states=max_states)
+
+
 def find(amounts: Sequence[int], target: int, *, max_items: int = 30, max_states: int = 20000,
          min_size: int = 2) -> Combinations:
     """Subsets of ``amounts[:max_items]`` (positive integer units, oldest first) summing exactly to ``target``.

@@ -126,10 +126,14 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
         s.confidence = min(0.99, max(s.confidence, confidence) + 0.02)  # a second, agreeing piece of evidence
 
     # a. who paid: account, name, our dunning reference, customer numbers
+    payer: list[tuple[str, float]] = []  # who the payer is by its own marks (account, name, our reference)
     for cid in sorted(index.account(line.payer_account)):
+        payer.append((cid, 0.97))
         suspect(cid, 0.97, f"payer account {line.payer_account} seen paying for {cid}")
     name_hits = index.names(line.payer_name)
     for h in name_hits[:3]:
+        if h.how in ("exact", "alias"):
+            payer.append((h.customer_id, 0.95))
         if h.how == "exact":
             suspect(h.customer_id, 0.95, f"payer name equals customer {h.matched!r}")
         elif h.how == "alias":
@@ -140,6 +144,7 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
             suspect(h.customer_id, conf, f"payer name {h.score:.0f} % like customer {h.matched!r}")
     for c in rem.of("dunning"):
         for cid in sorted(index.number(c.number, exact_only=True)):
+            payer.append((cid, 0.96))
             suspect(cid, 0.96, f"our dunning reference {c.evidence} names {cid}")
     for c in rem.of("customer"):
         for cid in sorted(index.number(c.number)):
@@ -178,22 +183,25 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
             why.append("; ".join(f"{c.evidence!r} is no open invoice" for c in unresolved[:3]))
         return Decision(line.id, "unidentified", (), tuple(why))
 
-    # near misses inside the suspects' items (one transposition or digit off), confirmed later by amount
+    # near misses inside the suspects' items (one transposition or digit off), confirmed later by amount — for
+    # numbers that resolve to nothing open, or to no item of this customer, or to items of another amount
     near: dict[str, list[Named]] = {}
+    written = [c for c in rem.of("invoice", "credit_note") if not c.alternative and (c.strength != "bare" or len(c.key) >= 5)]
     for root, s in suspects.items():
-        cands = [c for c in unresolved if c.kind != "po"] + [c for c in rem.of("invoice") if c.strength == "bare"
-                                                             and not c.alternative and len(c.key) >= 5]
-        if not cands:
+        own = [n for n in named if index.root(book.items[n.item].customer_id) == root]
+        if own and sum((book.items[i].open_amount for i in {n.item for n in own}), ZERO) == line.amount:
             continue
         scope = book.scope(root)
-        if len(scope) > 5000:
+        if not written or len(scope) > 5000:
             continue
-        keys = {c.key: c for c in cands}
+        keys = {c.key: c for c in written}
         for i in scope:
             it = book.items[i]
+            if it.currency != line.currency:
+                continue
             k = number_key(it.invoice_id)
             for ck, c in keys.items():
-                if it.currency == line.currency and is_near(ck, k):
+                if is_near(ck, k):
                     near.setdefault(root, []).append(Named(i, c, "near"))
 
     proposals: list[Proposal] = []
@@ -203,6 +211,13 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
         own = [n for n in named if index.root(book.items[n.item].customer_id) == root]
         proposals.extend(allocate(line, s, own, near.get(root, []), unresolved, rem, book, settings))
     proposals = [_owner(p, book) for p in proposals]
+    payer_groups = {index.root(cid) for cid, conf in payer if conf >= 0.95}
+    if len(payer_groups) == 1:
+        (pg,) = payer_groups
+        proposals = [p if index.root(p.customer_id) == pg or not p.allocations else
+                     replace(p, confidence=min(p.confidence, 0.8),
+                             reasons=(*p.reasons, f"but the payer is {index.name(next(iter(payer_groups)))}"))
+                     for p in proposals]
     proposals.sort(key=lambda p: -p.confidence)
     if not proposals:
         return Decision(line.id, "unidentified", (), ("no proposal",))
