@@ -1,6 +1,7 @@
 """Cash application benchmark (issue #9): the matcher over a corpus of noisy remittances with known truth.
 
-    python benchmarks/cashapp.py [--lines 20000 --parties 4000 --items 40000] [--scale-lines 100000 --scale-items 1000000]
+    python benchmarks/cashapp.py [--lines 100000 --items 1000000] [--accuracy-lines 20000 --accuracy-parties 4000
+                                 --accuracy-items 40000] [--seed 7]
 
 Prints per case kind and in total: straight-through (applied automatically and exactly right: customer, invoices,
 amounts, unapplied rest), wrong (applied automatically, not exactly right — for a decoy any application is wrong),
@@ -66,23 +67,23 @@ def report(table: dict[str, Counter]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lines", type=int, default=20000)
-    ap.add_argument("--parties", type=int, default=4000)
-    ap.add_argument("--items", type=int, default=40000)
-    ap.add_argument("--scale-lines", type=int, default=100000)
-    ap.add_argument("--scale-items", type=int, default=1000000)
+    ap.add_argument("--lines", type=int, default=100000, help="lines of the throughput run (0: none)")
+    ap.add_argument("--items", type=int, default=1000000, help="open items of the throughput run (10 per customer)")
+    ap.add_argument("--accuracy-lines", type=int, default=20000)
+    ap.add_argument("--accuracy-parties", type=int, default=4000)
+    ap.add_argument("--accuracy-items", type=int, default=40000)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    c = corpus(lines=args.lines, parties=args.parties, items=args.items, seed=args.seed)
+    c = corpus(lines=args.accuracy_lines, parties=args.accuracy_parties, items=args.accuracy_items, seed=args.seed)
     t = time.perf_counter()
     decisions = match([x.line for x in c.cases], c.parties, c.items, MatchSettings())
     print(f"accuracy: {len(c.cases)} lines against {len(c.items)} open items of {len(c.parties)} customers "
           f"({time.perf_counter() - t:.1f} s)")
     report(score(c.cases, decisions))
-    if args.scale_lines:
+    if args.lines:
         print()
         t = time.perf_counter()
-        big = corpus(lines=args.scale_lines, parties=max(1, args.scale_items // 10), items=args.scale_items, seed=args.seed + 1)
+        big = corpus(lines=args.lines, parties=max(1, args.items // 10), items=args.items, seed=args.seed + 1)
         gen = time.perf_counter() - t
         t = time.perf_counter()
         decisions = match([x.line for x in big.cases], big.parties, big.items, MatchSettings())

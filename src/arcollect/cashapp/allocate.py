@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TYPE_CHECKING, Sequence
 
 from arcollect.cashapp import combinations
-from arcollect.cashapp.remittance import Candidate, Remittance
+from arcollect.cashapp.remittance import Candidate, Remittance, number_key
 from arcollect.cashapp.shapes import Allocation, LineIn, Proposal
 
 if TYPE_CHECKING:
@@ -164,10 +164,14 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
         return [p.__class__(**{**p.__dict__, "confidence": 0.6}) for p in out]
 
     # amount only, within the customer (and its subsidiaries), never a disputed item
+    scope = [i for i in book.scope(s.cid) if items[i].currency == line.currency and not items[i].disputed]
+    # a bare number shaped like this customer's invoice numbers that names nothing open counts as a reference
+    shapes = {(len(k), k[:2]) for k in (number_key(items[i].invoice_id) for i in scope[:200])}
+    unresolved = list(unresolved) + [c for c in rem.of("invoice") if c.strength == "bare" and not c.alternative
+                                     and (len(c.key), c.key[:2]) in shapes and not book.lookup(c.number)]
     cap = 0.7 if unresolved else 0.99
     if unresolved:
         reasons = reasons + [f"{c.evidence!r} names no open invoice" for c in unresolved[:3]]
-    scope = [i for i in book.scope(s.cid) if items[i].currency == line.currency and not items[i].disputed]
     base = min(s.confidence, cap)
     singles = [i for i in scope if items[i].open_amount == A]
     if singles:

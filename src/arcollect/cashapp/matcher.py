@@ -209,7 +209,11 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
     for s in ranked[:3]:
         root = index.root(s.cid)
         own = [n for n in named if index.root(book.items[n.item].customer_id) == root]
-        proposals.extend(allocate(line, s, own, near.get(root, []), unresolved, rem, book, settings))
+        mine = {id(n.candidate) for n in own}
+        elsewhere = [n.candidate for n in named if n.candidate.strength != "bare" and not n.candidate.alternative
+                     and id(n.candidate) not in mine]  # numbers written that name another customer's invoices
+        proposals.extend(allocate(line, s, own, near.get(root, []), unresolved + list(dict.fromkeys(elsewhere)), rem,
+                                  book, settings))
     proposals = [_owner(p, book) for p in proposals]
     payer_groups = {index.root(cid) for cid, conf in payer if conf >= 0.95}
     if len(payer_groups) == 1:
