@@ -367,11 +367,12 @@ def corpus(lines: int = 2000, parties: int = 400, items: int = 4000, seed: int =
                     Truth(p.customer_id, paid([it])))
 
     def parent_for_child() -> Case | None:
-        parents = [c for c in children if any(free(ch) for ch in children[c])]
-        if not parents:
+        if not parents_:
             return None
-        parent = r.choice(parents)
+        parent = r.choice(parents_)
         pool = [it for ch in children[parent] for it in free(ch)]
+        if not pool:
+            return None
         chosen = r.sample(pool, min(len(pool), r.randint(1, 3)))
         cur = chosen[0].currency
         chosen = [c for c in chosen if c.currency == cur]
@@ -441,8 +442,11 @@ def corpus(lines: int = 2000, parties: int = 400, items: int = 4000, seed: int =
                 return Case("po_ref", line(it.open_amount, it.currency, payer_name(p, r), (text,)), Truth(p.customer_id, paid([it])))
         return None
 
+    shared = [k for k, v in amount_count.items() if len(v) > 1]
+    closed_custs = [c for c in closed if c in by_cust] or custs
+    parents_ = list(children)
+
     def decoy_equal_amount() -> Case | None:
-        shared = [k for k, v in amount_count.items() if len(v) > 1]
         if not shared:
             return None
         cur, amount = r.choice(shared)
@@ -455,7 +459,7 @@ def corpus(lines: int = 2000, parties: int = 400, items: int = 4000, seed: int =
                     Truth(None))
 
     def decoy_closed_ref() -> Case | None:
-        cid = r.choice([c for c in closed if c in by_cust] or custs)
+        cid = r.choice(closed_custs)
         if cid not in closed:
             return None
         iid, amount = r.choice(closed[cid])

@@ -96,10 +96,6 @@ class Suspect:
     by_reference: bool = False
 
 
-def _money(d: Decimal) -> str:
-    return f"{d:,.2f}"
-
-
 def match(lines: Sequence[LineIn], parties: Sequence[Party], items: Sequence[OpenItem],
           settings: MatchSettings | None = None) -> list[Decision]:
     """One decision per line: apply (unambiguous and confident), review (ranked proposals) or unidentified."""
