@@ -83,7 +83,7 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
     if order and sum((items[i].open_amount for i in order), ZERO) != A and len({n.item for n in near_fit}) == 1 \
             and not any(by_item[i].candidate.amount is not None for i in order):
         n, it = near_fit[0], items[near_fit[0].item]
-        return [_proposal(s.cid, [(it.invoice_id, A)], line, min(max(s.confidence, 0.9), 0.92), reasons + [
+        return [_proposal(s.cid, [(it.invoice_id, A)], line, 0.85 if A % 50 == 0 else min(max(s.confidence, 0.9), 0.92), reasons + [
             f"written {n.candidate.evidence!r} is one slip from invoice {it.invoice_id}", "amount equals its open amount",
             f"invoice {items[order[0]].invoice_id} has another amount"])]
     if order:
@@ -155,7 +155,8 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
             if it.disputed:
                 continue
             pay = min(A, it.open_amount)
-            out.append(_proposal(s.cid, [(it.invoice_id, pay)], line, min(max(s.confidence, 0.9), 0.93),
+            round_amount = A % 50 == 0  # a round amount confirms little: many invoices have it
+            out.append(_proposal(s.cid, [(it.invoice_id, pay)], line, 0.85 if round_amount else min(max(s.confidence, 0.9), 0.93),
                                  reasons + [f"written {n.candidate.evidence!r} is one slip from invoice {it.invoice_id}",
                                             "amount equals its open amount"]))
     if len(out) == 1:
@@ -188,9 +189,12 @@ def allocate(line: LineIn, s: "Suspect", named: Sequence["Named"], near: Sequenc
         for rank, picked in enumerate(combo.found):
             ids = [items[scope[j]].invoice_id for j in picked]
             conf = (base - 0.02) if combo.unique else min(base, 0.6) - 0.05 * rank
+            if not combo.complete:
+                conf = min(conf, 0.85)
             out.append(_proposal(s.cid, [(items[scope[j]].invoice_id, opens[j]) for j in picked], line, conf,
                                  reasons + [f"amount equals the sum of {len(ids)} open invoices ({', '.join(ids)})"]
-                                 + ([] if combo.unique else ["another combination fits as well"])))
+                                 + ([] if combo.unique else ["another combination fits as well"])
+                                 + ([] if combo.complete else [f"only the oldest of {len(scope)} open items searched"])))
         if out:
             return out
         if combo.exhausted:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-UNIT_SCALE = 4  # money is stored with at most 4 decimals (arcollect.money.STORAGE_SCALE)
+UNIT_SCALE = 4
+WIDE = 200  # combinations of 2 or 3 items are looked for among this many items (4 and more: max_items)  # money is stored with at most 4 decimals (arcollect.money.STORAGE_SCALE)
 
 
 def units(amount: Decimal) -> int:
@@ -18,6 +19,7 @@ def units(amount: Decimal) -> int:
 class Combinations:
     found: tuple[tuple[int, ...], ...]  # up to two, each the indexes of the items (oldest-first order kept)
     exhausted: bool = False  # the search stopped at its size bound: no answer should be trusted
+    complete: bool = True  # every open item was looked at (else a rival may hide among the rest)
 
     @property
     def unique(self) -> tuple[int, ...] | None:
@@ -54,12 +56,15 @@ def find_smallest(amounts: Sequence[int], target: int, *, max_items: int = 30, m
     past 4 items the exhaustive ``find`` decides."""
     values = list(amounts[:max_items])
     small = _small(values, target, 4)
+    wide = _small(amounts[:WIDE], target, 3) if len(amounts) > max_items else small  # 2 and 3 over more items
     for size in (2, 3, 4):
-        found = small.get(size, [])
+        found = sorted(set(small.get(size, []) + (wide.get(size, []) if size < 4 else [])))
         if found:
-            rivals = found[1:] + small.get(size + 1, [])[:1]
-            return Combinations(tuple(sorted([found[0]] + rivals[:1])) if rivals else (found[0],))
-    return find(values, target, max_items=max_items, max_states=max_states)
+            rivals = found[1:] + small.get(size + 1, [])[:1] + (wide.get(size + 1, [])[:1] if size < 3 else [])
+            return Combinations(tuple(sorted([found[0]] + rivals[:1])) if rivals else (found[0],),
+                                complete=len(amounts) <= WIDE)
+    found_ = find(values, target, max_items=max_items, max_states=max_states)
+    return Combinations(found_.found, found_.exhausted, complete=len(amounts) <= max_items)
 
 
 def find(amounts: Sequence[int], target: int, *, max_items: int = 30, max_states: int = 20000,

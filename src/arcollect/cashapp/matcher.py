@@ -144,6 +144,7 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
             suspect(cid, 0.96, f"our dunning reference {c.evidence} names {cid}")
     for c in rem.of("customer"):
         for cid in sorted(index.number(c.number)):
+            payer.append((cid, 0.93))
             suspect(cid, 0.93, f"customer number {c.evidence} written")
 
     # b. documents named in the remittance
@@ -210,7 +211,8 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
                      and id(n.candidate) not in mine]  # numbers written that name another customer's invoices
         proposals.extend(allocate(line, s, own, near.get(root, []), unresolved + list(dict.fromkeys(elsewhere)), rem,
                                   book, settings))
-    proposals = [_owner(p, book) for p in proposals]
+    sure = {cid for cid, conf in payer}
+    proposals = [_owner(p, book, payer_sure=p.customer_id in sure) for p in proposals]
     payer_groups = {index.root(cid) for cid, conf in payer if conf >= 0.95}
     if len(payer_groups) == 1:
         (pg,) = payer_groups
@@ -237,14 +239,14 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
                     (f"confidence {best.confidence:.2f} below {settings.auto_threshold:.2f}", *best.reasons))
 
 
-def _owner(p: Proposal, book: Book) -> Proposal:
-    """The customer a proposal is for: the payer when it is the items' parent (a group pays for its children),
-    else the one customer whose items it settles."""
+def _owner(p: Proposal, book: Book, *, payer_sure: bool) -> Proposal:
+    """The customer a proposal is for: the payer when it is surely identified and the items' parent (a group pays
+    for its children), else the one customer whose items it settles."""
     owners = {book.items[book.by_id[a.invoice_id]].customer_id for a in p.allocations if a.invoice_id in book.by_id}
     if not owners or owners == {p.customer_id}:
         return p
     members = set(book.parties.subtree(p.customer_id))
-    if owners <= members:
+    if owners <= members and (payer_sure or len(owners) > 1):
         return p
     if len(owners) == 1:
         return replace(p, customer_id=owners.pop())
