@@ -38,6 +38,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/web.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/workbench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/outreach.py
+	$(BIN)/python benchmarks/cashapp.py $(CASHAPP_BENCH_ARGS)
 
 FUZZ_EXAMPLES ?= 20000
 

@@ -17,7 +17,6 @@ ID = re.compile(r"<[^<>\s]+>")
 FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|i)\s*:", re.I)
 AUTO_SUBJECT = re.compile(r"(out of (the )?office|automatic reply|auto[- ]?reply|abwesenheit|absence|"
                           r"fuera de la oficina|réponse automatique|automatische antwort)", re.I)
-INVOICE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]{2,63}")
 
 
 @dataclass
@@ -97,5 +96,8 @@ def parse(raw: bytes) -> Parsed:
 
 
 def invoice_candidates(text: str) -> set[str]:
-    """Tokens that could be invoice numbers (checked against the ledger by the caller)."""
-    return {t.strip(".-_/") for t in INVOICE_TOKEN.findall(text or "") if any(ch.isdigit() for ch in t)}
+    """Numbers the text names as documents, as written (checked against the ledger by the caller) — read by
+    the one remittance reader of arcollect (cashapp.remittance)."""
+    from arcollect.cashapp.remittance import invoice_numbers
+
+    return {n.strip("#.-_/") for n in invoice_numbers(text or "")} - {""}
