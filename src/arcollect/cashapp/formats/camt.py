@@ -197,11 +197,12 @@ def _entry(entry: Element, path: str, prefix: str, currency: str, default_date: 
             if tx_amt_el is None:
                 tx_amt_el = _child(tx, "Amt")
             tx_amt = _amount(tx_amt_el, f"{tx_path}/Amt", prefix, problems) if tx_amt_el is not None else None
-            if tx_amt is None:
+            if tx_amt is None or tx_amt[1] not in ("", amt[1]):
                 split = []
                 break
             split.append((tx_path, tx, _signed(tx_amt[0], _text(tx, "CdtDbtInd") or indicator)))
-        if split:
+        # the details must add up to what is booked; else the entry stays one line (with every detail's text)
+        if split and sum(value for _, _, value in split) == _signed(amt[0], indicator):
             for tx_path, tx, value in split:
                 yield _line(base, value, tx, tx_path, prefix, problems)
             return
