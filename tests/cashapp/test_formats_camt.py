@@ -147,3 +147,11 @@ def test_document_without_statements_is_an_error():
     data = b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr/></BkToCstmrStmt></Document>'
     with pytest.raises(BankFileError, match="no Stmt"):
         parse(data, "empty.xml")
+
+
+def test_details_that_do_not_add_up_to_the_entry_stay_one_line():
+    data = camt053(NTRY_SPLIT.replace('<Amt Ccy="EUR">500.00</Amt>', '<Amt Ccy="EUR">400.00</Amt>'), summary=False)
+    (st,) = parse(data, "s.xml")
+    (line,) = st.lines
+    assert line.amount == Decimal("1500.00") and line.location == "Stmt[1]/Ntry[1]"
+    assert line.reference == "ENTRY-REF" and len(line.documents) == 3

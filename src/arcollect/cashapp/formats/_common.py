@@ -10,9 +10,9 @@ from decimal import Decimal, InvalidOperation
 from arcollect.cashapp.shapes import BankFileError, DocumentRef
 
 MAX_PROBLEMS = 50  # a file with more problems than this is reported by its first ones
-_DECIMAL_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_DECIMAL_RE = re.compile(r"(?a)^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # ANSI X12 RMR (remittance advice accounts receivable open item reference): RMR*IV*INV-1*PO*1500.00~
-_RMR_RE = re.compile(r"RMR\*([A-Z0-9]{1,3})\*([^*~\\\n]{1,80})((?:\*[^*~\\\n]{0,30}){0,4})")
+_RMR_RE = re.compile(r"(?a)RMR\*([A-Z0-9]{1,3})\*([^*~\\\n]{1,80})((?:\*[^*~\\\n]{0,30}){0,4})")
 _RMR_KIND = {"IV": "invoice", "CM": "credit_note", "CR": "credit_note", "PO": "po", "OI": "invoice"}
 
 
@@ -66,7 +66,7 @@ def date_of(year: int, month: int, day: int, *, clamp: bool = False) -> dt.date 
 
 def iso_date(text: str | None) -> dt.date | None:
     """``YYYY-MM-DD`` or an ISO date-time (its date part as written)."""
-    m = re.match(r"^\s*(\d{4})-(\d{2})-(\d{2})", text or "")
+    m = re.match(r"(?a)^\s*(\d{4})-(\d{2})-(\d{2})", text or "")
     return date_of(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
@@ -78,7 +78,7 @@ def normalise_account(value: str | None) -> str | None:
     if not raw:
         return None
     compact = re.sub(r"\s+", "", raw).upper()
-    if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact) and is_iban(compact):
+    if re.fullmatch(r"(?a)[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact) and is_iban(compact):
         return compact
     return raw
 

@@ -39,6 +39,10 @@ class _Record:
         return ",".join(parts)
 
 
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _unslash(text: str) -> str:
     text = text.rstrip()
     return text[:-1] if text.endswith("/") else text
@@ -62,7 +66,7 @@ class _Cursor:
 
 def direction(type_code: str) -> str | None:
     """"credit", "debit" or None (status codes, non-monetary and unknown codes)."""
-    if not type_code.isdigit():
+    if not _digits(type_code):
         return None
     n = int(type_code)
     if 100 <= n <= 399:
@@ -84,7 +88,7 @@ def _minor(text: str, where: str, problems: Problems) -> int | None:
     if not text:
         return None
     body = text[1:] if text[0] in "+-" else text
-    if not body.isdigit() or len(body) > 18:
+    if not _digits(body) or len(body) > 18:
         problems.add(where, f"{text!r} is not an amount")
         return None
     return -int(body) if text[0] == "-" else int(body)
@@ -92,7 +96,7 @@ def _minor(text: str, where: str, problems: Problems) -> int | None:
 
 def _yymmdd(text: str) -> dt.date | None:
     text = text.strip()
-    if len(text) != 6 or not text.isdigit():
+    if len(text) != 6 or not _digits(text):
         return None
     return date_of(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
 
@@ -111,7 +115,7 @@ def _funds(cur: _Cursor, where: str, problems: Problems) -> dt.date | None:
         return _yymmdd(value_date)
     if kind == "D":
         count = cur.next()
-        if not count.isdigit() or int(count) > 100:
+        if not _digits(count) or int(count) > 100:
             problems.add(where, f"funds type D: {count!r} is not a number of distributions")
             return None
         for _ in range(int(count)):
@@ -244,7 +248,7 @@ def parse(data: bytes, filename: str) -> list[ParsedStatement]:
                 account = None
             total, accounts, count = cur.next(), cur.next(), cur.next()
             _check(where, "group", total, group["total"], count, group["count"], problems)
-            if accounts.isdigit() and int(accounts) != group["accounts"]:
+            if _digits(accounts) and int(accounts) != group["accounts"]:
                 problems.add(where, f"group trailer says {accounts} accounts, the group has {group['accounts']}")
             file_total += group["total"]
             groups += 1
@@ -254,7 +258,7 @@ def parse(data: bytes, filename: str) -> list[ParsedStatement]:
                 problems.add(where, "a 99 (file trailer) before the 98 of its last group")
             total, ngroups, count = cur.next(), cur.next(), cur.next()
             _check(where, "file", total, file_total, count, file_count, problems)
-            if ngroups.isdigit() and int(ngroups) != groups:
+            if _digits(ngroups) and int(ngroups) != groups:
                 problems.add(where, f"file trailer says {ngroups} groups, the file has {groups}")
             ended = True
     if not ended and not problems:
@@ -268,12 +272,12 @@ def _check(where: str, what: str, stated: str, total: int, stated_count: str, co
     stated = stated.strip()
     if stated:
         body = stated.lstrip("+-")
-        if not body.isdigit():
+        if not _digits(body):
             problems.add(where, f"{what} control total {stated!r} is not an amount")
         elif int(stated) != total:
             problems.add(where, f"{what} control total {stated} disagrees with the records' sum {total}")
     stated_count = stated_count.strip()
-    if stated_count and (not stated_count.isdigit() or int(stated_count) != count):
+    if stated_count and (not _digits(stated_count) or int(stated_count) != count):
         problems.add(where, f"{what} record count {stated_count!r} disagrees with the {count} records")
 
 

@@ -24,7 +24,7 @@ MESSAGES = {"BkToCstmrStmt": "Stmt", "BkToCstmrAcctRpt": "Rpt", "BkToCstmrDbtCdt
 KIND_OF_MESSAGE = {"BkToCstmrStmt": "053", "BkToCstmrAcctRpt": "052", "BkToCstmrDbtCdtNtfctn": "054"}
 DOC_KINDS = {"CINV": "invoice", "CREN": "credit_note", "CMCN": "invoice", "DEBN": "invoice", "HIRI": "invoice",
              "SBIN": "invoice", "CNFA": "credit_note", "PUOR": "po"}
-_NS_RE = re.compile(r"camt\.(05[234])\.001\.(\d{2})")
+_NS_RE = re.compile(r"(?a)camt\.(05[234])\.001\.(\d{2})")
 
 
 def _local(el: Element) -> str:
@@ -33,7 +33,7 @@ def _local(el: Element) -> str:
 
 
 def _message_name(el: Element) -> str:
-    return re.sub(r"V\d{2}$", "", _local(el))  # camt.05x.001.01 names the message BkToCstmrAcctRptV01
+    return re.sub(r"(?a)V\d{2}$", "", _local(el))  # camt.05x.001.01 names the message BkToCstmrAcctRptV01
 
 
 def _children(el: Element | None, name: str) -> list[Element]:

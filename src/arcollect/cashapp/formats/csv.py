@@ -88,7 +88,7 @@ class CsvMapping:
             if key == "text":
                 texts.extend(t.strip() for t in value.split("|") if t.strip())
             elif key == "skip":
-                values[key] = int(value) if value.isdigit() else -1
+                values[key] = int(value) if value.isascii() and value.isdigit() else -1
             elif key in ("decimal", "thousands", "delimiter"):
                 values[key] = _SEPARATORS.get(value.lower(), value)
             else:
@@ -179,7 +179,7 @@ def parse(data: bytes, filename: str, mapping: CsvMapping) -> list[ParsedStateme
 
 def _column(key: str, name: str, header: list[str], columns: dict[str, int], filename: str,
             mapping: CsvMapping, problems: list[str]) -> None:
-    if re.fullmatch(r"#\d+", name):
+    if re.fullmatch(r"(?a)#\d+", name):
         columns[key] = int(name[1:]) - 1
     elif name.strip().lower() in header:
         columns[key] = header.index(name.strip().lower())

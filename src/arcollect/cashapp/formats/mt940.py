@@ -20,21 +20,21 @@ from arcollect.cashapp.formats._common import Problems, date_of, normalise_accou
 from arcollect.cashapp.shapes import ParsedLine, ParsedStatement
 from arcollect.money import is_currency
 
-_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
-_BAD_TAG = re.compile(r"^:(\d{3,}[A-Z]?|\d[A-Z]?):")
-_BLOCK = re.compile(r"^\{[1-5]:(\{[^}]*\}|[^{}])*\}?")
-_BALANCE = re.compile(r"^\s*([CD])\s*(\d{6})\s*([A-Z]{3})?\s*(\d[\d,.]*)\s*$")
+_TAG = re.compile(r"(?a)^:(\d{2}[A-Z]?|NS):(.*)$")
+_BAD_TAG = re.compile(r"(?a)^:(\d{3,}[A-Z]?|\d[A-Z]?):")
+_BLOCK = re.compile(r"(?a)^\{[1-5]:(\{[^}]*\}|[^{}])*\}?")
+_BALANCE = re.compile(r"(?a)^\s*([CD])\s*(\d{6})\s*([A-Z]{3})?\s*(\d[\d,.]*)\s*$")
 _LINE61 = re.compile(
     r"^(?P<vd>\d{6})(?P<ed>\d{4}|\s{4})?\s?(?P<mark>RC|RD|EC|ED|C|D)(?P<funds>[A-Z](?=\d))?\s?(?P<amount>\d[\d,.]*)"
     r"(?P<code>[A-Z][A-Z0-9]{3})?(?P<cref>.*?)(?://(?P<bref>.*))?$")
-_TOTAL = re.compile(r"^\s*(\d{1,5})?\s*([A-Z]{3})\s*(\d[\d,.]*)\s*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TOTAL = re.compile(r"(?a)^\s*(\d{1,5})?\s*([A-Z]{3})\s*(\d[\d,.]*)\s*$")
+_CONTROL = re.compile(r"(?a)[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SLASH_KEYS = ("EREF", "PREF", "MARF", "CSID", "CNTP", "REMI", "NAME", "IBAN", "BIC", "ADDR", "ORDP", "BENM",
                "TRTP", "RTRN", "ISDT", "CREF", "ULTC", "ULTD", "ULTB", "PURP", "SVCL", "EXCH", "CHGS", "FEES",
                "OCMT", "BUSP", "ACCW", "BENF", "ID", "CDTRREF", "CDTRREFTP")
-_SLASH_RE = re.compile(r"/(" + "|".join(sorted(_SLASH_KEYS, key=len, reverse=True)) + r")/")
+_SLASH_RE = re.compile(r"(?a)/(" + "|".join(sorted(_SLASH_KEYS, key=len, reverse=True)) + r")/")
 _NOT_REFS = {"NONREF", "NOTPROVIDED", "EREF", "PREF", "MARF", "KREF"}
-_SEPA_KEYS = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|COAM|OAMT)\+")
+_SEPA_KEYS = re.compile(r"(?a)(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|COAM|OAMT)\+")
 
 
 @dataclass
@@ -96,10 +96,10 @@ def _fields(text: str, problems: Problems) -> list[_Statement]:
 
 def _amount(text: str) -> Decimal | None:
     text = text.strip()
-    if re.fullmatch(r"\d{1,20},\d*", text):
+    if re.fullmatch(r"(?a)\d{1,20},\d*", text):
         whole, frac = text.split(",")
         return Decimal(f"{whole}.{frac or 0}")
-    if re.fullmatch(r"\d{1,20}(\.\d*)?", text):
+    if re.fullmatch(r"(?a)\d{1,20}(\.\d*)?", text):
         return Decimal(text.rstrip(".") or "0")
     return None
 
@@ -114,7 +114,7 @@ def _yymmdd(text: str) -> dt.date | None:
 
 def parse(data: bytes, filename: str) -> list[ParsedStatement]:
     problems = Problems(filename)
-    text = re.sub(r"(?m)^:\r?\n(?=(\d{2}[A-Z]?|NS):)", ":", _text(data))  # a tag broken after its ":"
+    text = re.sub(r"(?am)^:\r?\n(?=(\d{2}[A-Z]?|NS):)", ":", _text(data))  # a tag broken after its ":"
     header_942 = bool(re.search(r"\{2:[IO]942", text[:200]))
     result: list[ParsedStatement] = []
     for stmt in _fields(text, problems):
@@ -194,16 +194,16 @@ def _statement(stmt: _Statement, header_942: bool, problems: Problems) -> Parsed
 
 
 def _date13(f: _Field | None) -> dt.date | None:
-    m = re.match(r"^\s*(\d{6})", f.value) if f else None
+    m = re.match(r"(?a)^\s*(\d{6})", f.value) if f else None
     return _yymmdd(m.group(1)) if m else None
 
 
 def _account(raw: str) -> tuple[str, str | None]:
     """The :25: account without a trailing currency code ("NL77INGB0574908765EUR" → IBAN, "EUR")."""
     m = re.match(r"^(.*?[0-9A-Za-z.])\s*/?([A-Z]{3})$", raw)
-    if m and is_currency(m.group(2)) and re.search(r"\d", m.group(1)):
+    if m and is_currency(m.group(2)) and re.search(r"(?a)\d", m.group(1)):
         candidate = normalise_account(m.group(1)) or m.group(1)
-        if candidate != m.group(1) or re.search(r"[\d.]$", m.group(1)):
+        if candidate != m.group(1) or re.search(r"(?a)[\d.]$", m.group(1)):
             return candidate, m.group(2)
     return normalise_account(raw) or raw, None
 
@@ -257,8 +257,8 @@ def details(text: str) -> dict:
     """The parts of an :86: (or :NS:) text: name, account, bic, end_to_end_id and remittance texts."""
     info: dict = {"name": None, "account": None, "bic": None, "end_to_end_id": None, "remittance": []}
     flat = "".join(part.rstrip("\r") for part in text.split("\n"))
-    if re.match(r"^\s*\d{3}\s*\?", flat) or "?20" in flat:
-        parts = re.split(r"\?(\d{2})", flat)
+    if re.match(r"(?a)^\s*\d{3}\s*\?", flat) or "?20" in flat:
+        parts = re.split(r"(?a)\?(\d{2})", flat)
         sub: dict[str, str] = {}
         for code, value in zip(parts[1::2], parts[2::2]):
             sub[code] = sub.get(code, "") + value
