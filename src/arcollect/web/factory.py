@@ -22,7 +22,7 @@ from arcollect.errors import ArcollectError
 from arcollect.settings import load_settings
 from arcollect.web.deps import page
 from arcollect.web.idempotent import Idempotent
-from arcollect.web.middleware import MULTIPART_SLACK, LimitBody, RejectNul, SecurityHeaders
+from arcollect.web.middleware import MULTIPART_SLACK, DropEmptyQuery, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
 from arcollect.web.views import account, admin, auth, cases, imports, message_templates, outreach, portfolio, workbench
 
@@ -61,7 +61,8 @@ def create_app(ctx: Context) -> FastAPI:
     for router in VIEWS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    app.add_middleware(Idempotent)  # innermost: after the NUL guard, around every route
+    app.add_middleware(DropEmptyQuery)  # innermost: `?bucket=` means no filter on every page and endpoint
+    app.add_middleware(Idempotent)  # after the NUL guard, around every route
     app.add_middleware(RejectNul)
     app.add_middleware(LimitBody, max_bytes=ctx.settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)
