@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -60,7 +60,14 @@ def create_app(ctx: Context) -> FastAPI:
     api.include(app)
     for router in VIEWS:
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    static = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> Response:  # browsers ask every site for it; pages link /static/favicon.svg
+        return FileResponse(static / "favicon.ico", media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
     app.add_middleware(DropEmptyQuery)  # innermost: `?bucket=` means no filter on every page and endpoint
     app.add_middleware(Idempotent)  # after the NUL guard, around every route
     app.add_middleware(RejectNul)
