@@ -1,6 +1,6 @@
 """A collections day in a real browser (Playwright driving Debian Chromium against a live server), on
 SQLite and PostgreSQL: sign in, read the dashboard, filter the aging, export it, open an account, upload
-a bad file, administer, sign out. The SQLite run leaves the README's screenshots in docs/screenshots/."""
+a bad file, administer, sign out. Screenshots go to the tests' output folder (`make screenshots` makes the README's)."""
 
 from __future__ import annotations
 
