@@ -34,3 +34,14 @@ def test_the_default_folder_is_gitignored_and_outside_docs(monkeypatch):
     assert DOCS not in folder.parents and folder != DOCS
     ignored = subprocess.run(["git", "check-ignore", "-q", str(folder / "x.png")], cwd=e2e.REPO)
     assert ignored.returncode == 0, f"{folder} is not ignored by git"
+
+
+def test_the_readme_shows_existing_images_and_make_screenshots_makes_each_of_them():
+    import re
+
+    script = (e2e.REPO / "scripts" / "screenshots.py").read_text(encoding="utf-8")
+    for doc in [e2e.REPO / "README.md", *sorted(DOCS.glob("*.md"))]:
+        for image in re.findall(r"\]\(((?:docs/)?screenshots/[^)]+\.png)\)", doc.read_text(encoding="utf-8")):
+            path = (doc.parent / image).resolve()
+            assert path.is_file(), f"{doc.name} shows {image}, which does not exist"
+            assert f'"{path.stem}"' in script, f"make screenshots does not make {image}"
