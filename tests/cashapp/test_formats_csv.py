@@ -60,3 +60,15 @@ def test_invalid_mappings_and_specs():
         CsvMapping.from_spec("date=d,amount=a,fixed_currency=EUR,colour=red")
     with pytest.raises(BankFileError, match="needs a column mapping"):
         parse(b"a,b\n1,2\n", "x.csv")
+
+
+def test_a_huge_cell_is_refused_with_its_line_and_column_and_the_ledger_imports_keep_their_own_limit():
+    import csv as _csv
+
+    from arcollect.cashapp.formats import csv as bank_csv
+    limit = _csv.field_size_limit()
+    data = ("date,amount,reference\n2026-03-02,10.00,A\n2026-03-02,20.00," + "x" * 20_000 + "\n").encode()
+    with pytest.raises(BankFileError) as err:
+        bank_csv.parse(data, "bank.csv", CsvMapping(date="date", amount="amount", reference="reference", fixed_currency="USD"))
+    assert "bank.csv:3: reference: the cell is longer than 10,000 characters" in err.value.problems
+    assert _csv.field_size_limit() == limit

@@ -47,7 +47,8 @@ def test_aging_xlsx_writes_formula_like_names_as_string_cells(ctx, tmp_path):
     names = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
     assert names["C1"].value == HYPERLINK and names["C1"].data_type == "s"
     assert names["C2"].value == DDE and names["C2"].data_type == "s"
-    net = [row[-1] for row in sheet.iter_rows(min_row=2) if row[0].value == "C3"][0]
+    net_column = [cell.value for cell in sheet[1]].index("Net balance")
+    net = [row[net_column] for row in sheet.iter_rows(min_row=2) if row[0].value == "C3"][0]
     assert net.data_type == "n" and net.value == -12.5
 
 

@@ -141,7 +141,8 @@ def parse(data: bytes, filename: str, mapping: CsvMapping) -> list[ParsedStateme
     rows = list(io.StringIO(text.replace("\x00", "")).read().splitlines())[mapping.skip:]
     body = "\n".join(rows)
     delimiter = mapping.delimiter or _sniff(body[:8192])
-    _csv.field_size_limit(_MAX_CELL)
+    # The csv module's field limit is process-wide (the ledger imports read under it too): leave it alone
+    # and check each cell's length here.
     reader = _csv.reader(io.StringIO(body), delimiter=delimiter)
     problems: list[str] = []
     try:
@@ -162,6 +163,11 @@ def parse(data: bytes, filename: str, mapping: CsvMapping) -> list[ParsedStateme
         for row in reader:
             number = reader.line_num + mapping.skip
             if not any(cell.strip() for cell in row):
+                continue
+            long = next((i for i, cell in enumerate(row) if len(cell) > _MAX_CELL), None)
+            if long is not None:
+                name = header[long] if long < len(header) else f"column {long + 1}"
+                problems.append(f"{filename}:{number}: {name}: the cell is longer than {_MAX_CELL:,} characters")
                 continue
             line = _row(row, number, columns, mapping, filename, problems)
             if line is not None:
