@@ -4,7 +4,7 @@ history (what a manager or an agency needs), the demand letter kept, the instalm
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -138,3 +138,21 @@ def case_history(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERY
         "escalations": list_escalations(ctx, customer_id=customer_id, scope=scope),
         "plans": plans(ctx, customer_id=customer_id, scope=scope),
     }
+
+
+def ladder_history(session: Session, actions: Sequence[str], within: Any | None) -> dict[tuple[int, str], dict[str, E.Past]]:
+    """(customer key, currency) → for each ladder action, its latest escalation (status, day decided)."""
+    out: dict[tuple[int, str], dict[str, E.Past]] = {}
+    if not actions:
+        return out
+    stmt = (select(Escalation.customer_pk, Escalation.currency, Escalation.action, Escalation.status,
+                   Escalation.decided_at, Escalation.completed_at)
+            .where(Escalation.action.in_(list(actions))).order_by(Escalation.id))
+    if within is not None:
+        stmt = stmt.where(Escalation.customer_pk.in_(within))
+    for cpk, cur, action, status, decided_at, completed_at in session.execute(stmt).all():
+        when = completed_at or decided_at
+        out.setdefault((cpk, cur), {})[action] = E.Past(
+            status, when.date() if when is not None and status in E.LADDER_DONE else None)
+    return out
+
