@@ -156,3 +156,19 @@ def ladder_history(session: Session, actions: Sequence[str], within: Any | None)
             status, when.date() if when is not None and status in E.LADDER_DONE else None)
     return out
 
+
+def awaiting_decision(session: Session, within: Any) -> dict[int, list[dict[str, Any]]]:
+    """customer key → its escalations waiting for a decision, shaped like worklist actions (the worklist
+    shows them as the account's approval task, read from here: decided, they are gone at once)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    stmt = select(Escalation).where(Escalation.status == "proposed", Escalation.customer_pk.in_(within))
+    for e in session.scalars(stmt.order_by(Escalation.id)):
+        out.setdefault(e.customer_pk, []).append({
+            "id": f"escalation-{e.id}", "escalation_id": str(e.id), "kind": "escalation", "step": e.action,
+            "invoices": sorted((e.details or {}).get("invoices", {})), "due": e.proposed_on.isoformat(),
+            "scheduled_at": None, "needs_approval": True, "template": None,
+            "reasons": [f"{E.ACTIONS[e.action]} proposed — decided in the escalation queue", *(e.reasons or [])],
+            "amounts": {e.currency: str(quantize(e.amount, e.currency))}, "proposed_on": e.proposed_on.isoformat(),
+            "status": "open", "segment": ""})
+    return out
+

@@ -38,7 +38,7 @@ from arcollect.escalations.models import Escalation, PaymentPlan
 from arcollect.escalations.plan_ledger import instalment_states  # noqa: F401  (promises count instalments as promises)
 from arcollect.escalations.policy_versions import active_policy, load_policy, validate_policy  # noqa: F401
 from arcollect.escalations.queries import (  # noqa: F401  (the reading side, called through this module)
-    case_history, count, detail, document, escalation_view, ladder_history, list_escalations, plans, scoped,
+    awaiting_decision, case_history, count, detail, document, escalation_view, ladder_history, list_escalations, plans, scoped,
 )
 from arcollect.escalations.terms import plan_terms, settlement_terms
 from arcollect.ledger import service as ledger
