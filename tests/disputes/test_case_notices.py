@@ -39,14 +39,14 @@ def test_stakeholders_and_sla_breaches_are_told_once(ctx, tmp_path, smtp, clock)
     d = disputes.open_dispute(ctx, invoices=[("I1", None)], reason="billing_error", priority="urgent")
     disputes.add_action_item(ctx, dispute_id=d["id"], title="Issue the credit note",
                              due_on=clock.today() + dt.timedelta(days=1))
-    result = case_notices.notify(ctx)
-    assert result["emails"] == 1 and result["new"] == 1 and not result["failed"]
+    result = case_notices.notify(ctx)  # the item the dispute opened with, and this one: one email
+    assert result["emails"] == 1 and result["new"] == 2 and not result["failed"]
     body = _to(inbox)["stan@acme.example"]
-    assert "New: Issue the credit note — Billing" in body and f"https://ar.acme.example/disputes/{d['id']}" in body
+    assert "New: Issue the credit note — Billing" in body and "New: Billing error: review the claim on I1" in body and f"https://ar.acme.example/disputes/{d['id']}" in body
     assert case_notices.notify(ctx)["emails"] == 0 and len(inbox.messages) == 1  # told once
     clock.advance(dt.timedelta(days=3))  # the item is overdue and the urgent SLA (2 days) is breached
     result = case_notices.notify(ctx)
-    assert (result["overdue"], result["sla_breaches"]) == (1, 1)
+    assert (result["overdue"], result["sla_breaches"]) == (2, 1)  # both items were due within 2 days
     got = _to(inbox)
     assert "OVERDUE: Issue the credit note" in got["stan@acme.example"]
     assert "OVERDUE" in got["ann@acme.example"] and f"SLA BREACHED: dispute {d['id']}" in got["ann@acme.example"]
@@ -63,4 +63,4 @@ def test_nothing_is_marked_while_smtp_is_down(ctx, tmp_path, smtp):
     down = dataclasses.replace(ctx, settings=ctx.settings.model_copy(update={"smtp_port": 1}))
     result = case_notices.notify(down)
     assert result["emails"] == 0 and result["failed"] and result["failed"][0].startswith("SMTP 127.0.0.1:1")
-    assert case_notices.notify(ctx)["new"] == 1  # still due once the server is back
+    assert case_notices.notify(ctx)["new"] == 2  # still due once the server is back (with the opening item)

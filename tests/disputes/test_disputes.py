@@ -179,13 +179,39 @@ def test_action_items_and_a_stakeholders_team_scope(ctx, tmp_path, clock):
     assert disputes.inbox(ctx, scope=billing_view)[0]["overdue"] is True
     assert disputes.list_disputes(ctx, scope=billing_view)[0]["sla_breached"] is False
     answered = disputes.answer_action_item(ctx, item_id=item["id"], answer="CN-77 issued", scope=billing_view)
-    assert answered["status"] == "done" and disputes.inbox(ctx, scope=billing_view) == []
+    assert answered["status"] == "done"
+    left = [i["id"] for i in disputes.inbox(ctx, scope=billing_view)]
+    assert item["id"] not in left and len(left) == 1  # the item the dispute opened with stays open
     with pytest.raises(Conflict, match="already done"):
         disputes.answer_action_item(ctx, item_id=item["id"], answer="again", scope=billing_view)
     texts = [e["text"] for e in disputes.detail(ctx, dispute_id=billing["id"])["events"]]
     assert any("CN-77 issued" in (t or "") for t in texts)
     clock.advance(dt.timedelta(days=30))
     assert disputes.list_disputes(ctx, scope=sales_view)[0]["sla_breached"] is True
+
+
+def test_opening_a_dispute_gives_its_team_an_action_item(ctx, tmp_path):
+    """Bug #8.9: a dispute routed to a team lands in that team's inbox at once — one open action item
+    titled from the reason, due by the SLA, created in the same transaction and audited."""
+    from arcollect import audit
+
+    _book(ctx, tmp_path)
+    opened = disputes.open_dispute(ctx, invoices=[("I3", None)], reason="billing_error", note="VAT charged twice",
+                                   priority="high")
+    billing_view = CaseScope(customers=CustomerScope(), team="billing")
+    [item] = disputes.inbox(ctx, scope=billing_view)
+    assert item["dispute_id"] == opened["id"] and item["team"] == "billing" and item["status"] == "open"
+    assert item["title"].startswith("Billing error") and "I3" in item["title"]
+    assert item["due_on"] == opened["sla_due"] == (TODAY + dt.timedelta(days=D.SLA_DAYS["high"])).isoformat()
+    assert disputes.inbox(ctx, scope=CaseScope(customers=CustomerScope(), team="sales")) == []
+    assert [a["id"] for a in disputes.detail(ctx, dispute_id=opened["id"])["action_items"]] == [item["id"]]
+    with ctx.sessions() as session:
+        actions = [e.action for e in audit.history(session, "dispute", opened["id"])]
+    assert actions[:2] == ["open", "add_item"]
+    # a refused opening leaves no item behind
+    with pytest.raises(Conflict):
+        disputes.open_dispute(ctx, invoices=[("I3", None)], reason="pricing")
+    assert len(disputes.inbox(ctx, scope=disputes.ALL_CASES)) == 1
 
 
 def test_the_dispute_commands(cli, ctx, tmp_path):

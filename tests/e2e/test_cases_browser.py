@@ -52,10 +52,15 @@ def test_dispute_to_credit_note_and_an_approved_escalation(chromium, live, tmp_p
     stan = browser_page()
     _sign_in(stan, live, "stan", landing="/inbox")
     stan.locator("#inbox").get_by_text("Issue the credit note for the VAT").wait_for()
+    stan.locator("#inbox").get_by_text("Billing error: review the claim").wait_for()  # the dispute's own item
     shoot(stan, live, "stakeholder-inbox")
-    stan.locator("#inbox textarea[name=answer]").first.fill("CN-77 issued today")
-    stan.get_by_role("button", name="Answer and mark done").first.click()
-    stan.get_by_role("status").filter(has_text="Answer saved").wait_for()
+    for title, answer in (("Billing error: review the claim", "VAT was charged twice, agreed"),
+                          ("Issue the credit note for the VAT", "CN-77 issued today")):
+        entry = stan.locator("#inbox li").filter(has_text=title)
+        entry.locator("textarea[name=answer]").fill(answer)
+        with stan.expect_navigation():
+            entry.get_by_role("button", name="Answer and mark done").click()
+        stan.get_by_role("status").filter(has_text="Answer saved").wait_for()
     assert stan.locator("#inbox").get_by_text("Nothing waiting for your team").count() == 1
 
     # the collector resolves the case with a credit note; it stays resolved until the ledger shows it

@@ -91,9 +91,10 @@ def test_rules_propose_on_the_accounts_they_describe_and_only_once(ctx, tmp_path
     promises.log_activity(ctx, customer_id="OLD", kind="call", outcome="refused", note="picked up")  # a response
     result = esc.run(ctx)
     got = _by_customer(esc.list_escalations(ctx, status="proposed"))
-    assert got == {"QUIET": {"demand_letter"}, "OLD": {"credit_hold"}, "VERYOLD": {"credit_hold", "agency"},
+    # VERYOLD's agency waits for its credit hold: the ladder proposes one rung at a time
+    assert got == {"QUIET": {"demand_letter"}, "OLD": {"credit_hold"}, "VERYOLD": {"credit_hold"},
                    "LIMIT": {"credit_hold"}, "SMALL": {"credit_hold", "write_off"}}, got
-    assert len(result["proposed"]) == 7
+    assert len(result["proposed"]) == 6
     # the proposal carries why, and what the matrix will measure
     quiet = esc.list_escalations(ctx, customer_id="QUIET")[0]
     assert quiet["rule"] == "no_response" and "3 contact attempts without a response" in quiet["reasons"][0]
@@ -106,6 +107,53 @@ def test_rules_propose_on_the_accounts_they_describe_and_only_once(ctx, tmp_path
     esc.decide(ctx.acting_as("mia"), escalation_id=limit["id"], approve=False, role="manager", note="long-standing client")
     assert esc.run(ctx)["proposed"] == []
     assert esc.list_escalations(ctx, customer_id="LIMIT")[0]["status"] == "rejected"
+
+
+def test_the_ladder_proposes_the_next_rung_only_once_the_last_is_decided_and_its_wait_passed(ctx, tmp_path, clock):
+    """Bug #8.5: a 90+ account got a demand letter, a credit hold and an agency placement at once."""
+    _book(ctx, tmp_path)
+    _emails(ctx, "VERYOLD", 3)  # every rung's rule holds for VERYOLD: letter, hold and agency
+    esc.run(ctx)
+    [letter] = esc.list_escalations(ctx, customer_id="VERYOLD")
+    assert letter["action"] == "demand_letter" and letter["status"] == "proposed"
+    esc.decide(ctx.acting_as("mia"), escalation_id=letter["id"], approve=True, role="manager")
+    assert esc.detail(ctx, escalation_id=letter["id"])["status"] == "completed"
+    assert esc.run(ctx)["proposed"] == []  # decided, but the customer gets the letter's 14 days
+    clock.advance(dt.timedelta(days=13))
+    assert "VERYOLD" not in _by_customer(esc.list_escalations(ctx, status="proposed"))
+    esc.run(ctx)
+    assert "VERYOLD" not in _by_customer(esc.list_escalations(ctx, status="proposed"))
+    clock.advance(dt.timedelta(days=1))
+    esc.run(ctx)
+    assert _by_customer(esc.list_escalations(ctx, status="proposed"))["VERYOLD"] == {"credit_hold"}
+    [hold] = esc.list_escalations(ctx, customer_id="VERYOLD", status="proposed")
+    esc.decide(ctx.acting_as("mia"), escalation_id=hold["id"], approve=False, role="manager", note="not yet")
+    clock.advance(dt.timedelta(days=14))  # a rejected rung is decided too: the ladder moves on after its wait
+    esc.run(ctx)
+    assert _by_customer(esc.list_escalations(ctx, status="proposed"))["VERYOLD"] == {"agency"}
+
+
+def test_the_pure_ladder_rule():
+    policy = E.parse(POLICY)
+    day = dt.date(2026, 11, 23)
+    every = {"demand_letter", "credit_hold", "agency"}
+    assert E.next_rung(policy, every, {}, set(), day) == "demand_letter"
+    assert E.next_rung(policy, {"credit_hold", "agency"}, {}, set(), day) == "credit_hold"  # no letter rule: passed over
+    assert E.next_rung(policy, every, {"demand_letter": E.Past("proposed", None)}, set(), day) is None
+    assert E.next_rung(policy, every, {"demand_letter": E.Past("approved", None)}, set(), day) is None
+    done = {"demand_letter": E.Past("completed", day - dt.timedelta(days=3))}
+    assert E.next_rung(policy, every, done, set(), day) is None
+    assert E.next_rung(policy, every, done, set(), day + dt.timedelta(days=11)) == "credit_hold"
+    assert E.next_rung(policy, every, done, {"credit_hold"}, day + dt.timedelta(days=11)) == "agency"  # in effect
+    assert E.next_rung(policy, every, {"demand_letter": E.Past("cancelled", None)}, set(), day) == "demand_letter"
+    off = E.parse(POLICY + "ladder: []\n")
+    assert off.ladder == [] and E.next_rung(off, every, {}, set(), day) is None
+    for bad, message in (("ladder: [{action: agency}, {action: agency}]", "twice: agency"),
+                         ("ladder: [{action: settlement}]", "not a rung"),
+                         ("ladder: [{action: agency, wait_days: -1}]", "wait_days")):
+        with pytest.raises(InvalidInput) as err:
+            E.parse(POLICY + bad + "\n")
+        assert message in str(err.value) + " ".join(getattr(err.value, "problems", []) or [])
 
 
 def test_broken_promises_escalate(ctx, tmp_path, clock):

@@ -47,7 +47,8 @@ def test_a_stakeholder_sees_only_their_teams_cases(served):
     answered = stan.post(f"/action-items/{item['id']}/answer", data={"csrf_token": token, "answer": "rate was 19%"},
                          follow_redirects=True)
     assert "Answer saved" in answered.text
-    assert disputes.detail(served.ctx, dispute_id=billing["id"])["action_items"][0]["status"] == "done"
+    assert {a["id"]: a["status"] for a in disputes.detail(served.ctx, dispute_id=billing["id"])["action_items"]}[
+        item["id"]] == "done"
     # the collector's board counts by status and team
     web = served.browser(served.collector)
     board = web.get("/disputes")
@@ -79,3 +80,16 @@ def test_the_queue_refuses_a_collector_above_the_matrix_and_a_manager_approves(s
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert served.browser("vera").post(f"/escalations/{e['id']}/cancel",
                                        data={"csrf_token": csrf_of(served.browser("vera").get("/"))}).status_code == 403
+
+
+def test_a_dispute_opened_for_billing_is_in_billings_inbox(served):
+    """Bug #8.9: the collector opens a dispute routed to Billing; Billing's stakeholder sees its action item."""
+    a, _ = _two_customers_with_items(served)
+    invoice = _first_item(served, a)
+    opened = disputes.open_dispute(served.ctx, invoices=[(invoice, None)], reason="duplicate", note="billed twice")
+    assert opened["team"] == "billing"
+    inbox = served.browser("stan").get("/inbox")
+    assert inbox.status_code == 200
+    assert "Duplicate billing" in inbox.text and invoice in inbox.text and "billed twice" in inbox.text
+    assert f'/action-items/{disputes.detail(served.ctx, dispute_id=opened["id"])["action_items"][0]["id"]}/answer' \
+        in inbox.text

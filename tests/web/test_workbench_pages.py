@@ -113,3 +113,30 @@ def test_the_account_page_says_when_todays_worklist_is_not_built_yet(served):
     admin.get("/worklist")  # builds the whole book's worklist for today
     page = admin.get(f"/customers/{cid}").text
     assert "On today's worklist" in page or "Nothing to do on this account today." in page
+
+
+def test_an_approved_escalation_leaves_the_worklist_at_once(served):
+    """Bug #8.4: the demand letter a manager approved (and so completed) stayed on the collector's worklist
+    as "demand letter · needs approval" with Done/Skip."""
+    from arcollect.escalations import service as esc
+    from arcollect.worklist import service as worklists
+
+    today = served.ctx.clock.today()
+    worklists.run(served.ctx, as_of=today)
+    mine = served.customers_of(served.collector)
+    letter = next(e for e in esc.list_escalations(served.ctx, status="proposed")
+                  if e["customer_id"] in mine and e["action"] == "demand_letter")
+    cid = letter["customer_id"]
+    web = served.browser(served.collector)
+    panel = web.get(f"/worklist/panel/{cid}").text
+    assert panel.count("needs approval") == 1 and f'/escalations?e={letter["id"]}' in panel
+    assert "demand letter" in panel
+    mona = served.browser("mona")
+    queue = mona.get("/escalations")
+    done = mona.post(f"/escalations/{letter['id']}/approve", data={"csrf_token": csrf_of(queue)}, follow_redirects=True)
+    assert done.status_code == 200 and esc.detail(served.ctx, escalation_id=letter["id"])["status"] == "completed"
+    panel = web.get(f"/worklist/panel/{cid}").text
+    assert "needs approval" not in panel and f'/escalations?e={letter["id"]}' not in panel
+    page = web.get("/worklist").text
+    row = re.search(rf'<li id="row-{re.escape(cid)}".*?</li>', page, re.S)
+    assert row is None or "approval" not in row.group(0)

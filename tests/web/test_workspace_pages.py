@@ -147,7 +147,7 @@ def test_a_stakeholder_answers_in_lines_with_files_and_the_collector_sees_billin
     assert r.status_code == 200 and "Answer saved" in r.text and "2 file(s) kept" in r.text
     detail = disputes.detail(served.ctx, dispute_id=item["dispute_id"])
     assert {e["file"] for e in detail["events"] if e["kind"] == "attachment"} == {"cn-7.pdf", "mail.txt"}
-    assert detail["action_items"][0]["answer"] == "Rate was 19%.\nCredit note CN-7 issued."
+    assert {a["id"]: a["answer"] for a in detail["action_items"]}[item["id"]] == "Rate was 19%.\nCredit note CN-7 issued."
     day = served.browser(served.collector).get("/worklist").text
     answers = day[day.index('id="answers"'):day.index("</section>", day.index('id="answers"'))]
     assert "Billing answered" in answers and "Check the VAT rate" in answers and "Credit note CN-7 issued." in answers

@@ -46,7 +46,7 @@ def steps(outcome: E.Outcome) -> dict[str, tuple[str, ...]]:
     (10, {"second_reminder": "email", "call_10": "call"}),
     (35, {"firm": "email", "call_31": "call"}),
     (65, {"final_notice": "email", "escalation_review": "review"}),
-    (95, {"demand_letter": "letter", "suspension_review": "escalation"}),
+    (95, {}),  # the demand letter and the suspension review are escalations: the ladder proposes them
 ])
 def test_each_default_step_fires_in_its_window(dpd, expected):
     out = run(account(item("I1", dpd)))
@@ -57,9 +57,12 @@ def test_each_default_step_fires_in_its_window(dpd, expected):
         assert p.reasons and p.reasons[0]
 
 
-def test_demand_letter_and_suspension_review_need_approval():
+def test_demand_letter_and_suspension_review_are_escalations_not_worklist_tasks():
+    """Bug #8.5: the playbook's letter step and the escalation were two approval tasks for one thing."""
     out = run(account(item("I1", 120)))
-    assert {p.step: p.needs_approval for p in out.proposals} == {"demand_letter": True, "suspension_review": True}
+    assert out.proposals == []
+    stale = E.History((past("demand_letter", "letter", 1, "I1", open_=True, id_=7),))
+    assert run(account(item("I1", 120)), stale).stale == [(7, "an escalation now: decided in the escalation queue")]
 
 
 def test_one_email_per_customer_per_day_lists_the_invoices_of_every_email_step():
@@ -163,13 +166,14 @@ def test_a_broken_promise_moves_its_invoices_to_the_next_step():
 
 def test_do_not_contact_leaves_only_reviews_and_escalations():
     out = run(account(item("I1", 70), item("I2", 100), do_not_contact=True))
-    assert {p.channel for p in out.proposals} == {"review", "escalation"}
+    assert {p.channel for p in out.proposals} == {"review"}  # escalations come from the escalation ladder
     assert "do not contact: no emails, calls or letters" in out.notes
 
 
-def test_credit_hold_skips_the_suspension_review():
-    out = run(account(item("I1", 100), credit_hold=True))
-    assert steps(out) == {"demand_letter": ("I1",)}
+def test_credit_hold_skips_a_suspension_review_step():
+    book = parse(default_text().replace("skip_when: [credit_hold], escalation: credit_hold,", "skip_when: [credit_hold],"))
+    out = run(account(item("I1", 100), credit_hold=True), playbook=book)
+    assert steps(out) == {} and "suspension_review skipped: credit_hold" in out.notes
 
 
 def test_only_unapplied_cash_gets_a_remittance_request_not_a_reminder():

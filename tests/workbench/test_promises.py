@@ -189,3 +189,37 @@ def test_a_promise_pauses_dunning_and_a_broken_one_escalates(ctx, tmp_path, cloc
     items = worklists.worklist(ctx, as_of=later, customer_id="C1")["items"]
     assert items and items[0]["parts"]["promises"] == 15.0
     assert any("broken" in r for r in items[0]["reasons"])
+
+
+def test_money_applied_earlier_the_same_day_does_not_keep_a_promise_made_later(ctx, tmp_path, clock):
+    """Bug #8.3: a payment applied at 09:30 and a promise recorded at 15:00 the same day — the promise is
+    open, not kept, and the kept rate does not read 100 %."""
+    _book(ctx, tmp_path)
+    _pay(ctx, tmp_path, "P0", D(0), "500.00", "I1")  # applied at 09:30
+    clock.advance(dt.timedelta(hours=5, minutes=30))
+    on_invoice = promises.add_promise(ctx, customer_id="C1", amount="500.00", promised_date=TODAY + dt.timedelta(days=5),
+                                      invoices=["I1"])["id"]
+    on_account = promises.add_promise(ctx, customer_id="C1", amount="250.00",
+                                      promised_date=TODAY + dt.timedelta(days=5))["id"]
+    assert _status(ctx, on_invoice, TODAY) == ("open", "0.00")
+    assert _status(ctx, on_account, TODAY) == ("open", "0.00")
+    later = TODAY + dt.timedelta(days=10)
+    assert promises.kept_rates(ctx, as_of=later)[0]["kept_percent"] == 0
+    # money applied after the promise, the same day, counts
+    clock.advance(dt.timedelta(hours=1))
+    _pay(ctx, tmp_path, "P1", D(0), "250.00", "I2")
+    assert _status(ctx, on_account, TODAY) == ("kept", "250.00")
+    assert _status(ctx, on_invoice, TODAY) == ("open", "0.00")
+
+
+def test_pure_rule_compares_the_moment_money_was_applied_with_the_promise():
+    made_at = dt.datetime(2026, 1, 1, 15, 0, tzinfo=dt.timezone.utc)
+    terms = P.Terms(Decimal("100"), dt.date(2026, 1, 10), dt.date(2026, 1, 1), 2, made_at=made_at)
+    morning = (dt.date(2026, 1, 1), Decimal("100"), made_at - dt.timedelta(hours=6))
+    evening = (dt.date(2026, 1, 1), Decimal("100"), made_at + dt.timedelta(hours=1))
+    assert P.status(terms, [morning], dt.date(2026, 1, 2)) == ("open", Decimal(0))
+    assert P.status(terms, [morning], dt.date(2026, 1, 13)) == ("broken", Decimal(0))
+    assert P.status(terms, [evening], dt.date(2026, 1, 2)) == ("kept", Decimal("100"))
+    # a later value date counts whenever it was recorded (an import of the day's bank file)
+    assert P.status(terms, [(dt.date(2026, 1, 2), Decimal("100"), made_at - dt.timedelta(hours=1))],
+                    dt.date(2026, 1, 2))[0] == "kept"

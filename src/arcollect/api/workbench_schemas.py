@@ -29,6 +29,7 @@ class ActionRead(BaseModel):
     proposed_on: dt.date
     status: Literal["open", "done", "skipped", "cancelled"]
     segment: str
+    escalation_id: str | None = Field(None, description="an escalation waiting for its decision (kind escalation)")
 
 
 class WorklistItem(BaseModel):

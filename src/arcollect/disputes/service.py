@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.auth.permissions import ANSWER, DISPUTE
@@ -145,6 +146,9 @@ def open_dispute(ctx: Context, *, customer_id: str | None = None, invoices: Sequ
         audit.record(session, at=now, actor=ctx.actor, action="open", entity="dispute", entity_key=str(dispute.id),
                      changes={"customer": customer.customer_id, "reason": reason, "team": team,
                               "invoices": {inv.invoice_id: str(a) for inv, a in items}})
+        # the team it is routed to gets its action item now, in this transaction (its inbox, its notice)
+        _new_item(session, dispute, title=D.opening_item_title(codes[reason], ids, total, dispute.currency),
+                  team=team, assignee=None, due_on=dispute.sla_due, now=now, actor=ctx.actor)
         return {"id": str(dispute.id), "customer_id": customer.customer_id, "status": "open", "team": team,
                 "amount": str(total), "currency": dispute.currency, "sla_due": dispute.sla_due.isoformat()}
 
@@ -285,14 +289,22 @@ def add_action_item(ctx: Context, *, dispute_id: str, title: str, team: str | No
         d, _ = scoped(session, scope, dispute_id)
         if d.status == "closed":
             raise Conflict(f"dispute {d.id} is closed")
-        item = ActionItem(dispute_pk=d.id, title=title, team=team or d.team, assignee=(assignee or "").strip() or None,
-                          due_on=due_on or max(d.sla_due, today), status="open", created_at=now, created_by=ctx.actor)
-        session.add(item)
-        session.flush()
-        add_event(session, d, "item", now, ctx.actor, text=f"action item for {D.TEAMS[item.team]}: {title}")
-        audit.record(session, at=now, actor=ctx.actor, action="add_item", entity="dispute", entity_key=str(d.id),
-                     changes={"item": item.id, "title": title, "team": item.team})
+        item = _new_item(session, d, title=title, team=team or d.team, assignee=(assignee or "").strip() or None,
+                         due_on=due_on or max(d.sla_due, today), now=now, actor=ctx.actor)
         return item_view(item, today)
+
+
+def _new_item(session: Session, d: Dispute, *, title: str, team: str, assignee: str | None, due_on: dt.date,
+              now: dt.datetime, actor: str) -> ActionItem:
+    """Store an open action item on the dispute, in its history and the audit log."""
+    item = ActionItem(dispute_pk=d.id, title=title, team=team, assignee=assignee, due_on=due_on, status="open",
+                      created_at=now, created_by=actor)
+    session.add(item)
+    session.flush()
+    add_event(session, d, "item", now, actor, text=f"action item for {D.TEAMS[item.team]}: {title}")
+    audit.record(session, at=now, actor=actor, action="add_item", entity="dispute", entity_key=str(d.id),
+                 changes={"item": item.id, "title": title, "team": item.team})
+    return item
 
 
 def answer_action_item(ctx: Context, *, item_id: str, answer: str, done: bool = True,

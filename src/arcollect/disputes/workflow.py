@@ -70,6 +70,13 @@ def sla_due(opened_on: dt.date, priority: str, days: int | None = None) -> dt.da
     return opened_on + dt.timedelta(days=SLA_DAYS[priority] if days is None else days)
 
 
+def opening_item_title(reason_label: str, invoice_ids: Iterable[str], amount: Decimal, currency: str) -> str:
+    """The action item a dispute gives its team when it opens: what to look at, on which invoices."""
+    ids = list(invoice_ids)
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return f"{reason_label}: review the claim on {shown} ({amount} {currency})"[:500]
+
+
 def sla_breached(status: str, due: dt.date, today: dt.date) -> bool:
     return status in ACTIVE and today > due
 

@@ -15,6 +15,7 @@ every other action.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -83,6 +84,16 @@ class Level(_Strict):
     approvers: list[Literal["admin", "manager", "collector"]] = Field(min_length=1)
 
 
+class Rung(_Strict):
+    action: Action
+    wait_days: int = Field(14, ge=0, le=365,
+                           description="days after this rung was decided before the next rung may be proposed")
+
+
+DEFAULT_LADDER = (Rung(action="demand_letter", wait_days=14), Rung(action="credit_hold", wait_days=14),
+                  Rung(action="agency", wait_days=0))
+
+
 class Policy(_Strict):
     name: str = Field(min_length=1, max_length=200)
     lookback_days: int = Field(180, ge=1, le=3650, description="broken promises counted within this many days")
@@ -90,6 +101,8 @@ class Policy(_Strict):
     repropose_after_days: int = Field(30, ge=0, le=3650,
                                       description="a rejected or cancelled proposal is not made again for this long")
     rules: list[Rule] = Field(default_factory=list)
+    ladder: list[Rung] = Field(default_factory=lambda: list(DEFAULT_LADDER),
+                               description="actions proposed one rung at a time, in this order ([]: no ladder)")
     approvals: dict[Action, list[Level]]
 
     @model_validator(mode="after")
@@ -98,6 +111,13 @@ class Policy(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"rule ids must be unique: {', '.join(dupes)}")
+        rungs = [r.action for r in self.ladder]
+        twice = sorted({a for a in rungs if rungs.count(a) > 1})
+        if twice:
+            raise ValueError(f"ladder: an action is one rung (twice: {', '.join(twice)})")
+        agreed = sorted({a for a in rungs if a in ("settlement", "payment_plan")})
+        if agreed:
+            raise ValueError(f"ladder: {', '.join(agreed)} is agreed with the customer, not a rung of the ladder")
         missing = [a for a in ACTIONS if a not in self.approvals]
         if missing:
             raise ValueError(f"approvals: every action needs its approvers (missing {', '.join(missing)})")
@@ -194,6 +214,40 @@ def triggers(policy: Policy, facts: Facts) -> list[Trigger]:
         if rule.propose not in out and holds(rule.when, facts):
             out[rule.propose] = Trigger(rule.id, rule.propose, _describe(rule, facts))
     return list(out.values())
+
+
+@dataclass(frozen=True)
+class Past:
+    """The latest escalation of one action on one account (and currency), as the ladder sees it."""
+
+    status: str
+    decided_on: dt.date | None  # the day of the decision (completed or rejected); None while open or cancelled
+
+
+LADDER_DONE = frozenset({"completed", "rejected"})
+
+
+def next_rung(policy: Policy, triggered: set[str], past: dict[str, Past], in_effect: set[str],
+              today: dt.date) -> str | None:
+    """The one ladder action to propose for an account today, or None.
+
+    Rungs are climbed in order: a rung whose escalation is open (proposed or approved) holds the ladder;
+    one decided (completed or rejected) lets the next rung be proposed once its ``wait_days`` have
+    passed; a rung in effect (the account already on credit hold) is climbed. The first rung not
+    climbed whose rule holds today is proposed (a rung whose rule does not hold is passed over)."""
+    for rung in policy.ladder:
+        p = past.get(rung.action)
+        if rung.action in in_effect and (p is None or p.status not in OPEN):
+            continue
+        if p is not None and p.status in OPEN:
+            return None
+        if p is not None and p.status in LADDER_DONE and p.decided_on is not None:
+            if (today - p.decided_on).days < rung.wait_days:
+                return None
+            continue
+        if rung.action in triggered:
+            return rung.action
+    return None
 
 
 def level_for(policy: Policy, action: str, amount: Decimal) -> Level:

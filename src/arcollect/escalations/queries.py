@@ -4,7 +4,7 @@ history (what a manager or an agency needs), the demand letter kept, the instalm
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -138,3 +138,37 @@ def case_history(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERY
         "escalations": list_escalations(ctx, customer_id=customer_id, scope=scope),
         "plans": plans(ctx, customer_id=customer_id, scope=scope),
     }
+
+
+def ladder_history(session: Session, actions: Sequence[str], within: Any | None) -> dict[tuple[int, str], dict[str, E.Past]]:
+    """(customer key, currency) → for each ladder action, its latest escalation (status, day decided)."""
+    out: dict[tuple[int, str], dict[str, E.Past]] = {}
+    if not actions:
+        return out
+    stmt = (select(Escalation.customer_pk, Escalation.currency, Escalation.action, Escalation.status,
+                   Escalation.decided_at, Escalation.completed_at)
+            .where(Escalation.action.in_(list(actions))).order_by(Escalation.id))
+    if within is not None:
+        stmt = stmt.where(Escalation.customer_pk.in_(within))
+    for cpk, cur, action, status, decided_at, completed_at in session.execute(stmt).all():
+        when = completed_at or decided_at
+        out.setdefault((cpk, cur), {})[action] = E.Past(
+            status, when.date() if when is not None and status in E.LADDER_DONE else None)
+    return out
+
+
+def awaiting_decision(session: Session, within: Any) -> dict[int, list[dict[str, Any]]]:
+    """customer key → its escalations waiting for a decision, shaped like worklist actions (the worklist
+    shows them as the account's approval task, read from here: decided, they are gone at once)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    stmt = select(Escalation).where(Escalation.status == "proposed", Escalation.customer_pk.in_(within))
+    for e in session.scalars(stmt.order_by(Escalation.id)):
+        out.setdefault(e.customer_pk, []).append({
+            "id": f"escalation-{e.id}", "escalation_id": str(e.id), "kind": "escalation", "step": e.action,
+            "invoices": sorted((e.details or {}).get("invoices", {})), "due": e.proposed_on.isoformat(),
+            "scheduled_at": None, "needs_approval": True, "template": None,
+            "reasons": [f"{E.ACTIONS[e.action]} proposed — decided in the escalation queue", *(e.reasons or [])],
+            "amounts": {e.currency: str(quantize(e.amount, e.currency))}, "proposed_on": e.proposed_on.isoformat(),
+            "status": "open", "segment": ""})
+    return out
+

@@ -38,7 +38,7 @@ from arcollect.escalations.models import Escalation, PaymentPlan
 from arcollect.escalations.plan_ledger import instalment_states  # noqa: F401  (promises count instalments as promises)
 from arcollect.escalations.policy_versions import active_policy, load_policy, validate_policy  # noqa: F401
 from arcollect.escalations.queries import (  # noqa: F401  (the reading side, called through this module)
-    case_history, count, detail, document, escalation_view, list_escalations, plans, scoped,
+    awaiting_decision, case_history, count, detail, document, escalation_view, ladder_history, list_escalations, plans, scoped,
 )
 from arcollect.escalations.terms import plan_terms, settlement_terms
 from arcollect.ledger import service as ledger
@@ -76,10 +76,20 @@ def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EV
             .where(Escalation.status.in_(("rejected", "cancelled", "completed")), Escalation.proposed_on >= recent)).all()}
         placed = set(session.scalars(select(Escalation.customer_pk).where(Escalation.action == "agency",
                                                                           Escalation.status == "completed")))
+        rungs = {r.action for r in policy.ladder}
+        history = ladder_history(session, sorted(rungs), within)
         rows, notes = [], []
         for customer, facts in account_facts(session, as_of=day, policy=policy, within=within):
-            for trig in E.triggers(policy, facts):
+            found = E.triggers(policy, facts)
+            # the ladder: one rung at a time (demand letter, then credit hold, then the agency), the next
+            # only once the one before was decided and its waiting time passed
+            rung = E.next_rung(policy, {t.action for t in found if t.action in rungs},
+                               history.get((customer.id, facts.currency), {}),
+                               {"credit_hold"} if customer.credit_hold else set(), day)
+            for trig in found:
                 key = (customer.id, facts.currency, trig.action)
+                if trig.action in rungs and trig.action != rung:
+                    continue
                 if key in open_keys or key in decided or customer.id in placed or (
                         trig.action == "credit_hold" and customer.credit_hold):
                     continue

@@ -83,9 +83,10 @@ def unapplied(session: Session, *, as_of: dt.date, scope: CustomerScope | None,
 
 
 def payments_applied(session: Session, *, invoice_pks: Iterable[int], customer_pks: Iterable[int],
-                     since: dt.date, until: dt.date) -> list[tuple[int, int, str, dt.date, Decimal]]:
+                     since: dt.date, until: dt.date, recorded: bool = False) -> list[tuple[Any, ...]]:
     """Payment applications (not credits or write-offs) dated in [since, until] on the given invoices
-    or on any invoice of the given customers: (invoice key, customer key, currency, applied_on, amount)."""
+    or on any invoice of the given customers: (invoice key, customer key, currency, applied_on, amount),
+    and the moment the application was recorded (``created_at``) last when ``recorded``."""
     inv, cust = sorted(set(invoice_pks)), sorted(set(customer_pks))
     if not inv and not cust:
         return []
@@ -95,7 +96,7 @@ def payments_applied(session: Session, *, invoice_pks: Iterable[int], customer_p
     if cust:
         target.append(Invoice.customer_pk.in_(cust))
     stmt = (select(Application.invoice_pk, Invoice.customer_pk, Application.currency, Application.applied_on,
-                   Application.amount)
+                   Application.amount, *([Application.created_at] if recorded else []))
             .join(Invoice, Invoice.id == Application.invoice_pk)
             .where(Application.payment_pk.is_not(None), Application.applied_on >= since,
                    Application.applied_on <= until, or_(*target)))

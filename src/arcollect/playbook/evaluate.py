@@ -232,7 +232,7 @@ class Engine:
         calls: list[tuple[Step, list[str]]] = []
         for step in segment.steps:
             invoices = by_step.get(step.id)
-            if not invoices:
+            if not invoices or step.escalation is not None:  # the escalation ladder proposes it
                 continue
             if step.channel in CONTACT_CHANNELS and account.do_not_contact:
                 continue
@@ -429,6 +429,9 @@ class Engine:
                 out.stale.append((a.id, "its invoices are paid, disputed or under a promise to pay"))
                 continue
             step = next((s for s in segment.steps if s.id == a.step), None)
+            if step is not None and step.escalation is not None:
+                out.stale.append((a.id, "an escalation now: decided in the escalation queue"))
+                continue
             rank = step.from_day if step is not None else None
             windows = {s.id for s in segment.steps if s.channel == a.channel and rank is not None and s.from_day <= rank}
             if not any(i in by_step.get(w, ()) for w in windows for i in live):

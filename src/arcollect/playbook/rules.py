@@ -104,6 +104,9 @@ class Step(_Strict):
     attach: Literal["statement", "final_notice", "demand"] | None = Field(
         None, description="a PDF letter attached to the step's email")
     reason: str | None = None
+    escalation: Literal["demand_letter", "credit_hold", "agency", "write_off"] | None = Field(
+        None, description="the step is an escalation: the escalation policy proposes it (one rung at a time) "
+                          "and the worklist shows that proposal until it is decided — no task of its own")
 
     @model_validator(mode="after")
     def _valid(self) -> "Step":

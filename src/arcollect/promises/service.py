@@ -340,20 +340,21 @@ def states_of(session: Session, promises: Sequence[Promise], as_of: dt.date) -> 
     linked = {ipk for links in invoice_links.values() for ipk, _ in links}
     since = min(p.made_on for p in promises)
     until = max(p.promised_date + dt.timedelta(days=p.grace_days) for p in promises)
-    by_invoice: dict[int, list[tuple[dt.date, Decimal, str]]] = defaultdict(list)
-    by_customer: dict[int, list[tuple[dt.date, Decimal, str]]] = defaultdict(list)
-    for ipk, cpk, cur, on, amount in ledger.payments_applied(session, invoice_pks=linked, customer_pks=whole,
-                                                             since=since, until=min(until, as_of)):
-        by_invoice[ipk].append((on, amount, cur))
-        by_customer[cpk].append((on, amount, cur))
+    by_invoice: dict[int, list[tuple[dt.date, Decimal, str, dt.datetime]]] = defaultdict(list)
+    by_customer: dict[int, list[tuple[dt.date, Decimal, str, dt.datetime]]] = defaultdict(list)
+    for ipk, cpk, cur, on, amount, at in ledger.payments_applied(session, invoice_pks=linked, customer_pks=whole,
+                                                                 since=since, until=min(until, as_of), recorded=True):
+        by_invoice[ipk].append((on, amount, cur, at))
+        by_customer[cpk].append((on, amount, cur, at))
     out = {}
     for p in promises:
         links = invoice_links.get(p.id, [])
         if links:
-            payments = [(on, a) for ipk, _ in links for on, a, cur in by_invoice.get(ipk, []) if cur == p.currency]
+            payments = [(on, a, at) for ipk, _ in links for on, a, cur, at in by_invoice.get(ipk, [])
+                        if cur == p.currency]
         else:
-            payments = [(on, a) for on, a, cur in by_customer.get(p.customer_pk, []) if cur == p.currency]
-        terms = P.Terms(p.amount, p.promised_date, p.made_on, p.grace_days, p.cancelled_on)
+            payments = [(on, a, at) for on, a, cur, at in by_customer.get(p.customer_pk, []) if cur == p.currency]
+        terms = P.Terms(p.amount, p.promised_date, p.made_on, p.grace_days, p.cancelled_on, made_at=p.created_at)
         status, paid = P.status(terms, payments, as_of)
         out[p.id] = {"status": status, "paid": quantize(paid, p.currency), "deadline": terms.deadline,
                      "invoices": [iid for _, iid in links]}

@@ -297,6 +297,8 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
         live = (Action.status == "open", Action.proposed_on <= as_of,
                 or_(Action.snoozed_until.is_(None), Action.snoozed_until <= as_of))
         working = set(session.scalars(select(Action.customer_pk).where(*live, Action.customer_pk.in_(keys)).distinct()))
+        escalated = escalations.awaiting_decision(session, keys)  # the queue's, read here: they agree at once
+        working |= set(escalated)
         follow_ups = promises.pending_follow_ups(session, within=keys, as_of=as_of)
         order = []
         for pk, priority, cid in ranked:
@@ -325,7 +327,9 @@ def worklist(ctx: Context, *, as_of: dt.date, collector: str | None = None, scop
         items.append({"customer_id": cid, "name": name, "collector": coll, "priority": e.priority,
                       "parts": {k: v for k, v in e.parts.items() if k != "total"}, "segment": e.segment,
                       "callback": callback.isoformat() if callback else None,
-                      "reasons": list(e.notes or []), "actions": [_action_view(a) for a in actions.get(pk, [])]})
+                      "reasons": list(e.notes or []),
+                      "actions": [_action_view(a) for a in actions.get(pk, [])]
+                      + [{**x, "segment": e.segment or ""} for x in escalated.get(pk, [])]})
     return {"as_of": as_of.isoformat(), "total": total, "items": items}
 
 
@@ -550,7 +554,8 @@ def day_progress(ctx: Context, *, as_of: dt.date, collector: str | None = None,
                  scope: CustomerScope = EVERYTHING) -> dict[str, int]:
     """The day's counter ("3 of 31 done"): accounts with an action for the day (still open, or closed
     today by a person) and those among them worked today (a person closed one of their actions: a call
-    logged, a review done) or with nothing left for today (snoozed)."""
+    logged, a review done) or with nothing left for today (snoozed). An escalation waiting for its decision
+    is left until a manager decides it (it leaves the list then)."""
     start = dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.timezone.utc)
     with ctx.sessions() as session:
         stmt = (select(Action.customer_pk, Action.status, Action.snoozed_until, Action.closed_by)
@@ -573,6 +578,10 @@ def day_progress(ctx: Context, *, as_of: dt.date, collector: str | None = None,
                 left.add(pk)
             elif status != "open":
                 worked.add(pk)
+        mine = select(Customer.id).where(*([Customer.collector == collector] if collector is not None else []),
+                                         *([scope.condition()] if scope.condition() is not None else []))
+        waiting = set(escalations.awaiting_decision(session, mine))  # listed until a manager decides them
+        accounts, left = accounts | waiting, left | (waiting - worked)
     return {"done": len((accounts - left) | worked), "total": len(accounts)}
 
 
