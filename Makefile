@@ -43,7 +43,7 @@ bench: install system-deps
 FUZZ_EXAMPLES ?= 20000
 
 fuzz: install
-	ARCOLLECT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ARCOLLECT_TEST_BACKENDS=sqlite $(BIN)/pytest -q tests/security/test_fuzz_imports.py
+	ARCOLLECT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ARCOLLECT_TEST_BACKENDS=sqlite $(BIN)/pytest -q tests/security/test_fuzz_imports.py tests/cashapp/test_formats_fuzz.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

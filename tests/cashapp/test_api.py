@@ -78,7 +78,11 @@ def test_match_with_nothing_to_match_and_a_bank_file_upload(served):  # noqa: AN
     upload = served.client.post(f"{API}/statements", headers=served.h("cash"),
                                 files={"file": ("x.sta", b"not a bank file", "application/octet-stream")})
     assert upload.status_code == 422 and upload.headers["content-type"].startswith("application/problem+json")
-    try:
-        import arcollect.cashapp.formats  # noqa: F401
-    except ImportError:
-        pytest.skip("formats not merged yet: a real upload is checked at merge")
+    mt940 = (":20:STMT1\n:25:DE89370400440532013000\n:28C:1/1\n:60F:C261120EUR0,00\n"
+             ":61:2611201120C100,00NTRFNONREF//B1\n:86:INV-1 Acme\n:62F:C261120EUR100,00\n")
+    upload = served.client.post(f"{API}/statements", headers=served.h("cash"),
+                                files={"file": ("day.sta", mt940.encode(), "application/octet-stream")})
+    assert upload.status_code in (200, 201), upload.text
+    body = upload.json()
+    assert body["created"] == 1 and body["statements"][0]["balance_check"] == "ok"
+    assert body["statements"][0]["credits"] == "100.00"

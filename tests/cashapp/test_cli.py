@@ -51,23 +51,20 @@ def test_cash_lines_apply_unapply_exclude(ctx, cli, tmp_path):  # noqa: ANN001
 
 
 def test_cash_import_json(ctx, cli, tmp_path):  # noqa: ANN001
-    pytest.importorskip("arcollect.cashapp.formats", reason="formats not merged yet")
     path = tmp_path / "day.csv"
     path.write_text("date,amount,reference,payer,text\n2026-11-20,100.00,R1,Acme,INV-1\n", encoding="utf-8")
     r = cli("cash", "import", str(path), "--format", "csv", "--json",
-            "--map", "date=date,amount=amount,reference=reference,payer=payer,text=text,account=DE89370400440532013000,currency=EUR")
-    if r.exit_code != 0:
-        pytest.skip(f"the CSV mapping spec of formats/ differs: {r.stderr[:200]}")
+            "--map", "date=date,amount=amount,reference=reference,payer=payer,text=text,account=DE89370400440532013000,fixed_currency=EUR")
+    assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
     assert set(out) == {"statements", "created", "duplicates"}
     again = json.loads(cli("cash", "import", str(path), "--format", "csv", "--json", "--map",
                            "date=date,amount=amount,reference=reference,payer=payer,text=text,"
-                           "account=DE89370400440532013000,currency=EUR").stdout)
+                           "account=DE89370400440532013000,fixed_currency=EUR").stdout)
     assert again["created"] == 0 and again["duplicates"] == out["created"]
 
 
 def test_a_malformed_bank_file_exits_1_and_names_the_problem(ctx, cli, tmp_path):  # noqa: ANN001
-    pytest.importorskip("arcollect.cashapp.formats", reason="formats not merged yet")
     path = tmp_path / "broken.sta"
     path.write_text(":20:STMT\n:25:DE89370400440532013000\n:61:garbage\n", encoding="utf-8")
     r = cli("cash", "import", str(path), "--format", "mt940")
@@ -76,7 +73,6 @@ def test_a_malformed_bank_file_exits_1_and_names_the_problem(ctx, cli, tmp_path)
 
 
 def test_cash_match_json(ctx, cli, tmp_path):  # noqa: ANN001
-    pytest.importorskip("arcollect.cashapp.matcher", reason="matcher not merged yet")
     book(ctx, tmp_path)
     cash.store_statements(ctx, statements=[statement(credit("1000.00", "R1", "INV-1", payer="Acme Corp"))],
                           filename="s", sha256="b" * 64)
@@ -84,14 +80,3 @@ def test_cash_match_json(ctx, cli, tmp_path):  # noqa: ANN001
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert {"lines", "applied", "proposed", "unidentified", "errors"} <= set(out)
-
-
-def test_cash_commands_without_the_parts_not_merged_fail_cleanly(ctx, cli, tmp_path):  # noqa: ANN001
-    try:
-        import arcollect.cashapp.matcher  # noqa: F401
-    except ImportError:
-        cash.store_statements(ctx, statements=[statement(credit("1.00", "R1"))], filename="s", sha256="c" * 64)
-        r = cli("cash", "match")
-        assert r.exit_code == 1 and "not available" in r.stderr
-    else:
-        pytest.skip("the matcher is merged")

@@ -35,10 +35,7 @@ Matcher = Callable[..., list[Decision]]  # match(lines, parties, items, settings
 
 # ---- import ------------------------------------------------------------------------------------
 def _parse(data: bytes, filename: str, fmt: str, mapping: str | None) -> list[ParsedStatement]:
-    try:
-        from arcollect.cashapp import formats
-    except ImportError as exc:  # a build without the parsers: say so instead of a traceback
-        raise InvalidInput(f"bank files cannot be read in this build ({exc})") from None
+    from arcollect.cashapp import formats
 
     spec = formats.CsvMapping.from_spec(mapping) if mapping else None
     return formats.parse(data, filename, fmt=fmt, mapping=spec)
@@ -87,19 +84,15 @@ def store_statements(ctx: Context, *, statements: Sequence[ParsedStatement], fil
 
 # ---- matching ----------------------------------------------------------------------------------
 def _real_matcher() -> Matcher:
-    try:
-        from arcollect.cashapp import matcher
-    except ImportError as exc:  # a build without the matcher: say so instead of a traceback
-        raise InvalidInput(f"cash matching is not available in this build ({exc})") from None
+    from arcollect.cashapp import matcher
+
     return matcher.match
 
 
 def _settings_for(ctx: Context) -> Any:
-    """The matcher's settings from ours; None while the matcher is not there (a stand-in given to ``match``)."""
-    try:
-        from arcollect.cashapp import matcher
-    except ImportError:
-        return None
+    """The matcher's settings from ours (ARCOLLECT_CASH_*)."""
+    from arcollect.cashapp import matcher
+
     return inputs.match_settings(matcher.MatchSettings, ctx.settings)
 
 

@@ -49,6 +49,7 @@ class ParsedLine:
     remittance: tuple[str, ...] = ()  # every free text verbatim: Ustrd, :86: text, 16/88 text, in order
     documents: tuple[DocumentRef, ...] = ()
     location: str = ""  # where the line is in its file: "line 14" / "Stmt[1]/Ntry[3]/NtryDtls/TxDtls[2]"
+    reversal: bool = False  # the bank reverses an earlier booking (camt RvslInd, MT940 RC/RD): no customer payment
 
     @property
     def is_credit(self) -> bool:
