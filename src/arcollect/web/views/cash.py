@@ -119,7 +119,7 @@ async def upload(request: Request, user: User, file: Annotated[UploadFile, File(
                           status_code=413)
     try:
         result = cash.import_upload(acting(request, user), name=name, data=data, fmt=format,
-                                    mapping=mapping.strip() or None)
+                                    mapping=",".join(p.strip() for p in mapping.splitlines() if p.strip()) or None)
     except ArcollectError as exc:
         problems = list(getattr(exc, "problems", []) or [])
         return _cash_page(request, user, result={"file_name": name, "problems": problems or [str(exc)]},
