@@ -1,12 +1,13 @@
 # arcollect — `make run` (install + demo + serve on 127.0.0.1:8000), `make test` (install + whole suite), `make bench`,
-# `make fuzz` (the readers of untrusted files, long: FUZZ_EXAMPLES per target).
+# `make fuzz` (the readers of untrusted files, long: FUZZ_EXAMPLES per target), `make screenshots` (the README's
+# images in docs/screenshots/, from the demo at 1280 px; the tests never write there).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run test lint bench fuzz clean
+.PHONY: install system-deps run test lint bench fuzz screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,9 @@ FUZZ_EXAMPLES ?= 20000
 
 fuzz: install
 	ARCOLLECT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ARCOLLECT_TEST_BACKENDS=sqlite $(BIN)/pytest -q tests/security/test_fuzz_imports.py tests/cashapp/test_formats_fuzz.py
+
+screenshots: install system-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

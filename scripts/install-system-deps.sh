@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests and benchmarks need (Debian): a PostgreSQL server, Chromium for the
 # browser tests (Playwright drives /usr/bin/chromium), fonts for its screenshots, and wrk for the
-# web/API load benchmark, Pango for WeasyPrint's PDFs. Installs only what is missing.
+# web/API load benchmark, Pango for WeasyPrint's PDFs, poppler-utils to read them back. Installs only what is missing.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
@@ -10,6 +10,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 # WeasyPrint (PDF letters and statements) renders with Pango
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+# the statement tests read the PDFs back with pdftotext (and pdftoppm shows them as pictures)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # the inbound-mail tests run a private Dovecot IMAP server (its mail processes run as the user vmail)
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 SUDO=""

@@ -3,6 +3,8 @@ driven by Playwright."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import socket
 import threading
 import time
@@ -12,7 +14,29 @@ from typing import Iterator
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs"
+
+
+def screenshot_dir() -> Path:
+    """Where the browser tests leave their screenshots: $ARCOLLECT_SCREENSHOT_DIR, else the gitignored
+    build/e2e-screenshots. Never docs/: the README's images change only through `make screenshots`."""
+    folder = Path(os.environ.get("ARCOLLECT_SCREENSHOT_DIR") or REPO / "build" / "e2e-screenshots").resolve()
+    if folder == DOCS or DOCS in folder.parents:
+        raise RuntimeError(f"{folder}: the tests' screenshots must not go under docs/ (use `make screenshots`)")
+    return folder
+
+
+def _docs_images() -> dict[str, str]:
+    return {str(p.relative_to(DOCS)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(DOCS.rglob("*.png"))}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _docs_stay_untouched() -> Iterator[None]:
+    """A browser run leaves a clean clone clean: no image under docs/ is written."""
+    before = _docs_images()
+    yield
+    assert _docs_images() == before, "a browser test changed images under docs/"
 
 
 class Live:
@@ -71,11 +95,9 @@ def page(chromium, live, tmp_path):  # noqa: ANN001, ANN201
 
 
 def shoot(page, live: Live, name: str) -> None:  # noqa: ANN001
-    """Screenshot of the whole page; the SQLite run's go to docs/screenshots/ for the README."""
-    target = SCREENSHOTS if live.backend == "sqlite" else None
-    if target is None:
-        page.screenshot(full_page=True)  # still rendered, so a broken page fails on both databases
-        return
+    """Screenshot of the whole page into screenshot_dir()/<backend>/NAME.png (a broken page fails on both
+    databases; the README's images are refreshed by `make screenshots`, not by the tests)."""
+    target = screenshot_dir() / live.backend
     target.mkdir(parents=True, exist_ok=True)
     tmp = target / f".{name}.png.tmp"
     page.screenshot(path=str(tmp), full_page=True, type="png")

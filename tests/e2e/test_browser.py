@@ -1,6 +1,6 @@
 """A collections day in a real browser (Playwright driving Debian Chromium against a live server), on
 SQLite and PostgreSQL: sign in, read the dashboard, filter the aging, export it, open an account, upload
-a bad file, administer, sign out. The SQLite run leaves the README's screenshots in docs/screenshots/."""
+a bad file, administer, sign out. Screenshots go to the tests' output folder (`make screenshots` makes the README's)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_a_managers_day_from_sign_in_to_sign_out(page, live, tmp_path):  # noqa:
     header, body = rows[0], rows[1:]
     assert {r[0] for r in body if r[0] != "TOTAL"} == set(shown)
     total_row = next(r for r in body if r[0] == "TOTAL")
-    assert Decimal(str(total_row[header.index("total")])) == footer_total
+    assert Decimal(str(total_row[header.index("Total")])) == footer_total
 
     # account 360: the first account of the filtered list, its open balance ties to the ledger
     key = shown[0]

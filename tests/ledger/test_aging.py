@@ -117,16 +117,18 @@ def test_csv_and_xlsx_outputs_carry_the_same_figures(cli, tmp_path, ctx):
     csv_out = cli("aging", "--as-of", "2026-11-23", "--format", "csv")
     lines = csv_out.stdout.strip().splitlines()
     assert lines[0].startswith("key,name,currency,current,1-30")
-    assert lines[-1] == "TOTAL,Total,USD,0.20,100.10,0.00,0.00,0.00,100.30,0.00,0.00,100.30"
+    assert lines[0].endswith(",net_balance,disputed,collector")
+    assert lines[-1] == "TOTAL,Total,USD,0.20,100.10,0.00,0.00,0.00,100.30,0.00,0.00,100.30,0.00,"
     path = tmp_path / "aging.xlsx"
     assert cli("aging", "--as-of", "2026-11-23", "--format", "xlsx", "--output", str(path)).exit_code == 0
     ws = load_workbook(path).active
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]
     last = [c.value for c in ws[ws.max_row]]
-    assert last[0] == "TOTAL" and isinstance(last[header.index("total")], (int, float))
-    assert round(last[header.index("total")], 2) == 100.30
-    assert "USD" in ws.cell(ws.max_row, header.index("total") + 1).number_format
+    assert header[:4] == ["Customer", "Name", "Currency", "Current"] and header[-2:] == ["Disputed", "Collector"]
+    assert last[0] == "TOTAL" and isinstance(last[header.index("Total")], (int, float))
+    assert round(last[header.index("Total")], 2) == 100.30
+    assert "USD" in ws.cell(ws.max_row, header.index("Total") + 1).number_format
 
 
 def test_bad_options_are_refused_with_the_reason(ctx, cli):

@@ -89,3 +89,21 @@ def test_cli_demo_if_empty_and_customer_show(cli):
     assert "Open items as of 2026-11-23" in table.stdout
     missing = cli("customer", "show", "NOPE")
     assert missing.exit_code == 1 and "customer 'NOPE' not found" in missing.stderr
+
+
+def test_demo_phone_numbers_are_valid_e164_numbers_of_each_customers_country():
+    import phonenumbers
+
+    books = list(generate(customers=400, seed=1, as_of=AS_OF))
+    seen: Counter = Counter()
+    for book in books:
+        country = book.customer["country"]
+        for phone in [book.customer["phone"], *(c["phone"] for c in book.contacts)]:
+            number = phonenumbers.parse(phone, None)
+            assert phonenumbers.is_valid_number(number), (country, phone)
+            assert phonenumbers.region_code_for_number(number) == country, (country, phone)
+            assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == phone
+            seen[country] += 1
+    from arcollect.ledger.demo import COUNTRIES
+
+    assert set(seen) == {c[0] for c in COUNTRIES}  # every country of the demo was checked

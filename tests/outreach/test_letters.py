@@ -48,7 +48,8 @@ def test_a_statement_of_account_lists_the_open_items_aging_and_unapplied_cash(ct
     assert name == "statement-US1-2026-11-23.pdf"
     reader, text = _read(pdf)
     for part in ("ACME Supplies", "1 Harbour Road", "Statement of account", "A1", "PO-1", "A2", "$1,200.00", "$300.50",
-                 "Total USD $1,500.50", "Aging summary", "Unapplied payments and credits on your account: $50.00",
+                 "Total USD $1,500.50", "Aging summary", "Unapplied payments and credits on your account −$50.00",
+                 "Net balance USD $1,450.50",
                  "IBAN GB33", "Page 1 / 1"):
         assert part in text, part
     page = reader.pages[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 from decimal import Decimal
@@ -15,6 +16,7 @@ from arcollect.web.factory import VIEWS
 
 from arcollect.auth import service as auth
 from arcollect.ledger import service as ledger
+from arcollect.money import format_money
 from tests.conftest import csrf_of
 
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/api/v1/healthz")}
@@ -137,7 +139,7 @@ def test_dashboard_and_aging_totals_tie_to_the_ledger(served):
     aging = browser.get("/aging").text
     for t in report.totals:
         cell = re.search(rf'data-testid="total-{t.currency}">([^<]+)<', aging).group(1)
-        assert Decimal(cell) == t.total
+        assert html.unescape(cell) == format_money(t.total, t.currency)  # the one money format
     dashboard = browser.get("/").text
     assert "<svg" in dashboard and "Past-due trend" in dashboard
     filtered = browser.get("/aging", params={"currency": "EUR", "bucket": 4, "sort": "b4"}).text
@@ -155,7 +157,7 @@ def test_aging_export_xlsx_has_the_totals(served):
     sheet = load_workbook(io.BytesIO(r.content)).active
     total = ledger.aging(served.ctx, as_of=served.ctx.clock.today(), currency="USD").totals[0].total
     values = [row for row in sheet.iter_rows(values_only=True) if row and row[0] == "TOTAL"]
-    assert values and Decimal(str(values[0][list(sheet.iter_rows(values_only=True))[0].index("total")])) == total
+    assert values and Decimal(str(values[0][list(sheet.iter_rows(values_only=True))[0].index("Total")])) == total
 
 
 def test_web_import_checks_then_confirms(served):

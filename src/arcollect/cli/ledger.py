@@ -123,16 +123,18 @@ def _print_table(report: A.AgingReport) -> None:
     table = Table(title=f"Aging as of {report.as_of} by {report.by} ({report.basis} date)", show_lines=False)
     for col in ("key", "name", "cur"):
         table.add_column(col, no_wrap=col != "name", max_width=32 if col == "name" else None)
-    for name in [*report.bucket_names, "total", "unapplied", "net"]:
+    for name in [*report.bucket_names, "total", "unapplied", "net", "disputed"]:
         table.add_column(name, justify="right", no_wrap=True)
     for row in report.rows:
         table.add_row(row.key, row.name, row.currency,
                       *(money_str(v, row.currency) for v in
-                        [*row.buckets, row.total, row.unapplied_cash + row.unapplied_credits, row.net_balance]))
+                        [*row.buckets, row.total, row.unapplied_cash + row.unapplied_credits, row.net_balance,
+                         row.disputed]))
     for total in report.totals:
         table.add_row("[b]TOTAL[/b]", "", total.currency,
                       *(f"[b]{money_str(v, total.currency)}[/b]" for v in
-                        [*total.buckets, total.total, total.unapplied_cash + total.unapplied_credits, total.net_balance]),
+                        [*total.buckets, total.total, total.unapplied_cash + total.unapplied_credits, total.net_balance,
+                         total.disputed]),
                       end_section=False)
     console.print(table)
     for currency, amount in sorted(report.unidentified_cash.items()):

@@ -14,14 +14,19 @@ app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable coll
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
+def _print_version(value: bool) -> None:
+    """--version is eager: it answers before the command line is checked for a command."""
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _global(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $ARCOLLECT_DATABASE_URL, else the embedded SQLite file)"),
-    version: bool = typer.Option(False, "--version", help="Print the version and exit"),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit", is_eager=True,
+                                 callback=_print_version, expose_value=True),
 ) -> None:
-    if version:
-        typer.echo(__version__)
-        raise typer.Exit(0)
     state.db = db
     state.ctx = None
 

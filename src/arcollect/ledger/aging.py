@@ -180,11 +180,22 @@ def _json_totals(report: AgingReport) -> list[dict]:
 
 
 def table_columns(report: AgingReport) -> list[str]:
-    return ["key", "name", "currency", *report.bucket_names, "total", "unapplied_cash",
-            "unapplied_credits", "net_balance"]
+    """The CSV columns (the JSON keys); rows per customer end with their collector."""
+    columns = ["key", "name", "currency", *report.bucket_names, "total", "unapplied_cash",
+               "unapplied_credits", "net_balance", "disputed"]
+    return columns + ["collector"] if report.by == "customer" else columns
 
 
-SORT_KEYS = ("key", "name", "collector", "total", "past_due", "net_balance")
+def column_titles(report: AgingReport) -> list[str]:
+    """The same columns as people read them (the XLSX header): Customer, Current, 1–30, …, Collector."""
+    key = {"customer": "Customer", "collector": "Collector"}.get(report.by, "Group")
+    buckets = ["Current" if b == "current" else b.replace("-", "–") for b in report.bucket_names]
+    titles = [key, "Name", "Currency", *buckets, "Total", "Unapplied cash", "Unapplied credits", "Net balance",
+              "Disputed"]
+    return titles + ["Collector"] if report.by == "customer" else titles
+
+
+SORT_KEYS = ("key", "name", "collector", "total", "past_due", "net_balance", "disputed")
 
 
 def select_rows(rows: Iterable[AgingRow], *, bucket: int | None = None, sort: str = "past_due",
@@ -195,7 +206,7 @@ def select_rows(rows: Iterable[AgingRow], *, bucket: int | None = None, sort: st
     if sort.startswith("b") and sort[1:].isdigit():
         i = int(sort[1:])
         value = lambda r: r.buckets[i] if i < len(r.buckets) else Decimal(0)  # noqa: E731
-    elif sort in ("total", "past_due", "net_balance"):
+    elif sort in ("total", "past_due", "net_balance", "disputed"):
         value = lambda r: getattr(r, sort)  # noqa: E731
     elif sort in ("key", "name", "collector"):
         value = lambda r: (getattr(r, sort) or "").lower()  # noqa: E731

@@ -66,6 +66,36 @@ def _pick(rng: random.Random, options: list[tuple], weight_index: int) -> tuple:
     return rng.choices(options, weights=[o[weight_index] for o in options])[0]
 
 
+# E.164 numbers of the country: its calling code, a real area code, then the subscriber number
+# (area codes of large cities; the subscriber digits come from the seed)
+PHONE_AREAS = {"US": ("1", ["212", "312", "415", "617", "713", "206"], 7),
+               "CA": ("1", ["416", "604", "514", "613"], 7),
+               "GB": ("44", ["20", "161", "131"], None),
+               "DE": ("49", ["30", "40", "89", "69"], 8),
+               "FR": ("33", ["1", "4", "5"], 8),
+               "ES": ("34", ["91", "93"], 7),
+               "IN": ("91", ["22", "11", "80"], 8)}
+
+
+def _phone(country: str, a: int, b: int, c: int) -> str:
+    """A valid E.164 phone number of ``country`` from three random draws (the demo's seed decides them)."""
+    code, areas, length = PHONE_AREAS[country]
+    area = areas[a % len(areas)]
+    if country in ("US", "CA"):  # NANP: exchange 200–999 and not N11, then four digits
+        exchange = 200 + b % 800
+        exchange += 1 if exchange % 100 == 11 else 0
+        return f"+{code}{area}{exchange}{c % 10000:04d}"
+    if country == "GB":  # London 20 + 8 digits starting 7; Manchester, Edinburgh + 7 digits starting 4
+        subscriber = f"7{c:07d}"[:8] if area == "20" else f"4{c:07d}"[:7]
+        return f"+{code}{area}{subscriber}"
+    if country == "FR":  # one-digit zone (Paris, south-west, south-east) + 8 digits
+        return f"+{code}{area}{b % 80 + 10:02d}{c % 1000000:06d}"
+    if country == "IN":  # city code + 8 digits; landlines there start with 2
+        return f"+{code}{area}2{c:07d}"
+    subscriber = f"{b % 8 + 2}{c:07d}"[:length]  # never starts with 0 or 1
+    return f"+{code}{area}{subscriber}"
+
+
 def _company(rng: random.Random, country: str) -> str:
     return f"{rng.choice(PARTS_A)}{rng.choice(PARTS_B)} {rng.choice(TRADES)} {rng.choice(SUFFIX[country])}"
 
@@ -112,7 +142,8 @@ def generate(*, customers: int, seed: int, as_of: dt.date, months: int = 15) -> 
             "credit_limit": quantize(Decimal(high) * rate * 3, currency).quantize(Decimal(1000)) or Decimal(1000),
             "country": country, "timezone": rng.choice(zones), "language": language,
             "segment": size, "collector": collectors[(n * 7 + rng.randint(0, 2)) % n_collectors],
-            "email": f"ap@{domain}", "phone": f"+{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(1000000, 9999999)}",
+            "email": f"ap@{domain}", "phone": _phone(country, rng.randint(10, 99), rng.randint(100, 999),
+                                                     rng.randint(1000000, 9999999)),
         }
         book = Book(customer=customer, profile=profile)
         for k, role in enumerate(["ap", "billing", "escalation"][: rng.randint(1, 3)]):

@@ -240,15 +240,16 @@ def refresh_settled(session: Session, model: Any, pks: Iterable[int] | None = No
 
 
 def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[str, Any]]:
-    """A customer's invoices open on a date, oldest due first."""
+    """A customer's invoices open on a date, oldest due first; ``disputed`` is the part of each open amount
+    under an open dispute (the aging's Disputed column, invoice by invoice)."""
     applied = (select(Application.invoice_pk, func.sum(Application.amount).label("applied"))
                .join(Invoice, Invoice.id == Application.invoice_pk)
                .where(Invoice.customer_pk == customer_pk, Application.applied_on <= as_of)
                .group_by(Application.invoice_pk).subquery("applied"))
     open_amount = type_coerce(Invoice.amount - func.coalesce(applied.c.applied, 0), Money())
     stmt = (select(Invoice.invoice_id, Invoice.issue_date, Invoice.due_date, Invoice.amount,
-                   Invoice.currency, Invoice.po_number, Invoice.disputed, Invoice.disputed_amount,
-                   open_amount.label("open_amount"))
+                   Invoice.currency, Invoice.po_number, open_amount.label("open_amount"),
+                   Invoice.disputed.label("in_dispute"), Invoice.disputed_amount)
             .outerjoin(applied, applied.c.invoice_pk == Invoice.id)
             .where(Invoice.customer_pk == customer_pk, Invoice.issue_date <= as_of)
             .order_by(Invoice.due_date, Invoice.invoice_id))
@@ -256,14 +257,16 @@ def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[
     for row in session.execute(stmt):
         if row.open_amount:
             item = row._asdict()
+            del item["in_dispute"], item["disputed_amount"]
             item["amount"] = quantize(row.amount, row.currency)
             item["open_amount"] = quantize(row.open_amount, row.currency)
+            part = ZERO
+            if row.in_dispute:  # as the aging counts it: the disputed amount, at most what is still open
+                part = row.open_amount if row.disputed_amount is None else max(ZERO, min(row.disputed_amount,
+                                                                                         row.open_amount))
+            item["disputed"] = quantize(part, row.currency)
+            item["disputed_amount"] = item["disputed"]  # the same part, under the name the worklist pane reads
             item["days_past_due"] = (as_of - row.due_date).days
-            # the part under an open dispute: the disputed amount, or the whole open amount (None)
-            disputed = item.pop("disputed_amount")
-            item["disputed_amount"] = (min(quantize(disputed, row.currency), item["open_amount"])
-                                       if row.disputed and disputed is not None
-                                       else item["open_amount"] if row.disputed else quantize(ZERO, row.currency))
             items.append(item)
     return items
 

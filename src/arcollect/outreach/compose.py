@@ -5,6 +5,7 @@ in which language, and which open items it lists."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any, Sequence
 
 from arcollect.context import Context
@@ -50,10 +51,14 @@ def message_for(ctx: Context, c: Customer, contacts: list[dict[str, Any]], open_
 
 
 def account_message(ctx: Context, *, customer_id: str, step: str, template: str, as_of: dt.date,
-                    past_due_only: bool = False, with_unapplied: bool = True,
+                    past_due_only: bool = False, with_unapplied: bool = True, whole: bool = False,
                     scope: ledger.CustomerScope = ledger.EVERYTHING) -> tuple[ledger.CustomerOverview, Message]:
     """An account's overview and its message listing its open items (only the past-due ones if asked and
-    there are any) with its unapplied cash and credits — letters and template previews."""
+    there are any) with its unapplied cash and credits — letters and template previews.
+
+    Dunning never asks for disputed money, so a message lists only the undisputed part of each item;
+    ``whole`` (a statement of account) lists every open item at its whole open amount with its disputed
+    part, so that the statement ties to the aging."""
     view = ledger.customer_overview(ctx, customer_id=customer_id, as_of=as_of, scope=scope)
     items = view.open_items
     if past_due_only:
@@ -63,4 +68,8 @@ def account_message(ctx: Context, *, customer_id: str, step: str, template: str,
     _, message = compose(ctx, customer_id=customer_id, step=step, template=template,
                          invoices=[i["invoice_id"] for i in items], as_of=as_of,
                          unapplied=unapplied if with_unapplied else None)
+    if whole:
+        message = replace(message, items=tuple(
+            Item(i["invoice_id"], i["po_number"], i["issue_date"], i["due_date"], i["days_past_due"],
+                 i["open_amount"], i["currency"], i["disputed"]) for i in items))
     return view, message

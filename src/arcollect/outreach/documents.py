@@ -19,10 +19,13 @@ def letter(ctx: Context, *, customer_id: str, kind: str = "statement", as_of: dt
     from arcollect.outreach import letters
 
     day = as_of or ctx.clock.today()
+    # a statement lists every open item, disputed ones flagged, so that it ties to the aging summary on it;
+    # a notice asks only for the undisputed money
     view, message = account_message(ctx, customer_id=customer_id, step=kind, template="reminder", as_of=day,
-                                    scope=scope or ledger.EVERYTHING)
+                                    whole=kind == "statement", scope=scope or ledger.EVERYTHING)
     report = ledger.aging(ctx, as_of=day, customer_ids=[customer_id])
-    aging = [letters.AgingLine(r.currency, tuple(r.buckets), r.total) for r in report.rows]
+    aging = [letters.AgingLine(r.currency, tuple(r.buckets), r.total, r.disputed,
+                               r.unapplied_cash + r.unapplied_credits, r.net_balance) for r in report.rows]
     c = view.customer
     with ctx.sessions() as session:
         edits = overrides(session)

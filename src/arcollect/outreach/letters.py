@@ -24,22 +24,30 @@ PAPERS = ("A4", "Letter")
 LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE"})  # where Letter paper is the norm
 
 LABELS = {
-    "en": dict(statement="Statement of account", page="Page", attention="Attn.", account="Account", reference="Reference",
+    "en": dict(in_dispute="In dispute", disputed="of which in dispute", net="Net balance", current="Current",
+               dispute_note="These amounts are under review and are not due until the dispute is resolved.",
+               statement="Statement of account", page="Page", attention="Attn.", account="Account", reference="Reference",
                aging="Aging summary", currency="Currency", total="Total", open_items="Open items", invoice="Invoice",
                po="PO", issued="Issued", due="Due", days="Days past due", open="Open amount", none="No open items.",
                unapplied="Unapplied payments and credits on your account", regards="Kind regards,",
                statement_intro="Below is the statement of your account with us. Please let us know if anything differs from your records."),
-    "de": dict(statement="Kontoauszug", page="Seite", attention="z. Hd.", account="Kundennummer", reference="Referenz",
+    "de": dict(in_dispute="Strittig", disputed="davon strittig", net="Saldo", current="Nicht fällig",
+               dispute_note="Diese Beträge werden geprüft und sind bis zur Klärung nicht fällig.",
+               statement="Kontoauszug", page="Seite", attention="z. Hd.", account="Kundennummer", reference="Referenz",
                aging="Fälligkeitsübersicht", currency="Währung", total="Summe", open_items="Offene Posten", invoice="Rechnung",
                po="Bestellnr.", issued="Rechnungsdatum", due="Fälligkeit", days="Tage überfällig", open="Offener Betrag",
                none="Keine offenen Posten.", unapplied="Nicht zugeordnete Zahlungen und Gutschriften", regards="Mit freundlichen Grüßen",
                statement_intro="Anbei erhalten Sie den Auszug Ihres Kontos bei uns. Bitte teilen Sie uns mit, falls etwas von Ihren Unterlagen abweicht."),
-    "fr": dict(statement="Relevé de compte", page="Page", attention="À l'attention de", account="Compte", reference="Référence",
+    "fr": dict(in_dispute="En litige", disputed="dont en litige", net="Solde net", current="Non échu",
+               dispute_note="Ces montants sont en cours d'examen et ne sont pas exigibles avant la résolution du litige.",
+               statement="Relevé de compte", page="Page", attention="À l'attention de", account="Compte", reference="Référence",
                aging="Balance âgée", currency="Devise", total="Total", open_items="Factures ouvertes", invoice="Facture",
                po="Bon de commande", issued="Émise le", due="Échéance", days="Jours de retard", open="Montant dû",
                none="Aucune facture ouverte.", unapplied="Paiements et avoirs non affectés", regards="Cordialement,",
                statement_intro="Veuillez trouver ci-dessous le relevé de votre compte. Merci de nous signaler toute différence avec vos écritures."),
-    "es": dict(statement="Extracto de cuenta", page="Página", attention="A la atención de", account="Cuenta", reference="Referencia",
+    "es": dict(in_dispute="En disputa", disputed="de lo cual en disputa", net="Saldo neto", current="No vencido",
+               dispute_note="Estos importes están en revisión y no son exigibles hasta que se resuelva la disputa.",
+               statement="Extracto de cuenta", page="Página", attention="A la atención de", account="Cuenta", reference="Referencia",
                aging="Antigüedad de saldos", currency="Moneda", total="Total", open_items="Partidas abiertas", invoice="Factura",
                po="Pedido", issued="Emisión", due="Vencimiento", days="Días de retraso", open="Importe pendiente",
                none="Sin partidas abiertas.", unapplied="Pagos y abonos sin aplicar", regards="Atentamente,",
@@ -52,6 +60,13 @@ class AgingLine:
     currency: str
     buckets: tuple[Decimal, ...]
     total: Decimal
+    disputed: Decimal = Decimal(0)  # inside the buckets too
+    unapplied: Decimal = Decimal(0)  # unapplied cash and credits
+    net: Decimal | None = None  # total − unapplied
+
+    @property
+    def net_balance(self) -> Decimal:
+        return self.total - self.unapplied if self.net is None else self.net
 
 
 def paper_for(setting: str, country: str | None) -> str:
@@ -89,7 +104,10 @@ def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (),
         title, intro, closing = (render_part(notice, part, escape=False, overrides=overrides, limits=limits)
                                  for part in ("title", "intro", "closing"))
     template = _environment(language).get_template("letter.html")
-    return template.render(m=message, L=labels, title=title, intro=intro, closing=closing, aging=list(aging),
+    aging = list(aging)
+    return template.render(m=message, L=labels, title=title, intro=intro, closing=closing, aging=aging,
+                           aging_by={a.currency: a for a in aging} if kind == "statement" else {},
+                           disputed=[i for i in message.items if i.disputed],
                            bucket_names=list(bucket_names), totals=totals(message.items), paper=paper,
                            company_address=company_address, customer_address=customer_address)
 

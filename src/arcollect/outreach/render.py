@@ -48,6 +48,7 @@ class Item:
     days_past_due: int
     open_amount: Decimal
     currency: str
+    disputed: Decimal = Decimal(0)  # the part of open_amount under an open dispute (statements list it)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -22,7 +22,7 @@ from arcollect.errors import ArcollectError
 from arcollect.settings import load_settings
 from arcollect.web.deps import field_words, page
 from arcollect.web.idempotent import Idempotent
-from arcollect.web.middleware import MULTIPART_SLACK, LimitBody, RejectNul, SecurityHeaders
+from arcollect.web.middleware import MULTIPART_SLACK, DropEmptyQuery, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
 from arcollect.web.views import (account, admin, auth, cases, cash, imports, message_templates, outreach, portfolio,
                                  workbench)
@@ -68,8 +68,16 @@ def create_app(ctx: Context) -> FastAPI:
     api.include(app)
     for router in VIEWS:
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    app.add_middleware(Idempotent)  # innermost: after the NUL guard, around every route
+    static = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> Response:  # browsers ask every site for it; pages link /static/favicon.svg
+        return FileResponse(static / "favicon.ico", media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    app.add_middleware(DropEmptyQuery)  # innermost: `?bucket=` means no filter on every page and endpoint
+    app.add_middleware(Idempotent)  # after the NUL guard, around every route
     app.add_middleware(RejectNul)
     app.add_middleware(LimitBody, max_bytes=ctx.settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)

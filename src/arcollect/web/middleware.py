@@ -39,6 +39,30 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+# ---- empty query values ------------------------------------------------------------------------
+def drop_empty_query(query_string: bytes) -> bytes:
+    """The query string without its empty parameters (``bucket=``, ``as_of=``, a bare ``flag``), each kept
+    parameter byte for byte as sent."""
+    kept = [part for part in query_string.split(b"&") if part.partition(b"=")[2]]
+    return b"&".join(kept)
+
+
+class DropEmptyQuery:
+    """An empty query value means "no filter": the parameter is dropped before any route validates it, so it
+    takes its declared default on every page and API endpoint (a GET form's "Any"/"All" option sends
+    ``bucket=``; a typed parameter would refuse the empty string with a 422)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("query_string"):
+            cleaned = drop_empty_query(scope["query_string"])
+            if cleaned != scope["query_string"]:
+                scope = {**scope, "query_string": cleaned}
+        await self.app(scope, receive, send)
+
+
 # ---- NUL characters ----------------------------------------------------------------------------
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):

@@ -178,7 +178,8 @@ def queue(request: Request, user: User, status: str = "proposed", e: str = "") -
     ctx = get_ctx(request)
     error = None
     try:
-        rows = esc.list_escalations(ctx, status=status or None, scope=user.scope)
+        # ?status=all lists every status (an empty value takes the default, like every empty query value)
+        rows = esc.list_escalations(ctx, status=None if status == "all" else status, scope=user.scope)
     except ArcollectError as exc:
         rows, error = [], problems_text(exc)
     selected = None

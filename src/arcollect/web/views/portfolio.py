@@ -73,7 +73,7 @@ def aging(request: Request, user: User, as_of: DayQuery = None, collector: Text 
                "segment": segment or "", "bucket": "" if bucket is None else str(bucket)}
     return page(request, "aging.html", nav="aging", report=report, rows=rows[(page_no - 1) * PAGE: page_no * PAGE],
                 count=len(rows), page_no=page_no, pages=pages, sort=sort, dir=dir, filters=filters, facets=facets,
-                qs=urlencode(filters))
+                qs=urlencode({k: v for k, v in filters.items() if v}))  # links carry only the filters in force
 
 
 @router.get("/aging/export")
