@@ -99,6 +99,12 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /admin/tokens": ADMINS,
     "POST /admin/tokens/{token_id}/revoke": ADMINS,
     "POST /admin/portfolio": ASSIGNERS,
+    "POST /cash/statements": CASHIERS,
+    "POST /cash/match": CASHIERS,
+    "POST /cash/lines/{line_id}/accept": CASHIERS,
+    "POST /cash/lines/{line_id}/apply": CASHIERS,
+    "POST /cash/lines/{line_id}/unapply": CASHIERS,
+    "POST /cash/lines/{line_id}/exclude": CASHIERS,
 }
 
 # What each refused request sends: a well-formed request, so that only the role can be the reason.
@@ -128,9 +134,13 @@ FORM: dict[str, dict] = {
     "POST /admin/users": {"login": "eve", "role": "admin"},
     "POST /admin/users/{login}": {"role": "admin"},
     "POST /admin/tokens": {"login": "vera"},
+    "POST /cash/lines/{line_id}/accept": {"proposal": "0"},
+    "POST /cash/lines/{line_id}/apply": {"invoices": "X", "rows": "X", "amounts": "1.00", "customer_id": "{customer_id}"},
+    "POST /cash/lines/{line_id}/unapply": {"reason": "misapplied"},
+    "POST /cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
 }
 FILES = {"POST /api/v1/imports/{kind}", "POST /imports", "POST /disputes/{dispute_id}/attachments",
-         "POST /api/v1/cash/statements"}
+         "POST /api/v1/cash/statements", "POST /cash/statements"}
 
 # The same route asked for more than its entry allows: (route, what is sent, the roles it is for).
 VARIANTS = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from arcollect.auth.permissions import ADMIN, ANSWER, ASSIGN, IMPORT, PLAYBOOK, READ, WORK, Principal
+from arcollect.auth.permissions import ADMIN, ANSWER, ASSIGN, CASH, IMPORT, PLAYBOOK, READ, WORK, Principal
 
 Rule = Callable[[Principal], bool]
 
@@ -44,6 +44,7 @@ GROUPS: tuple[Group, ...] = (
         Link("customers", "Accounts", "/customers", _can(READ)),
         Link("outbox", "Outbox", "/outbox", _can(READ)),
         Link("disputes", "Disputes", "/disputes", _can(READ, ANSWER)),
+        Link("cash", "Cash", "/cash", _can(CASH)),  # the cash application page (bank lines, review queue)
     )),
     Group("Manage", (
         Link("team", "Team", "/worklist/team", _can(ASSIGN)),

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from arcollect.auth.permissions import DISPUTE, EDIT_CUSTOMER, ESCALATE, READ, WORK
 from arcollect.bounds import DayQuery
+from arcollect.cashapp import service as cash
 from arcollect.disputes import service as disputes
 from arcollect.disputes import workflow as D
 from arcollect.errors import InvalidInput
@@ -63,7 +64,8 @@ def _account_page(request: Request, user: User, customer_id: str, as_of: dt.date
                 account_disputes=disputes.list_disputes(ctx, customer_id=customer_id,
                                                         scope=disputes.CaseScope(customers=scope)),
                 can_escalate=user.can(ESCALATE), escalation_actions=E.ACTIONS,
-                account_escalations=esc.list_escalations(ctx, customer_id=customer_id, scope=scope))
+                account_escalations=esc.list_escalations(ctx, customer_id=customer_id, scope=scope),
+                bank_cash=cash.customer_cash(ctx, customer_id=customer_id, scope=scope))
 
 
 @router.post("/customers/{customer_id}/contact-details", dependencies=[needs(EDIT_CUSTOMER), Csrf])
