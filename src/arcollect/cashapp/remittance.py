@@ -355,6 +355,32 @@ def read(texts: Iterable[str], documents: Sequence[DocumentRef] = ()) -> Remitta
     return Remittance(tuple(unique), partial=bool(partial), partial_evidence=partial.group(0) if partial else "")
 
 
+def amounts_in(text: str) -> list[Decimal]:
+    """The amounts a text writes, in order ("1.234,56 EUR", "$1,234.56", "980.00"), as the reader reads them."""
+    out = []
+    for m in AMOUNT_RE.finditer(unicodedata.normalize("NFKC", text or "")[:20000]):
+        value = _decimal(m.group(1))
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def amount_of(written: str) -> Decimal | None:
+    """One amount as written in a cell ("1.234,56", "1,234.56", "-20.00", "980"); None when it is none."""
+    s = unicodedata.normalize("NFKC", written or "").strip()
+    s = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))", "", s)  # "1 234,56": groups written with blanks
+    s = re.sub(r"^(?:EUR|USD|GBP|CHF|€|\$|£)\s?|\s?(?:EUR|USD|GBP|CHF|€)$", "", s, flags=re.I).strip()
+    negative = s.startswith("-") or (s.startswith("(") and s.endswith(")"))
+    s = s.strip("-() ")
+    if re.fullmatch(_AMOUNT, s):
+        value = _decimal(s)
+    elif re.fullmatch(r"\d{1,15}", s):
+        value = Decimal(s)
+    else:
+        return None
+    return -value if value is not None and negative else value
+
+
 def invoice_numbers(text: str) -> set[str]:
     """The numbers a free text names as documents (as written), for linking mail or notes to invoices."""
     return {c.number for c in read([text]).candidates if c.kind in ("invoice", "credit_note", "po")}
