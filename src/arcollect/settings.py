@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     cash_fee_tolerance: Decimal = Field(default=Decimal("25.00"), ge=0)
     cash_discount_tolerance_pct: Decimal = Field(default=Decimal("3"), ge=0, le=100)
     cash_short_pay: Literal["leave_open", "deduction"] = "leave_open"
+    # An emailed remittance advice attaches to the bank line of its customer (or payer) whose amount is the
+    # advice's total within this tolerance, booked within these days of the advice's payment date.
+    cash_advice_days: int = Field(default=5, ge=0, le=60)
+    cash_advice_tolerance: Decimal = Field(default=Decimal("0.99"), ge=0, le=100)
 
     @field_validator("base_currency")
     @classmethod

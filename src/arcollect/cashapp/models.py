@@ -114,3 +114,37 @@ class PayerAlias(Base):
     customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     learned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     learned_by: Mapped[str] = mapped_column(String(128))
+
+
+ADVICE_STATUSES = ("waiting", "attached", "unusable")
+
+
+class RemittanceAdvice(Base):
+    """A remittance advice read from an inbound email (cashapp.advice): the invoices and amounts it says a payment
+    settles, and the bank line it describes once found (``waiting`` until then; ``unusable`` when it names
+    nothing of ours — ``note`` says why)."""
+
+    __tablename__ = "remittance_advices"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'attached', 'unusable')", name="ck_remittance_advices_status"),
+        Index("ix_remittance_advices_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), unique=True)
+    customer_pk: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    sender: Mapped[str | None] = mapped_column(String(254))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    payment_date: Mapped[dt.date | None] = mapped_column(Date)
+    total: Mapped[Decimal | None] = mapped_column(Money())
+    currency: Mapped[str | None] = mapped_column(String(3))
+    reference: Mapped[str | None] = mapped_column(String(128))
+    # [{"number": as written, "invoice_id": ours or null, "amount": "980.00" or null, "gross", "discount", "source"}]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    payer_hints: Mapped[list[str]] = mapped_column(JSON, default=list)
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    note: Mapped[str | None] = mapped_column(Text)
+    line_pk: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attached_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
