@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Sequence
 
 from arcollect.cashapp.advice_files import FileProblem, Sheet, html_text, read_attachment
 from arcollect.cashapp.remittance import DATE_RE, amount_of, amounts_in, read
+from arcollect.cashapp.shapes import Decision
 
 ZERO = Decimal(0)
 
@@ -325,3 +326,14 @@ def read_advice(*, subject: str = "", text: str = "", html: str | None = None,
                   currency=out.currency or (cur.group(1) or SYMBOLS[cur.group(2)] if cur else None),
                   payer_hints=tuple(dict.fromkeys(hints)), customer_numbers=tuple(dict.fromkeys(customers)),
                   problems=tuple(problems), evidence=evidence)
+
+
+def advice_reasons(decision: Decision, label: str, invoice_ids: set[str]) -> Decision:
+    """The matcher's decision on an advised line, saying so: every proposal that settles an invoice the advice
+    names gives the advice ("remittance advice emailed by … on …") as its first reason."""
+    proposals = tuple(replace(p, reasons=(label, *p.reasons)) if label not in p.reasons and any(
+        a.invoice_id in invoice_ids for a in p.allocations) else p for p in decision.proposals)
+    reasons = decision.reasons
+    if proposals and proposals[0] is not decision.proposals[0] and label not in reasons:
+        reasons = (label, *reasons)
+    return replace(decision, proposals=proposals, reasons=reasons)

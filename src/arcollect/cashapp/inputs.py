@@ -7,13 +7,14 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from arcollect.cashapp import advices
 from arcollect.cashapp.models import BankLine, PayerAccount, PayerAlias
-from arcollect.cashapp.shapes import LineIn, OpenItem, Party
+from arcollect.cashapp.shapes import DocumentRef, LineIn, OpenItem, Party
 from arcollect.cashapp.store import documents_of
 from arcollect.ledger.models import Application, Customer, Invoice
 from arcollect.money import quantize
@@ -23,17 +24,34 @@ CHUNK = 5000
 ZERO = Decimal(0)
 
 
-def undecided_lines(session: Session) -> list[BankLine]:
-    """Credit lines not applied or excluded, in date order."""
-    return list(session.scalars(select(BankLine).where(BankLine.status.in_(("unmatched", "proposed")),
-                                                       BankLine.amount > 0)
-                                .order_by(BankLine.booking_date, BankLine.id)))
+def undecided_lines(session: Session, *, line_ids: Sequence[int] | None = None) -> list[BankLine]:
+    """Credit lines not applied or excluded (``line_ids``: only these), in date order."""
+    stmt = select(BankLine).where(BankLine.status.in_(("unmatched", "proposed")), BankLine.amount > 0)
+    if line_ids is not None:
+        stmt = stmt.where(BankLine.id.in_(sorted({int(i) for i in line_ids})[:CHUNK]))
+    return list(session.scalars(stmt.order_by(BankLine.booking_date, BankLine.id)))
 
 
-def line_in(line: BankLine) -> LineIn:
+def line_in(line: BankLine, extra: Sequence[DocumentRef] = ()) -> LineIn:
+    """A line as the matcher reads it; ``extra``: documents named elsewhere (an emailed remittance advice)."""
     return LineIn(id=str(line.id), date=line.booking_date, amount=line.amount, currency=line.currency,
                   payer_name=line.payer_name, payer_account=line.payer_account, texts=tuple(line.remittance or ()),
-                  documents=documents_of(line.documents))
+                  documents=documents_of(line.documents) + tuple(extra))
+
+
+def line_ins(session: Session, lines: Sequence[BankLine]) -> tuple[list[LineIn], dict[str, tuple[str, set[str]]]]:
+    """The lines as the matcher reads them, each with the invoices and amounts of the remittance advices attached
+    to it as structured documents; and per advised line (its id) the advice's words and the invoices it names,
+    for the reasons of the decision."""
+    attached = advices.by_line(session, [ln.id for ln in lines])
+    out, advised = [], {}
+    for ln in lines:
+        mine = attached.get(ln.id, [])
+        out.append(line_in(ln, advices.documents(mine)))
+        if mine:
+            named = {i["invoice_id"] for a in mine for i in a.items or [] if i.get("invoice_id")}
+            advised[str(ln.id)] = ("; ".join(advices.label(a) for a in mine), named)
+    return out, advised
 
 
 def parties(session: Session) -> list[Party]:

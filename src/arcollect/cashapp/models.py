@@ -134,6 +134,7 @@ class RemittanceAdvice(Base):
     message_pk: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), unique=True)
     customer_pk: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     sender: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(1000), default="")
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     payment_date: Mapped[dt.date | None] = mapped_column(Date)
     total: Mapped[Decimal | None] = mapped_column(Money())

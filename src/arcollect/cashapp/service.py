@@ -17,8 +17,9 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import func, or_, select
 
 from arcollect import audit
-from arcollect.cashapp import inputs, posting
+from arcollect.cashapp import advices, inputs, posting
 from arcollect.cashapp.models import LINE_STATUSES, BankLine, BankStatement
+from arcollect.cashapp.advice import advice_reasons
 from arcollect.cashapp.shapes import BankFileError, Decision, ParsedStatement, Proposal
 from arcollect.cashapp.store import store
 from arcollect.context import Context
@@ -74,8 +75,11 @@ def store_statements(ctx: Context, *, statements: Sequence[ParsedStatement], fil
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with ctx.unit_of_work() as session:
-                return store(session, statements, file_name=filename, sha256=sha256, now=ctx.clock.now(),
-                             actor=ctx.actor)
+                summary = store(session, statements, file_name=filename, sha256=sha256, now=ctx.clock.now(),
+                                actor=ctx.actor)
+                if summary["created"]:  # advices that came before their bank line find it now
+                    _attach_waiting(ctx, session)
+                return summary
         except Exception as exc:
             if not ledger.lost_race(exc) or attempt == ATTEMPTS:
                 raise
@@ -96,16 +100,40 @@ def _settings_for(ctx: Context) -> Any:
     return inputs.match_settings(matcher.MatchSettings, ctx.settings)
 
 
+def _attach_waiting(ctx: Context, session: Any) -> list[int]:
+    return advices.attach_waiting(session, now=ctx.clock.now(), actor=ctx.actor, days=ctx.settings.cash_advice_days,
+                                  tolerance=ctx.settings.cash_advice_tolerance)
+
+
+def record_advice_in(ctx: Context, *, session: Any, message_pk: int, customer_pk: int | None, sender: str | None,
+                     sender_name: str | None, subject: str, text: str, html: str | None,
+                     attachments: Sequence[tuple[str, str, bytes]], received_at: dt.datetime) -> dict[str, Any] | None:
+    """Inbound mail (``mail fetch``, inside its transaction): the message read as a remittance advice, stored and
+    attached to its bank line if that is in already (None when the message is no advice). The caller matches
+    the line again (``match(line_ids=…)``) once its transaction is committed."""
+    return advices.record_advice_in(session, message_pk=message_pk, customer_pk=customer_pk, sender=sender,
+                                    sender_name=sender_name, subject=subject, text=text, html=html,
+                                    attachments=attachments, received_at=received_at, now=ctx.clock.now(),
+                                    actor=ctx.actor, days=ctx.settings.cash_advice_days,
+                                    tolerance=ctx.settings.cash_advice_tolerance)
+
+
 def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None = None,
-          settings: Any = None) -> dict[str, Any]:
+          settings: Any = None, line_ids: Sequence[int] | None = None) -> dict[str, Any]:
     """Match every credit line not yet applied or excluded (CONTRACT §9): "apply" decisions are applied at once,
     "review" ones keep their ranked proposals, the rest stay unidentified. A line applied meanwhile by someone
     else is left as it is; a re-run changes nothing already decided. Problems are collected, not raised.
     Returns counts: ``applied`` by this run, ``proposed``/``unidentified`` lines as they stand after it,
-    ``changed`` lines whose state this run changed."""
+    ``changed`` lines whose state this run changed. ``line_ids``: only these lines (an advice just attached).
+    Remittance advices still waiting for their line are tried first; an advice's invoices are its line's."""
     as_of = as_of or ctx.clock.today()
     with ctx.sessions() as session:
-        lines = inputs.undecided_lines(session)
+        waiting = advices.any_waiting(session)
+    if waiting:
+        with ctx.unit_of_work() as session:
+            _attach_waiting(ctx, session)
+    with ctx.sessions() as session:
+        lines = inputs.undecided_lines(session, line_ids=line_ids)
         if not lines:
             return {"as_of": as_of.isoformat(), "lines": 0, "applied": 0, "proposed": 0, "unidentified": 0,
                     "changed": 0, "errors": []}
@@ -114,8 +142,9 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
             settings = _settings_for(ctx)
         parties = inputs.parties(session)
         items = inputs.open_items(session, as_of=as_of, currencies={ln.currency for ln in lines})
-        line_ins = [inputs.line_in(ln) for ln in lines]
-    decisions = fn(line_ins, parties, items, settings)
+        line_ins, advised = inputs.line_ins(session, lines)
+    decisions = [advice_reasons(d, *advised[d.line_id]) if d.line_id in advised else d
+                 for d in fn(line_ins, parties, items, settings)]
     counts = {"applied": 0, "proposed": 0, "unidentified": 0}
     changed = 0
     errors: list[str] = []
@@ -413,7 +442,8 @@ def line_detail(ctx: Context, *, line_id: str, scope: CustomerScope = EVERYTHING
             "customer_name": name, "excluded_reason": ln.excluded_reason, "decided_by": ln.decided_by,
             "is_credit": ln.amount > 0, "in_ledger": ln.payment_pk is not None, "statement": {"account": st.account, "file_name": st.file_name,
                                                       "statement_id": st.statement_id} if st else None,
-            "unapplied": money_str(ln.amount - applied, ln.currency) if ln.status == "applied" else None})
+            "unapplied": money_str(ln.amount - applied, ln.currency) if ln.status == "applied" else None,
+            "advices": [advices.view(a) for a in advices.by_line(session, [ln.id]).get(ln.id, [])]})
     return view
 
 

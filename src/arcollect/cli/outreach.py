@@ -26,7 +26,8 @@ def mail_fetch() -> None:
         fail(exc)
         return
     echo(f"fetched {counts['fetched']}: linked {counts['linked']}, triage {counts['triage']}, "
-         f"bounced addresses {counts['bounces']}, already stored {counts['duplicates']}")
+         f"bounced addresses {counts['bounces']}, already stored {counts['duplicates']}, "
+         f"remittance advices {counts['advices']} ({counts['advices_attached']} attached to a bank line)")
 
 
 @dunning_app.command("run")

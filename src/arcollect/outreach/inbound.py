@@ -33,6 +33,7 @@ class Parsed:
     html: str | None
     bounced: list[str] = field(default_factory=list)  # recipients a delivery-status report says failed
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)  # (file name, content type, data)
+    from_name: str | None = None  # the sender's display name ("Ann Payer" of "Ann Payer <ap@…>")
 
 
 def _ids(value: str | None) -> list[str]:
@@ -92,7 +93,8 @@ def parse(raw: bytes) -> Parsed:
                   in_reply_to=(_ids(str(std.get("In-Reply-To", ""))) or [None])[0],
                   references=_ids(str(std.get("References", ""))), kind=kind,
                   text="\n".join(mp.text_plain), html=nh3.clean(html) if html else None,
-                  bounced=bounced, attachments=attachments)
+                  bounced=bounced, attachments=attachments,
+                  from_name=(senders[0][0].strip() or None) if senders and senders[0][1] else None)
 
 
 def invoice_candidates(text: str) -> set[str]:

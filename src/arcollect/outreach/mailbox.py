@@ -102,7 +102,8 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
     """`arcollect mail fetch`: read new mail, store it raw and parsed, link it (or leave it for triage),
     mark bouncing addresses, move it to the processed folder. A message already stored is skipped."""
     mailbox = (mailbox_factory or (lambda: ImapMailbox(ctx.settings)))()
-    counts = {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 0}
+    counts = {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 0, "advices": 0}
+    advised: list[int] = []  # bank lines an advice of this fetch attached to
     try:
         messages = mailbox.fetch_new()
         processed = []
@@ -132,8 +133,18 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
                 for name, content_type, data in parsed.attachments:
                     session.add(InboundAttachment(message_pk=row.id, filename=name[:500], content_type=content_type[:200],
                                                   data=data))
+                advice = _advice(ctx, session, row, parsed, customer_pk, now) if parsed.kind in ("reply", "forward") else None
+                if advice is not None:
+                    counts["advices"] += 1
+                    if customer_pk is None and advice["customer_pk"] is not None:
+                        customer_pk = row.customer_pk = advice["customer_pk"]
+                        row.status, row.match_reason = "linked", "remittance advice names its invoices"
+                    if advice["line_pk"] is not None:
+                        advised.append(advice["line_pk"])
                 if customer_pk is not None:
                     label = {"reply": "Reply", "auto_reply": "Auto-reply", "bounce": "Bounce", "forward": "Forwarded"}[parsed.kind]
+                    if advice is not None:
+                        label = "Remittance advice" + (f" ({advice['note']})" if advice["note"] else "")
                     files = f" ({len(parsed.attachments)} attachment(s))" if parsed.attachments else ""
                     promises.record_activity(session, customer_pk=customer_pk, kind="email", outcome="inbound", at=now,
                                           actor=parsed.from_addr or "mailbox",
@@ -144,7 +155,23 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
         mailbox.done(processed)
     finally:
         mailbox.close()
+    if advised:  # the lines advices just attached to are matched again with what the advices say
+        from arcollect.cashapp import service as cash
+
+        cash.match(ctx, line_ids=advised)
+    counts["advices_attached"] = len(advised)
     return counts
+
+
+def _advice(ctx: Context, session: Any, row: InboundMessage, parsed: inbound.Parsed, customer_pk: int | None,
+            now: dt.datetime) -> dict[str, Any] | None:
+    """The message read as a remittance advice by cash application (None when it is none)."""
+    from arcollect.cashapp import service as cash
+
+    return cash.record_advice_in(ctx, session=session, message_pk=row.id, customer_pk=customer_pk,
+                                 sender=parsed.from_addr, sender_name=parsed.from_name, subject=parsed.subject,
+                                 text=parsed.text, html=parsed.html, attachments=parsed.attachments,
+                                 received_at=parsed.sent_at or now)
 
 
 def _mark_bouncing(session: Any, addresses: list[str], now: dt.datetime) -> int:

@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('message_pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('customer_pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('sender', sa.String(length=254), nullable=True),
+    sa.Column('subject', sa.String(length=1000), nullable=False),
     sa.Column('received_at', arcollect.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('payment_date', sa.Date(), nullable=True),
     sa.Column('total', arcollect.db.Money(precision=19, scale=4), nullable=True),
