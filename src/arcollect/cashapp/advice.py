@@ -69,11 +69,15 @@ REFERENCE_WORDS = re.compile(
     r"transfer\s*(?:reference|ref\.?)|end[- ]to[- ]end(?:\s*id)?|zahlungsreferenz|avis-?\s*nr\.?|avisnummer|"
     r"zahlungs-?\s*nr\.?|zahlungsnummer|r[ée]f[ée]rence\s*(?:du|de)\s*(?:paiement|virement|r[èe]glement)|"
     r"n°\s*de\s*(?:virement|paiement)|referencia\s*(?:de(?:l)?\s*)?(?:pago|transferencia)|n[úu]mero\s*de\s*pago)"
-    r"\s*[:#]?\s*([A-Za-z0-9][A-Za-z0-9\-/._]{3,60})", re.I)
+    r"(?![A-Za-z])\s*[:#]?\s*([A-Za-z0-9][A-Za-z0-9\-/._]{3,60})", re.I)
 PAYER_WORDS = re.compile(r"^\s*(?:payer|paid by|payor|remitter|from company|company|zahler|auftraggeber|kunde|"
                          r"firma|payeur|donneur d'ordre|client|ordenante|pagador|cliente)\s*[:\-]\s*(.{2,120}?)\s*$", re.I)
 QUOTE_START = re.compile(r"^\s*(?:-{2,}\s*(?:original message|ursprüngliche nachricht|message d'origine|"
                          r"mensaje original)|on .{4,80} wrote:|am .{4,80} schrieb|le .{4,80} a écrit)", re.I)
+SIGN_OFF = re.compile(r"^\s*(kind regards|best regards|regards|best|sincerely|yours sincerely|thank you|thanks|"
+                      r"mit freundlichen gr(u|ü)(ss|ß)en|freundliche gr(u|ü)(ss|ß)e|viele gr(u|ü)(ss|ß)e|beste gr(u|ü)(ss|ß)e|"
+                      r"cordialement|bien cordialement|salutations|meilleures salutations|"
+                      r"saludos|atentamente|un saludo|cordiales saludos)\b[ ,.!]*$", re.I)
 CURRENCY = re.compile(r"(?<![A-Z])(EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|CZK|JPY|CAD|AUD)(?![A-Z])|([€$£])")
 SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
 
@@ -229,8 +233,8 @@ def read_lines(lines: Sequence[str], name: str, out: _Found, words: list[str]) -
     for no, raw in enumerate(lines, start=1):
         line = GROUPS.sub(lambda m: m.group(0).replace(" ", ""),
                           unicodedata.normalize("NFKC", raw).replace("\u00a0", " ").replace("\u202f", " "))
-        if QUOTE_START.match(line) and name == "body":
-            break  # the quoted message below a reply is not this advice
+        if (QUOTE_START.match(line) or SIGN_OFF.match(line)) and name == "body":
+            break  # the signature and the quoted message below a reply are not this advice
         if line.lstrip().startswith(">"):
             continue
         folded = fold(line)
@@ -247,8 +251,10 @@ def read_lines(lines: Sequence[str], name: str, out: _Found, words: list[str]) -
             out.dates.append(d)  # "Date: …" of the advice itself: the payment's day when nothing better says it
         if REFERENCE_WORDS.search(line):
             continue  # the payment's own reference is no invoice
-        cands = [c for c in read([line]).of("invoice", "credit_note") if not c.alternative]
         amounts = amounts_in(line)
+        # a bare number on a line without an amount is a phone, a postcode, a VAT number — not a document paid
+        cands = [c for c in read([line]).of("invoice", "credit_note") if not c.alternative
+                 and (c.strength != "bare" or amounts)]
         if not cands:
             continue
         if len(cands) == 1:
