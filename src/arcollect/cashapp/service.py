@@ -476,6 +476,26 @@ def customer_cash(ctx: Context, *, customer_id: str, scope: CustomerScope = EVER
     return {"unapplied": rest, "proposed": proposed}
 
 
+def remittance_advices(ctx: Context, *, scope: CustomerScope = EVERYTHING, customer_id: str | None = None,
+                       status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Remittance advices read from inbound mail, newest first: their invoices and amounts, the bank line they
+    attached to or why none (advices of no customer only for callers who see everything)."""
+    from arcollect.cashapp.models import ADVICE_STATUSES, RemittanceAdvice
+
+    if status is not None and status not in ADVICE_STATUSES:
+        raise InvalidInput(f"status {status!r}: one of {', '.join(ADVICE_STATUSES)}")
+    with ctx.sessions() as session:
+        stmt = select(RemittanceAdvice, Customer.customer_id).outerjoin(Customer, Customer.id == RemittanceAdvice.customer_pk)
+        if customer_id is not None:
+            stmt = stmt.where(RemittanceAdvice.customer_pk == ledger.scoped_customer(session, scope, customer_id).id)
+        elif (condition := scope.condition()) is not None:
+            stmt = stmt.where(RemittanceAdvice.customer_pk.in_(select(Customer.id).where(condition)))
+        if status is not None:
+            stmt = stmt.where(RemittanceAdvice.status == status)
+        rows = session.execute(stmt.order_by(RemittanceAdvice.id.desc()).limit(limit)).all()
+        return [{**advices.view(a), "customer_id": cid} for a, cid in rows]
+
+
 def statements(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Imported statements, newest first, with their balance check and continuity note."""
     with ctx.sessions() as session:
@@ -496,4 +516,4 @@ def statements(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[
 
 __all__ = ["BankFileError", "FORMATS", "UNIDENTIFIED", "after_cash_moved", "apply", "apply_decision", "counts",
            "customer_cash", "exclude", "import_file", "import_upload", "line", "line_detail", "lines", "match",
-           "parse_invoices", "statements", "store_statements", "unapply"]
+           "parse_invoices", "record_advice_in", "remittance_advices", "statements", "store_statements", "unapply"]

@@ -144,8 +144,10 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
                 if customer_pk is not None:
                     label = {"reply": "Reply", "auto_reply": "Auto-reply", "bounce": "Bounce", "forward": "Forwarded"}[parsed.kind]
                     if advice is not None:
-                        label = "Remittance advice" + (f" ({advice['note']})" if advice["note"] else "")
+                        label = "Remittance advice"
                     files = f" ({len(parsed.attachments)} attachment(s))" if parsed.attachments else ""
+                    if advice is not None and advice["note"]:
+                        files += f" — {advice['note']}"
                     promises.record_activity(session, customer_pk=customer_pk, kind="email", outcome="inbound", at=now,
                                           actor=parsed.from_addr or "mailbox",
                                           note=f"{label} received: {parsed.subject}{files}\n\n{parsed.text[:4000]}")
