@@ -38,6 +38,45 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+CASH_MAP = "date=date, amount=amount, currency=currency, payer=payer, text=text, reference=reference, date_format=%Y-%m-%d"
+
+
+def _bank_day(ctx, api, customers: list[str]) -> str | None:  # noqa: ANN001
+    """Yesterday's bank statement over the demo book (CSV), uploaded and matched through the API: payments that
+    name their invoices (applied at once), short ones (proposed), one nobody's (unidentified) and a bank fee.
+    Returns a proposed line's id for the review picture."""
+    from sqlalchemy import select
+
+    from arcollect.ledger.models import Customer
+
+    day = (TODAY - dt.timedelta(days=1)).isoformat()
+    rows = ["date,amount,currency,payer,text,reference"]
+    with ctx.sessions() as s:
+        names = {cid: name for cid, name in s.execute(select(Customer.customer_id, Customer.name)
+                                                              .where(Customer.customer_id.in_(customers)))}
+    n = 0
+    for cid in customers:
+        items = ledger.customer_overview(ctx, customer_id=cid, as_of=TODAY).open_items
+        if not items:
+            continue
+        item = items[0]
+        amount = item["open_amount"] if n < 6 else (item["open_amount"] * 3 / 4).quantize(item["open_amount"])
+        text = f"Payment {item['invoice_id']}" if n % 2 else f"INV {item['invoice_id']} thank you"
+        payer = names[cid].replace(",", " ").upper()
+        rows.append(f"{day},{amount},{item['currency']},{payer},{text},BANK{n:04d}")
+        n += 1
+        if n == 9:
+            break
+    rows.append(f"{day},1250.00,USD,J SMITH HOLDINGS,TRANSFER 2211,BANK0100")
+    rows.append(f"{day},-18.50,USD,,ACCOUNT FEES NOVEMBER,BANK0101")
+    data = ("\n".join(rows) + "\n").encode()
+    api("admin", "POST", "/cash/statements", files={"file": ("statement-yesterday.csv", data, "text/csv")},
+        params={"format": "csv", "mapping": CASH_MAP})
+    api("admin", "POST", "/cash/match", json={})
+    proposed = api("admin", "GET", "/cash/lines?status=proposed") or {"items": []}
+    return proposed["items"][0]["id"] if proposed["items"] else None
+
+
 def main() -> int:
     import httpx
     import uvicorn
@@ -86,6 +125,8 @@ def main() -> int:
     api(collector, "POST", "/escalations", json={"customer_id": other, "action": "demand_letter",
                                                  "note": "No answer to three reminders"})
 
+    cash_line = _bank_day(ctx, api, [c for c in mine if c not in (account, other)])
+
     shots: list[tuple[str, str, str]] = [  # (login, path, picture)
         ("admin", "/", "dashboard"), ("admin", "/aging", "aging"), ("admin", f"/customers/{account}", "account"),
         ("admin", "/outbox", "outbox"), ("admin", "/templates/en/reminder", "template-editor"),
@@ -95,6 +136,9 @@ def main() -> int:
     ]
     if dispute:
         shots.append(("admin", f"/disputes/{dispute['id']}", "dispute"))
+    shots.append(("admin", "/cash", "cash"))
+    if cash_line:
+        shots.append(("admin", f"/cash?status=proposed&line={cash_line}", "cash-review"))
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
