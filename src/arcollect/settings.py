@@ -103,10 +103,37 @@ class Settings(BaseSettings):
     cash_fee_tolerance: Decimal = Field(default=Decimal("25.00"), ge=0)
     cash_discount_tolerance_pct: Decimal = Field(default=Decimal("3"), ge=0, le=100)
     cash_short_pay: Literal["leave_open", "deduction"] = "leave_open"
+    # A residual a cash_app user writes off (or a "deduction" short pay) is written off at once up to this
+    # amount, else it becomes a write-off escalation for the approval matrix: "5.00" (every currency) or
+    # "EUR:5.00,USD:5.00,JPY:500" (per currency; a bare amount as the default). Empty: always approved.
+    cash_writeoff_auto_limit: str = ""
+    # The web "Match now" runs in the background (with a progress bar) when more lines than this wait.
+    cash_match_background_lines: int = Field(default=200, ge=0)
+    # A matching run that has reported no progress for this long is taken as dead (its process stopped).
+    cash_match_stale_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # An emailed remittance advice attaches to the bank line of its customer (or payer) whose amount is the
     # advice's total within this tolerance, booked within these days of the advice's payment date.
     cash_advice_days: int = Field(default=5, ge=0, le=60)
     cash_advice_tolerance: Decimal = Field(default=Decimal("0.99"), ge=0, le=100)
+
+    @field_validator("cash_writeoff_auto_limit")
+    @classmethod
+    def _writeoff_limits(cls, value: str) -> str:
+        from arcollect.money import to_decimal
+
+        for part in value.split(","):
+            code, _, amount = part.strip().rpartition(":")
+            if not part.strip():
+                continue
+            if code and not (len(code.strip()) == 3 and code.strip().isalpha()):
+                raise ValueError(f"{part.strip()!r}: a currency code (EUR:5.00) or a bare amount")
+            try:
+                number = to_decimal(amount.strip())
+            except (TypeError, ValueError):
+                raise ValueError(f"{part.strip()!r}: {amount.strip()!r} is not an amount") from None
+            if not number.is_finite() or number < 0:
+                raise ValueError(f"{part.strip()!r}: the limit must be zero or more")
+        return value.strip()
 
     @field_validator("base_currency")
     @classmethod

@@ -86,3 +86,72 @@ def test_match_with_nothing_to_match_and_a_bank_file_upload(served):  # noqa: AN
     body = upload.json()
     assert body["created"] == 1 and body["statements"][0]["balance_check"] == "ok"
     assert body["statements"][0]["credits"] == "100.00"
+
+
+def test_move_and_write_off_are_for_the_cash_roles_and_replay_by_idempotency_key(served):  # noqa: ANN001
+    """POST lines/{id}/move and /writeoff: cash_app, managers and admins; collectors and viewers 403; a retried
+    request with the same Idempotency-Key returns the first result instead of moving twice."""
+    picked = _bank_day(served)
+    (cid, item), (other_cid, other_item) = picked
+    rows = served.client.get(f"{API}/lines", headers=served.h("cash")).json()["items"]
+    line = next(r for r in rows if r["remittance"] == item["invoice_id"])
+    assert served.client.post(f"{API}/lines/{line['id']}/apply", headers=served.h("cash"),
+                              json={"customer_id": other_cid}).status_code == 200  # misapplied: on account elsewhere
+    body = {"invoices": [{"invoice_id": item["invoice_id"]}], "reason": "the remittance names it"}
+    for login in (served.collector, "vera", "stan"):
+        assert served.client.post(f"{API}/lines/{line['id']}/move", headers=served.h(login), json=body).status_code == 403
+    key = {**served.h("cash"), "Idempotency-Key": "move-1"}
+    first = served.client.post(f"{API}/lines/{line['id']}/move", headers=key, json=body)
+    assert first.status_code == 200, first.text
+    assert first.json()["customer_id"] == cid and first.json()["applications"] == [
+        {"invoice_id": item["invoice_id"], "amount": str(item["open_amount"])}]
+    replay = served.client.post(f"{API}/lines/{line['id']}/move", headers=key, json=body)
+    assert replay.json() == first.json() and replay.headers.get("idempotency-replayed") == "true"
+    assert served.client.post(f"{API}/lines/{line['id']}/move", headers=served.h("mona"),
+                              json={"reason": "nowhere"}).status_code == 422
+    assert served.client.post(f"{API}/lines/{line['id']}/move", headers=served.h("cash"),
+                              json={"customer_id": other_cid}).status_code == 422  # a reason is required
+    # the collector sees the moved line now (their customer's), the other collector no longer
+    assert served.client.get(f"{API}/lines/{line['id']}", headers=served.h(served.collector)).status_code == (
+        200 if cid in served.customers_of(served.collector) else 404)
+    # write-off: nothing is left on the invoice (the line paid it in full), so the request is refused
+    wo = {"invoice_id": item["invoice_id"], "amount": "0.01", "reason": "bank_fee"}
+    assert served.client.post(f"{API}/lines/{line['id']}/writeoff", headers=served.h(served.collector),
+                              json=wo).status_code == 403
+    refused = served.client.post(f"{API}/lines/{line['id']}/writeoff", headers=served.h("cash"), json=wo)
+    assert refused.status_code == 409 and "open" in refused.json()["detail"]
+    assert served.client.post(f"{API}/lines/{line['id']}/writeoff", headers=served.h("cash"),
+                              json={**wo, "reason": "whim"}).status_code == 422
+
+
+def test_a_short_paid_residual_is_requested_through_the_api(served):  # noqa: ANN001
+    """A line that short-pays an invoice: the residual write-off is requested (no auto limit), 201 with the escalation."""
+    ctx = served.ctx
+    cid, item = _bank_day(served)[0]
+    short = item["open_amount"] - 1
+    cash.store_statements(ctx, statements=[statement(ParsedLine(
+        booking_date=DAY, amount=short, currency=item["currency"], reference="SHORT", remittance=(item["invoice_id"],)),
+        opening=None)], filename="short", sha256="e" * 64)
+    line = next(r for r in served.client.get(f"{API}/lines", headers=served.h("cash")).json()["items"]
+                if r["reference"] == "SHORT")
+    assert served.client.post(f"{API}/lines/{line['id']}/apply", headers=served.h("cash"),
+                              json={"invoices": [{"invoice_id": item["invoice_id"]}]}).status_code == 200
+    r = served.client.post(f"{API}/lines/{line['id']}/writeoff", headers=served.h("cash"),
+                           json={"invoice_id": item["invoice_id"], "amount": "1.00", "reason": "bank_fee"})
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "requested" and r.json()["escalation_id"] and r.json()["write_offs"] == []
+
+
+def test_match_run_progress_and_a_second_run_refused(served):  # noqa: ANN001
+    """GET match/runs/{id} shows a run's progress; POST match while one runs is 409 with the reason."""
+    _bank_day(served)
+    running = cash.start_match_run(served.ctx)
+    busy = served.client.post(f"{API}/match", headers=served.h("cash"), json={})
+    assert busy.status_code == 409 and "already in progress" in busy.json()["detail"]
+    seen = served.client.get(f"{API}/match/runs/{running['id']}", headers=served.h("cash"))
+    assert seen.status_code == 200 and seen.json()["status"] == "running"
+    assert served.client.get(f"{API}/match/runs/{running['id']}", headers=served.h(served.collector)).status_code == 403
+    cash.run_match(served.ctx, run_id=running["id"])
+    done = served.client.get(f"{API}/match/runs/{running['id']}", headers=served.h("cash")).json()
+    assert done["status"] == "done" and done["percent"] == 100 and done["result"]["lines"] == 3
+    assert served.client.get(f"{API}/match/runs/999999", headers=served.h("cash")).status_code == 404

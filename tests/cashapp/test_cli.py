@@ -80,3 +80,46 @@ def test_cash_match_json(ctx, cli, tmp_path):  # noqa: ANN001
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert {"lines", "applied", "proposed", "unidentified", "errors"} <= set(out)
+
+
+def test_cash_move_and_writeoff(ctx, cli, tmp_path):  # noqa: ANN001
+    """`cash move` reverses and re-applies (JSON is the lines row); `cash writeoff` asks the approval matrix below
+    no auto limit; wrong input exits 1 with the reason on stderr."""
+    book(ctx, tmp_path)
+    cash.store_statements(ctx, statements=[statement(credit("388.00", "MV1", "INV-2", payer="Acme Corp"))],
+                          filename="m", sha256="m" * 64)
+    line_id = _lines(cli)[0]["id"]
+    assert cli("cash", "apply", line_id, "--invoices", "INV-1").exit_code == 0
+    r = cli("cash", "move", line_id, "--invoices", "INV-2", "--reason", "the remittance names INV-2", "--json")
+    assert r.exit_code == 0, r.output
+    moved = json.loads(r.stdout)
+    assert set(moved) == LINE_KEYS and moved["applications"] == [{"invoice_id": "INV-2", "amount": "388.00"}]
+    r = cli("cash", "move", line_id, "--customer", "C2", "--reason", "Beta's")
+    assert r.exit_code == 0 and "moved to C2: on account" in r.stdout
+    assert cli("cash", "move", line_id, "--customer", "C1", "--invoices", "INV-2", "--reason", "back").exit_code == 0
+    noreason = cli("cash", "move", line_id, "--customer", "C1")
+    assert noreason.exit_code == 2  # --reason is required
+    r = cli("cash", "writeoff", line_id, "--invoice", "INV-2", "--amount", "12.00", "--reason", "bank_fee", "--json")
+    assert r.exit_code == 0, r.output
+    asked = json.loads(r.stdout)
+    assert asked["status"] == "requested" and asked["escalation_id"]
+    again = cli("cash", "writeoff", line_id, "--invoice", "INV-2", "--amount", "12.00", "--reason", "bank_fee")
+    assert again.exit_code == 1 and "already proposes" in again.stderr
+    bad = cli("cash", "writeoff", line_id, "--invoice", "INV-2", "--amount", "12.00", "--reason", "whim")
+    assert bad.exit_code == 1 and "bank_fee" in bad.stderr
+
+
+def test_cash_match_shows_a_progress_bar_on_a_terminal_only(ctx, cli, tmp_path, monkeypatch):  # noqa: ANN001
+    """On a terminal `cash match` draws its progress on stderr; with --json stdout is the JSON alone and no bar."""
+    from arcollect.cli import cash as cash_cli
+
+    book(ctx, tmp_path)
+    cash.store_statements(ctx, statements=[statement(*(credit("1.00", f"B{i}", "?") for i in range(5)))],
+                          filename="b", sha256="b" * 64)
+    monkeypatch.setattr(cash_cli.err_console, "_force_terminal", True)
+    shown = cli("cash", "match")
+    assert shown.exit_code == 0 and "5 lines" in shown.stdout
+    assert "\x1b[?25l" in shown.stderr  # the live progress display started (rich hides the cursor for it)
+    quiet = cli("cash", "match", "--json")
+    assert quiet.exit_code == 0 and "\x1b[?25l" not in quiet.stderr and quiet.stderr == ""
+    assert json.loads(quiet.stdout)["lines"] == 5

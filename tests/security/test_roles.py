@@ -67,6 +67,8 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/cash/lines/{line_id}/apply": CASHIERS,
     "POST /api/v1/cash/lines/{line_id}/unapply": CASHIERS,
     "POST /api/v1/cash/lines/{line_id}/exclude": CASHIERS,
+    "POST /api/v1/cash/lines/{line_id}/move": CASHIERS,
+    "POST /api/v1/cash/lines/{line_id}/writeoff": CASHIERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,
@@ -124,6 +126,8 @@ JSON: dict[str, dict] = {
     "POST /api/v1/portfolio/assign": {"customer_ids": ["{customer_id}"], "collector": "{collector}"},
     "POST /api/v1/cash/lines/{line_id}/apply": {"invoices": [{"invoice_id": "X"}]},
     "POST /api/v1/cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
+    "POST /api/v1/cash/lines/{line_id}/move": {"customer_id": "{customer_id}", "reason": "misapplied"},
+    "POST /api/v1/cash/lines/{line_id}/writeoff": {"invoice_id": "X", "amount": "1.00", "reason": "bank_fee"},
 }
 FORM: dict[str, dict] = {
     "POST /disputes/{dispute_id}": {"comment": "a viewer's comment"},

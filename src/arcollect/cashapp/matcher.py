@@ -25,6 +25,7 @@ class MatchSettings:
     max_combination_items: int = 30
     name_score_cutoff: float = 88
     max_combination_states: int = 20000
+    short_pay: str = "leave_open"  # or "deduction": the residual of a short pay applied is written off (service)
 
 
 class Book:
@@ -234,6 +235,11 @@ def match_line(line: LineIn, book: Book, settings: MatchSettings) -> Decision:
     if len(ranked) > 1 and not ranked[0].by_reference and ranked[1].confidence >= ranked[0].confidence - 0.05:
         return Decision(line.id, "review", tuple(proposals[:5]), ("two customers fit", *best.reasons))
     if best.confidence >= settings.auto_threshold and best.allocations:
+        if settings.short_pay == "deduction" and best.short_pay > 0 and best.short_pay_reason != "partial":
+            best = replace(best, reasons=(*best.reasons, f"the residual {best.short_pay:,.2f} becomes a deduction "
+                                                          f"({(best.short_pay_reason or 'deduction').replace('_', ' ')}): "
+                                                          "written off, or for approval"))
+            proposals[0] = best
         return Decision(line.id, "apply", tuple(proposals[:5]), best.reasons)
     return Decision(line.id, "review", tuple(proposals[:5]),
                     (f"confidence {best.confidence:.2f} below {settings.auto_threshold:.2f}", *best.reasons))

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arcollect.db import PK, Base, Money, UTCDateTime
@@ -149,3 +149,32 @@ class RemittanceAdvice(Base):
     line_pk: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     attached_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+RUN_STATUSES = ("running", "done", "failed")
+RUNNING = "status = 'running'"
+
+
+class CashMatchRun(Base):
+    """One matching run (``cash match``, the web's "Match now"): how many lines it has to decide and has decided,
+    so a page can show its progress across reloads; at most one runs at a time (the partial unique index)."""
+
+    __tablename__ = "cash_match_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_cash_match_runs_status"),
+        Index("uq_cash_match_runs_running", "status", unique=True, sqlite_where=text(RUNNING),
+              postgresql_where=text(RUNNING)),
+    )
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(8), default="running")
+    phase: Mapped[str] = mapped_column(String(16), default="reading")  # reading | matching | applying | finished
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -14,24 +14,27 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from arcollect import audit
-from arcollect.cashapp import advices, inputs, posting
-from arcollect.cashapp.models import LINE_STATUSES, BankLine, BankStatement
+from arcollect.cashapp import advices, corrections, inputs, posting, runs
 from arcollect.cashapp.advice import advice_reasons
+from arcollect.cashapp.corrections import WRITEOFF_REASONS
 from arcollect.cashapp.shapes import BankFileError, Decision, ParsedStatement, Proposal
 from arcollect.cashapp.store import store
+from arcollect.cashapp.views import (  # noqa: F401  (the reading side, called through this module)
+    UNIDENTIFIED, counts, customer_cash, line, line_detail, lines, remittance_advices, statements,
+)
 from arcollect.context import Context
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
-from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.ledger.models import Customer, Invoice
 from arcollect.money import money_str, to_decimal
 
 FORMATS = ("auto", "bai2", "camt", "mt940", "csv")
 ATTEMPTS = 5
 Matcher = Callable[..., list[Decision]]  # match(lines, parties, items, settings) -> decisions
+Progress = Callable[[str, int, int], None]  # (phase, done, total): reading | matching | applying
 
 
 # ---- import ------------------------------------------------------------------------------------
@@ -119,14 +122,20 @@ def record_advice_in(ctx: Context, *, session: Any, message_pk: int, customer_pk
 
 
 def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None = None,
-          settings: Any = None, line_ids: Sequence[int] | None = None) -> dict[str, Any]:
+          settings: Any = None, line_ids: Sequence[int] | None = None,
+          progress: Progress | None = None) -> dict[str, Any]:
     """Match every credit line not yet applied or excluded (CONTRACT §9): "apply" decisions are applied at once,
     "review" ones keep their ranked proposals, the rest stay unidentified. A line applied meanwhile by someone
     else is left as it is; a re-run changes nothing already decided. Problems are collected, not raised.
     Returns counts: ``applied`` by this run, ``proposed``/``unidentified`` lines as they stand after it,
     ``changed`` lines whose state this run changed. ``line_ids``: only these lines (an advice just attached).
-    Remittance advices still waiting for their line are tried first; an advice's invoices are its line's."""
+    Remittance advices still waiting for their line are tried first; an advice's invoices are its line's.
+    ``progress(phase, done, total)`` hears how far it is (a progress bar); it changes nothing decided.
+    With ``ARCOLLECT_CASH_SHORT_PAY=deduction`` the residual a short pay leaves (a bank fee, a discount, a
+    deduction — not a partial payment) is written off as ``write_off`` does: at once up to the auto limit, else
+    a write-off escalation for approval."""
     as_of = as_of or ctx.clock.today()
+    tell = progress or (lambda phase, done, total: None)
     with ctx.sessions() as session:
         waiting = advices.any_waiting(session)
     if waiting:
@@ -143,26 +152,36 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
         parties = inputs.parties(session)
         items = inputs.open_items(session, as_of=as_of, currencies={ln.currency for ln in lines})
         line_ins, advised = inputs.line_ins(session, lines)
+    tell("matching", 0, len(line_ins))
     decisions = [advice_reasons(d, *advised[d.line_id]) if d.line_id in advised else d
                  for d in fn(line_ins, parties, items, settings)]
-    counts = {"applied": 0, "proposed": 0, "unidentified": 0}
+    tally = {"applied": 0, "proposed": 0, "unidentified": 0}
     changed = 0
     errors: list[str] = []
     touched: set[int] = set()
-    for decision in decisions:
+    step = max(1, len(decisions) // 200)
+    tell("applying", 0, len(decisions))
+    for n, decision in enumerate(decisions, 1):
+        if n % step == 0 or n == len(decisions):
+            tell("applying", n, len(decisions))
         try:
             outcome = apply_decision(ctx, decision=decision, after=False)
         except (Conflict, InvalidInput, NotFound) as exc:
             errors.append(f"line {decision.line_id}: {exc}")
             continue
+        if outcome["status"] == "applied" and outcome["changed"] and getattr(settings, "short_pay", "") == "deduction":
+            try:
+                _deduct(ctx, decision)
+            except (Conflict, InvalidInput, NotFound) as exc:
+                errors.append(f"line {decision.line_id}: the residual was not written off: {exc}")
         kind = {"applied": "applied", "proposed": "proposed", "unmatched": "unidentified"}.get(outcome["status"])
         if kind and (kind != "applied" or outcome["changed"]):  # applied: by this run; the others: as they stand
-            counts[kind] += 1
+            tally[kind] += 1
         changed += bool(outcome["changed"])
         if outcome.get("customer_pk") and outcome["status"] == "applied" and outcome["changed"]:
             touched.add(outcome["customer_pk"])
     after_cash_moved(ctx, customer_pks=touched)
-    return {"as_of": as_of.isoformat(), "lines": len(decisions), **counts, "changed": changed, "errors": errors}
+    return {"as_of": as_of.isoformat(), "lines": len(decisions), **tally, "changed": changed, "errors": errors}
 
 
 def _proposal_view(p: Proposal, currency: str) -> dict[str, Any]:
@@ -271,17 +290,7 @@ def apply(ctx: Context, *, line_id: str, invoices: Sequence[tuple[str, Decimal |
         now = ctx.clock.now()
         with ctx.unit_of_work() as session:
             line = posting.locked_line(session, line_id)
-            who = customer_id
-            if who is None:
-                owners = set(session.scalars(select(Customer.customer_id).join(
-                    Invoice, Invoice.customer_pk == Customer.id)
-                    .where(Invoice.invoice_id.in_([i for i, _ in invoices]))))
-                if len(owners) > 1:
-                    raise InvalidInput(f"the invoices belong to several customers ({', '.join(sorted(owners))}); "
-                                       f"name one with --customer")
-                if not owners:
-                    raise NotFound(f"invoices not found: {', '.join(i for i, _ in invoices)}")
-                who = owners.pop()
+            who = customer_id or corrections.owner_of(session, [i for i, _ in invoices])
             moved = posting.post_line(session, line=line, customer_id=who, invoices=list(invoices), now=now,
                                       actor=ctx.actor, decided_by=ctx.actor, confidence=1.0,
                                       reasons=[f"applied by {ctx.actor}"])
@@ -304,8 +313,156 @@ def unapply(ctx: Context, *, line_id: str, reason: str = "unapplied") -> dict[st
                                         actor=ctx.actor, reason=reason)
             return {"id": found.id, **moved}
 
-    _with_retries(run)
+    done = _with_retries(run)
+    after_cash_moved(ctx, customer_pks=[done["customer_pk"]])  # invoices open again: nothing to close or hold
     return line(ctx, line_id=line_id)
+
+
+def move(ctx: Context, *, line_id: str, customer_id: str | None = None,
+         invoices: Sequence[tuple[str, Decimal | str | None]] = (), reason: str) -> dict[str, Any]:
+    """Misapplied cash moved, in one transaction: the line's applications in force reversed (reversal rows;
+    nothing erased) and the line applied to ``customer_id`` (else the invoices' customer) and ``invoices`` (an
+    amount each, or None: what is left, in order), the rest on account — audited with from and to, and taught
+    like a manual match. Promises, disputes and dunning of both customers are looked at again. Returns the line."""
+
+    def run() -> dict[str, Any]:
+        with ctx.unit_of_work() as session:
+            found = posting.locked_line(session, line_id)
+            return corrections.move_line(session, line=found, customer_id=customer_id, invoices=list(invoices),
+                                         reason=reason, on=ctx.clock.today(), now=ctx.clock.now(), actor=ctx.actor)
+
+    done = _with_retries(run)
+    after_cash_moved(ctx, customer_pks=[done["from_customer_pk"], done["to_customer_pk"]])
+    return line(ctx, line_id=line_id)
+
+
+def write_off(ctx: Context, *, line_id: str, invoice_id: str, amount: Decimal | str, reason: str,
+              note: str | None = None) -> dict[str, Any]:
+    """The residual an applied line left on an invoice it short-paid (a bank fee, a discount kept) written off
+    with a reason code (``WRITEOFF_REASONS``): at once when it is within ``ARCOLLECT_CASH_WRITEOFF_AUTO_LIMIT``
+    for the currency (0 by default: never), else a write-off escalation that an approver of the matrix decides
+    (``escalation decide``; not the requester). Returns what happened: ``status`` "written_off" or "requested"."""
+    return _write_off(ctx, line_id=line_id, parts=[(invoice_id, amount)], reason=reason, note=note)
+
+
+def _write_off(ctx: Context, *, line_id: str, parts: Sequence[tuple[str, Decimal | str]], reason: str,
+               note: str | None) -> dict[str, Any]:
+    code = corrections.check_reason(reason)
+    if not parts:
+        raise InvalidInput("name the invoice and the amount to write off")
+    today, now = ctx.clock.today(), ctx.clock.now()
+
+    def checked(session: Any) -> tuple[Any, list[tuple[Any, Decimal]]]:
+        found = posting.locked_line(session, line_id)
+        return found, [corrections.residual(session, line=found, invoice_id=i, amount=a) for i, a in parts]
+
+    def at_once() -> dict[str, Any] | None:
+        with ctx.unit_of_work() as session:
+            found, items = checked(session)
+            currency = items[0][0].currency
+            limit = corrections.auto_limit(ctx.settings.cash_writeoff_auto_limit, currency)
+            total = sum((a for _, a in items), Decimal(0))
+            if total > limit:
+                return None
+            why = f"{code} ({WRITEOFF_REASONS[code].lower()}): residual of bank line {found.id}" + (f"; {note}" if note else "")
+            ids = [ledger.write_off_in(session, invoice=inv, amount=a, on=today, reason=why,
+                                       approved_by=f"auto (up to {money_str(limit, currency)} {currency})",
+                                       now=now, actor=ctx.actor) for inv, a in items]
+            audit.record(session, at=now, actor=ctx.actor, action="write_off", entity="bank_line",
+                         entity_key=str(found.id), changes={"invoices": {inv.invoice_id: money_str(a, currency) for inv, a in items},
+                                                            "reason": code, "auto_limit": money_str(limit, currency),
+                                                            "write_offs": ids})
+            return {"customer_pk": found.customer_pk, "write_offs": [str(i) for i in ids], "currency": currency,
+                    "items": items}
+
+    done = _with_retries(at_once)
+    if done is not None:
+        after_cash_moved(ctx, customer_pks=[done["customer_pk"]])
+        cur = done["currency"]
+        return {"line_id": str(line_id), "status": "written_off", "reason": code, "currency": cur,
+                "invoices": [{"invoice_id": inv.invoice_id, "amount": money_str(a, cur)} for inv, a in done["items"]],
+                "write_offs": done["write_offs"], "escalation_id": None, "approvers": []}
+    from arcollect.escalations import service as escalations
+
+    with ctx.sessions() as session:  # checked again; the request itself moves no money (approval re-checks)
+        found, items = checked(session)
+        cid = session.scalar(select(Customer.customer_id).where(Customer.id == found.customer_pk))
+        cur, line_pk = items[0][0].currency, found.id
+    text = f"{code}: residual of bank line {line_pk} ({WRITEOFF_REASONS[code].lower()})" + (f" — {note}" if note else "")
+    e = escalations.propose(ctx, customer_id=cid, action="write_off", currency=cur, note=text[:2000],
+                            invoices=[(inv.invoice_id, str(a)) for inv, a in items])
+    with ctx.unit_of_work() as session:
+        audit.record(session, at=now, actor=ctx.actor, action="write_off_request", entity="bank_line",
+                     entity_key=str(line_pk), changes={"escalation": e["id"], "reason": code,
+                                                       "invoices": {inv.invoice_id: money_str(a, cur) for inv, a in items}})
+    return {"line_id": str(line_pk), "status": "requested", "reason": code, "currency": cur,
+            "invoices": [{"invoice_id": inv.invoice_id, "amount": money_str(a, cur)} for inv, a in items],
+            "write_offs": [], "escalation_id": e["id"], "approvers": list(e.get("approvers") or [])}
+
+
+def _deduct(ctx: Context, decision: Decision) -> dict[str, Any] | None:
+    """``ARCOLLECT_CASH_SHORT_PAY=deduction``: what a short pay the matcher applied left open on its invoices
+    (up to the short pay) written off with the short pay's reason (bank fee, discount, deduction)."""
+    best = decision.proposals[0] if decision.proposals else None
+    if best is None or best.short_pay <= 0 or best.short_pay_reason not in ("bank_fee", "discount", "deduction"):
+        return None
+    left, parts = best.short_pay, []
+    with ctx.sessions() as session:
+        for a in best.allocations:
+            inv = session.scalar(select(Invoice).where(Invoice.invoice_id == a.invoice_id))
+            rest = min(left, ledger.open_amount_of(session, inv.id)) if inv is not None else Decimal(0)
+            if rest > 0:
+                parts.append((a.invoice_id, rest))
+                left -= rest
+    if not parts:
+        return None
+    return _write_off(ctx, line_id=decision.line_id, parts=parts, reason=best.short_pay_reason,
+                      note="short pay applied by the matcher (ARCOLLECT_CASH_SHORT_PAY=deduction)")
+
+
+# ---- matching runs with their progress (the web's progress bar, the CLI's) ----------------------------------
+def start_match_run(ctx: Context, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    """A matching run begun (``run_match`` carries it out), or Conflict when one is in progress."""
+    return runs.start(ctx, as_of=as_of or ctx.clock.today(), stale_minutes=ctx.settings.cash_match_stale_minutes)
+
+
+def run_match(ctx: Context, *, run_id: str, matcher: Matcher | None = None, settings: Any = None,
+              progress: Progress | None = None) -> dict[str, Any]:
+    """Carry out a begun run: ``match`` with its progress written to the run (and told to ``progress``); the run
+    ends done with match's result, or failed with the error. Returns the run."""
+    run = runs.get(ctx, run_id=run_id)
+    pk = int(run["id"])
+
+    def tell(phase: str, done: int, total: int) -> None:
+        runs.report(ctx, pk, phase=phase, done=done, total=total)
+        if progress is not None:
+            progress(phase, done, total)
+
+    try:
+        result = match(ctx, as_of=dt.date.fromisoformat(run["as_of"]), matcher=matcher, settings=settings,
+                       progress=tell)
+    except Exception as exc:
+        runs.finish(ctx, pk, error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    return runs.finish(ctx, pk, result=result)
+
+
+def match_tracked(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None = None,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """``match`` as a run of its own (refused while another is in progress): the CLI's and the API's. The
+    result is match's."""
+    run = start_match_run(ctx, as_of=as_of)
+    return run_match(ctx, run_id=run["id"], matcher=matcher, progress=progress)["result"]
+
+
+def match_run(ctx: Context, *, run_id: str) -> dict[str, Any]:
+    """A matching run: status (running, done, failed), phase, done of total, percent, result or error."""
+    return runs.get(ctx, run_id=run_id)
+
+
+def current_match_run(ctx: Context) -> dict[str, Any] | None:
+    """The matching run in progress, if any."""
+    return runs.current(ctx)
 
 
 def exclude(ctx: Context, *, line_id: str, reason: str) -> dict[str, Any]:
@@ -336,184 +493,8 @@ def after_cash_moved(ctx: Context, *, customer_pks: Any) -> dict[str, Any]:
     return {"disputes_closed": closed, "messages_suppressed": suppressed}
 
 
-# ---- reading -----------------------------------------------------------------------------------
-def _visible(stmt: Any, scope: CustomerScope, unidentified: bool) -> Any:
-    """Lines of customers in ``scope``; lines of no customer only for the cash roles (``unidentified``)."""
-    condition = scope.condition()
-    if condition is None:
-        return stmt if unidentified else stmt.where(BankLine.customer_pk.is_not(None))
-    mine = BankLine.customer_pk.in_(select(Customer.id).where(condition))
-    return stmt.where(or_(mine, BankLine.customer_pk.is_(None)) if unidentified else mine)
-
-
-def _line_view(ln: BankLine, customer_id: str | None, applications: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": str(ln.id), "reference": ln.reference or "", "date": ln.booking_date.isoformat(),
-            "amount": money_str(ln.amount, ln.currency), "currency": ln.currency, "payer": ln.payer_name or "",
-            "remittance": "\n".join(ln.remittance or []), "status": ln.status, "customer_id": customer_id,
-            "confidence": float(ln.confidence or 0.0), "applications": applications,
-            "reasons": list(ln.reasons or []), "proposals": list(ln.proposals or [])}
-
-
-UNIDENTIFIED = "unidentified"  # a filter, not a status: credits still open that name no customer
-
-
-def _unidentified() -> Any:
-    """Credit lines still open (unmatched, or proposed across several customers) with no customer identified."""
-    return (BankLine.status.in_(posting.OPEN_STATUSES), BankLine.customer_pk.is_(None), BankLine.amount > 0)
-
-
-def _filtered(stmt: Any, status: str | None, booked_on: dt.date | None) -> Any:
-    if status == UNIDENTIFIED:
-        stmt = stmt.where(*_unidentified())
-    elif status:
-        stmt = stmt.where(BankLine.status == status)
-    return stmt.where(BankLine.booking_date == booked_on) if booked_on else stmt
-
-
-def lines(ctx: Context, *, status: str | None = None, scope: CustomerScope = EVERYTHING, unidentified: bool = True,
-          limit: int | None = None, offset: int = 0, with_total: bool = False,
-          booked_on: dt.date | None = None) -> Any:
-    """Bank lines in the CONTRACT §9 JSON shape, newest first (``with_total``: (rows, total)). ``status`` may
-    also be "unidentified" (open credits of no customer); ``booked_on``: the lines the bank booked that day."""
-    if status is not None and status not in (*LINE_STATUSES, UNIDENTIFIED):
-        raise InvalidInput(f"--status {status!r}: one of {', '.join(LINE_STATUSES)}")
-    with ctx.sessions() as session:
-        stmt = _visible(select(BankLine, Customer.customer_id).outerjoin(Customer, Customer.id == BankLine.customer_pk),
-                        scope, unidentified)
-        count = _visible(select(func.count()).select_from(BankLine), scope, unidentified)
-        stmt, count = _filtered(stmt, status, booked_on), _filtered(count, status, booked_on)
-        stmt = stmt.order_by(BankLine.booking_date.desc(), BankLine.id.desc()).offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        rows = session.execute(stmt).all()
-        apps = posting.applications_of(session, [ln.payment_pk for ln, _ in rows if ln.status == "applied"])
-        out = [_line_view(ln, cid, apps.get(ln.payment_pk, []) if ln.status == "applied" else []) for ln, cid in rows]
-        total = session.scalar(count) if with_total else None
-    return (out, total) if with_total else out
-
-
-def line(ctx: Context, *, line_id: str, scope: CustomerScope = EVERYTHING, unidentified: bool = True) -> dict[str, Any]:
-    """One bank line in the CONTRACT §9 shape (NotFound outside the caller's scope)."""
-    with ctx.sessions() as session:
-        try:
-            key = int(line_id)
-        except (TypeError, ValueError):
-            raise NotFound(f"bank line {line_id!r} not found") from None
-        stmt = _visible(select(BankLine, Customer.customer_id).outerjoin(Customer, Customer.id == BankLine.customer_pk)
-                        .where(BankLine.id == key), scope, unidentified) if 0 < key < 2**63 else None
-        row = session.execute(stmt).first() if stmt is not None else None
-        if row is None:
-            raise NotFound(f"bank line {line_id} not found")
-        ln, cid = row
-        apps = posting.applications_of(session, [ln.payment_pk]) if ln.status == "applied" else {}
-        return _line_view(ln, cid, apps.get(ln.payment_pk, []))
-
-
-def counts(ctx: Context, *, scope: CustomerScope = EVERYTHING, unidentified: bool = True,
-           booked_on: dt.date | None = None) -> dict[str, int]:
-    """How many lines the caller sees per status, and how many of them are unidentified cash."""
-    with ctx.sessions() as session:
-        base = _filtered(_visible(select(BankLine.status, func.count()).select_from(BankLine), scope, unidentified),
-                         None, booked_on)
-        out = {s: 0 for s in LINE_STATUSES}
-        out.update({s: n for s, n in session.execute(base.group_by(BankLine.status))})
-        out[UNIDENTIFIED] = session.scalar(_filtered(_visible(select(func.count()).select_from(BankLine), scope,
-                                                              unidentified), UNIDENTIFIED, booked_on)) or 0
-    return out
-
-
-def line_detail(ctx: Context, *, line_id: str, scope: CustomerScope = EVERYTHING,
-                unidentified: bool = True) -> dict[str, Any]:
-    """``line`` and everything the bank said about it (payer account, value date, structured documents, where
-    it is in its file) and what became of it (customer name, unapplied rest, excluded reason, who decided)."""
-    view = line(ctx, line_id=line_id, scope=scope, unidentified=unidentified)
-    with ctx.sessions() as session:
-        ln = session.get(BankLine, int(view["id"]))
-        st = session.get(BankStatement, ln.statement_pk)
-        name = session.scalar(select(Customer.name).where(Customer.id == ln.customer_pk)) if ln.customer_pk else None
-        applied = sum((to_decimal(a["amount"]) for a in view["applications"]), Decimal(0))
-        named = {p.get("customer_id") for p in view["proposals"]} - {None}
-        names = {cid: nm for cid, nm in session.execute(select(Customer.customer_id, Customer.name)
-                                                        .where(Customer.customer_id.in_(sorted(named))))}
-        view.update({"customer_names": names,
-            "value_date": ln.value_date.isoformat() if ln.value_date else None, "payer_account": ln.payer_account,
-            "payer_bic": ln.payer_bic, "end_to_end_id": ln.end_to_end_id, "bank_code": ln.bank_code,
-            "texts": list(ln.remittance or []), "documents": list(ln.documents or []), "location": ln.location,
-            "customer_name": name, "excluded_reason": ln.excluded_reason, "decided_by": ln.decided_by,
-            "is_credit": ln.amount > 0, "in_ledger": ln.payment_pk is not None, "statement": {"account": st.account, "file_name": st.file_name,
-                                                      "statement_id": st.statement_id} if st else None,
-            "unapplied": money_str(ln.amount - applied, ln.currency) if ln.status == "applied" else None,
-            "advices": [advices.view(a) for a in advices.by_line(session, [ln.id]).get(ln.id, [])]})
-    return view
-
-
-def customer_cash(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING,
-                  limit: int = 50) -> dict[str, list[dict[str, Any]]]:
-    """A customer's bank cash still to settle: lines applied to it that left an unapplied rest (on account), and
-    lines proposed for it waiting for review (also those proposed across several customers that name it)."""
-    with ctx.sessions() as session:
-        c = ledger.scoped_customer(session, scope, customer_id)
-        mine = session.scalars(select(BankLine).where(BankLine.customer_pk == c.id,
-                                                      BankLine.status.in_(("applied", "proposed")))
-                               .order_by(BankLine.booking_date.desc(), BankLine.id.desc())).all()
-        shared = [ln for ln in session.scalars(select(BankLine).where(BankLine.status == "proposed",
-                                                                      BankLine.customer_pk.is_(None))
-                                               .order_by(BankLine.booking_date.desc(), BankLine.id.desc())
-                                               .limit(2000))
-                  if any(p.get("customer_id") == customer_id for p in ln.proposals or [])]
-        apps = posting.applications_of(session, [ln.payment_pk for ln in mine if ln.status == "applied"])
-        rest, proposed = [], []
-        for ln in mine:
-            if ln.status == "applied":
-                view = _line_view(ln, customer_id, apps.get(ln.payment_pk, []))
-                left = ln.amount - sum((to_decimal(a["amount"]) for a in view["applications"]), Decimal(0))
-                if left > 0 and len(rest) < limit:
-                    rest.append({**view, "unapplied": money_str(left, ln.currency)})
-            elif len(proposed) < limit:
-                proposed.append(_line_view(ln, customer_id, []))
-        for ln in shared[:max(0, limit - len(proposed))]:
-            proposed.append(_line_view(ln, None, []))
-    return {"unapplied": rest, "proposed": proposed}
-
-
-def remittance_advices(ctx: Context, *, scope: CustomerScope = EVERYTHING, customer_id: str | None = None,
-                       status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """Remittance advices read from inbound mail, newest first: their invoices and amounts, the bank line they
-    attached to or why none (advices of no customer only for callers who see everything)."""
-    from arcollect.cashapp.models import ADVICE_STATUSES, RemittanceAdvice
-
-    if status is not None and status not in ADVICE_STATUSES:
-        raise InvalidInput(f"status {status!r}: one of {', '.join(ADVICE_STATUSES)}")
-    with ctx.sessions() as session:
-        stmt = select(RemittanceAdvice, Customer.customer_id).outerjoin(Customer, Customer.id == RemittanceAdvice.customer_pk)
-        if customer_id is not None:
-            stmt = stmt.where(RemittanceAdvice.customer_pk == ledger.scoped_customer(session, scope, customer_id).id)
-        elif (condition := scope.condition()) is not None:
-            stmt = stmt.where(RemittanceAdvice.customer_pk.in_(select(Customer.id).where(condition)))
-        if status is not None:
-            stmt = stmt.where(RemittanceAdvice.status == status)
-        rows = session.execute(stmt.order_by(RemittanceAdvice.id.desc()).limit(limit)).all()
-        return [{**advices.view(a), "customer_id": cid} for a, cid in rows]
-
-
-def statements(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Imported statements, newest first, with their balance check and continuity note."""
-    with ctx.sessions() as session:
-        total = session.scalar(select(func.count()).select_from(BankStatement)) or 0
-        rows = session.scalars(select(BankStatement).order_by(BankStatement.imported_at.desc(), BankStatement.id.desc())
-                               .limit(limit).offset(offset)).all()
-        out = [{"id": str(s.id), "account": s.account, "currency": s.currency, "statement_id": s.statement_id,
-                "format": s.format, "file_name": s.file_name,
-                "opening": money_str(s.opening if s.opening is not None else Decimal(0), s.currency),
-                "closing": money_str(s.closing if s.closing is not None else Decimal(0), s.currency),
-                "opening_date": s.opening_date.isoformat() if s.opening_date else None,
-                "closing_date": s.closing_date.isoformat() if s.closing_date else None,
-                "credits": money_str(s.credits, s.currency), "debits": money_str(s.debits, s.currency),
-                "balance_check": s.balance_check, "continuity": s.continuity, "lines": s.line_count,
-                "imported_at": s.imported_at.isoformat(), "imported_by": s.imported_by} for s in rows]
-    return out, total
-
-
-__all__ = ["BankFileError", "FORMATS", "UNIDENTIFIED", "after_cash_moved", "apply", "apply_decision", "counts",
-           "customer_cash", "exclude", "import_file", "import_upload", "line", "line_detail", "lines", "match",
-           "parse_invoices", "record_advice_in", "remittance_advices", "statements", "store_statements", "unapply"]
+__all__ = ["BankFileError", "FORMATS", "UNIDENTIFIED", "WRITEOFF_REASONS", "after_cash_moved", "apply",
+           "apply_decision", "counts", "current_match_run", "customer_cash", "exclude", "import_file", "import_upload",
+           "line", "line_detail", "lines", "match", "match_run", "match_tracked", "move", "parse_invoices",
+           "record_advice_in", "remittance_advices", "run_match", "start_match_run", "statements", "store_statements",
+           "unapply", "write_off"]

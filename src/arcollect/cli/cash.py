@@ -1,4 +1,4 @@
-"""Cash application commands (CONTRACT §9): cash import | match | lines | apply | unapply | exclude."""
+"""Cash application commands (CONTRACT §9): cash import | match | lines | apply | unapply | exclude | move | writeoff."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from arcollect.cashapp import service as cash
 from arcollect.cli.common import check_format, context, echo, err_console, fail, parse_date, print_rows
@@ -61,7 +62,18 @@ def cash_match(
     """Match every credit line not yet applied: certain ones are applied, the others wait with proposals."""
     day = parse_date(as_of, "--as-of")
     try:
-        result = cash.match(context(), as_of=day)
+        ctx = context()
+        show_bar = not as_json and err_console.is_terminal  # a progress bar on a terminal, never in --json
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console, disable=not show_bar, transient=True, redirect_stderr=False,
+                      redirect_stdout=False) as bar:
+            task = bar.add_task("reading lines", total=None)
+
+            def tell(phase: str, done: int, total: int) -> None:
+                bar.update(task, description=f"{phase} lines", completed=done, total=total or None,
+                           refresh=done in (0, total))  # drawn at once at each phase's start and end
+
+            result = cash.match_tracked(ctx, as_of=day, progress=tell)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -130,3 +142,52 @@ def cash_exclude(line_id: str = typer.Argument(..., metavar="LINE_ID"),
         fail(exc)
         return
     echo(f"line {line['id']}: {line['status']}")
+
+
+@cash_app.command("move")
+def cash_move(
+    line_id: str = typer.Argument(..., metavar="LINE_ID"),
+    customer: Optional[str] = typer.Option(None, "--customer", help="The customer the cash belongs to "
+                                                                    "(default: the invoices' customer)"),
+    invoices: str = typer.Option("", "--invoices", help="I1[:AMOUNT],I2 — an amount each, or what is left, in order"),
+    reason: str = typer.Option(..., "--reason", help="Why it moves (kept in the audit log and the reversals)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the line as `cash lines --format json` does"),
+) -> None:
+    """Move misapplied cash to another customer or invoice: what the line applied is reversed (nothing erased)
+    and applied again, in one transaction."""
+    try:
+        line = cash.move(context(), line_id=line_id, customer_id=customer, invoices=cash.parse_invoices(invoices),
+                         reason=reason)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if as_json:
+        echo(json.dumps(line))
+        return
+    parts = ", ".join(f"{a['invoice_id']} {a['amount']}" for a in line["applications"]) or "on account"
+    echo(f"line {line['id']} moved to {line['customer_id']}: {parts}")
+
+
+@cash_app.command("writeoff")
+def cash_writeoff(
+    line_id: str = typer.Argument(..., metavar="LINE_ID"),
+    invoice: str = typer.Option(..., "--invoice", help="The invoice the line short-paid"),
+    amount: str = typer.Option(..., "--amount", help="The residual to write off"),
+    reason: str = typer.Option(..., "--reason", help=" | ".join(cash.WRITEOFF_REASONS)),
+    note: Optional[str] = typer.Option(None, "--note", help="A word for the approver"),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON"),
+) -> None:
+    """Write off the residual a line left on an invoice it short-paid: at once within the auto limit
+    (ARCOLLECT_CASH_WRITEOFF_AUTO_LIMIT), else a write-off escalation for an approver of the matrix."""
+    try:
+        done = cash.write_off(context(), line_id=line_id, invoice_id=invoice, amount=amount, reason=reason, note=note)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if as_json:
+        echo(json.dumps(done))
+    elif done["status"] == "written_off":
+        echo(f"written off {invoice} {done['invoices'][0]['amount']} {done['currency']} ({done['reason']})")
+    else:
+        echo(f"write-off escalation {done['escalation_id']} proposed: {invoice} {done['invoices'][0]['amount']} "
+             f"{done['currency']} waits for a {' or '.join(done['approvers']) or 'approver'}")

@@ -113,6 +113,51 @@ class LineExclude(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=4000, pattern=r"\S")]
 
 
+class LineMove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="whose cash it is (default: the invoices' customer)")
+    invoices: Annotated[list[InvoicePart], Field(max_length=500)] = []
+    reason: Annotated[str, Field(min_length=1, max_length=4000, pattern=r"\S")]
+
+
+WriteOffReason = Literal["bank_fee", "discount", "deduction", "fx_difference", "small_balance", "rounding"]
+
+
+class LineWriteOff(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    invoice_id: Annotated[str, Field(min_length=1, max_length=64)]
+    amount: Annotated[str, Field(pattern=AMOUNT_PATTERN)]
+    reason: WriteOffReason
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class WriteOffRead(BaseModel):
+    line_id: str
+    status: Literal["written_off", "requested"]
+    reason: str
+    currency: str
+    invoices: list[ApplicationRead]
+    write_offs: list[str] = Field(description="the ledger's write-offs (written off at once)")
+    escalation_id: str | None = Field(description="the write-off escalation an approver decides (requested)")
+    approvers: list[str]
+
+
+class MatchRunRead(BaseModel):
+    id: str
+    status: Literal["running", "done", "failed"]
+    phase: str
+    as_of: str
+    total: int
+    done: int
+    percent: int
+    result: dict[str, Any]
+    error: str | None
+    started_by: str
+    started_at: str
+    finished_at: str | None
+
+
 @router.get("/cash/statements", response_model=Page[StatementRead], responses=responses(401, 403, 422))
 def statement_list(ctx: Ctx, caller: Caller, limit: Limit = 50, offset: Offset = 0) -> Page[StatementRead]:
     """Imported bank statements, newest first, with their balance check (cash roles)."""
@@ -157,8 +202,16 @@ def line_detail(ctx: Ctx, caller: Caller, line_id: str) -> LineRead:
 
 @router.post("/cash/match", response_model=MatchRead, responses=responses(401, 403, 422), dependencies=[needs(CASH)])
 def match_run(ctx: Ctx, caller: Caller, body: MatchRun) -> MatchRead:
-    """Match every credit line not yet applied: certain ones applied at once, the others proposed."""
-    return MatchRead(**cash.match(acting(ctx, caller), as_of=body.as_of))
+    """Match every credit line not yet applied: certain ones applied at once, the others proposed (409 while
+    another matching run is in progress)."""
+    return MatchRead(**cash.match_tracked(acting(ctx, caller), as_of=body.as_of))
+
+
+@router.get("/cash/match/runs/{run_id}", response_model=MatchRunRead, responses=responses(401, 403, 404),
+            dependencies=[needs(CASH)])
+def match_run_progress(ctx: Ctx, caller: Caller, run_id: str) -> MatchRunRead:
+    """A matching run's progress: status, phase, lines done of total, and its result once done."""
+    return MatchRunRead(**cash.match_run(ctx, run_id=run_id))
 
 
 @router.post("/cash/lines/{line_id}/apply", response_model=LineRead, responses=responses(401, 403, 404, 409, 422),
@@ -182,3 +235,23 @@ def line_unapply(ctx: Ctx, caller: Caller, line_id: str, body: LineUnapply) -> L
 def line_exclude(ctx: Ctx, caller: Caller, line_id: str, body: LineExclude) -> LineRead:
     """Exclude an undecided line from matching, with the reason."""
     return LineRead(**cash.exclude(acting(ctx, caller), line_id=line_id, reason=body.reason))
+
+
+@router.post("/cash/lines/{line_id}/move", response_model=LineRead, responses=responses(401, 403, 404, 409, 422),
+             dependencies=[needs(CASH)])
+def line_move(ctx: Ctx, caller: Caller, line_id: str, body: LineMove) -> LineRead:
+    """Move misapplied cash: what the line applied is reversed (nothing erased) and it is applied to the customer
+    or invoices named, in one transaction; audited with from and to."""
+    invoices = [(i.invoice_id, None if i.amount is None else cash.parse_invoices(f"x:{i.amount}")[0][1])
+                for i in body.invoices]
+    return LineRead(**cash.move(acting(ctx, caller), line_id=line_id, customer_id=body.customer_id, invoices=invoices,
+                                reason=body.reason))
+
+
+@router.post("/cash/lines/{line_id}/writeoff", response_model=WriteOffRead, status_code=201,
+             responses=responses(401, 403, 404, 409, 422), dependencies=[needs(CASH)])
+def line_write_off(ctx: Ctx, caller: Caller, line_id: str, body: LineWriteOff) -> WriteOffRead:
+    """Write off the residual the line left on an invoice it short-paid: at once within the auto limit, else a
+    write-off escalation for an approver of the matrix (``status`` says which)."""
+    return WriteOffRead(**cash.write_off(acting(ctx, caller), line_id=line_id, invoice_id=body.invoice_id,
+                                         amount=body.amount, reason=body.reason, note=body.note))
