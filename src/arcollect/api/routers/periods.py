@@ -15,7 +15,7 @@ from arcollect.errors import PermissionDenied
 from arcollect.periods import service as periods
 
 router = APIRouter(tags=["periods"])
-Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+Month = Annotated[str, Path(pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 class PeriodFiguresRead(BaseModel):
