@@ -186,3 +186,28 @@ def test_reopening_is_for_an_admin_with_a_reason_and_is_audited(ctx, tmp_path): 
     assert ledger.import_file(ctx, kind="invoices", path=late).created == 1
     assert periods.close_period(ctx, month="2026-09")["status"] == "closed"  # closed again, a new snapshot
     assert sum(1 for p in periods.list_periods(ctx)["periods"] if p["month"] == "2026-09") == 2
+
+
+def test_a_writer_holds_the_period_lock_shared_until_it_commits_so_a_close_waits_for_it(ctx):  # noqa: ANN001
+    """PostgreSQL: once a write has checked the period, the close's exclusive lock cannot be had (other
+    writers still can share it) until the write commits; SQLite has one writer, nothing to check."""
+    from sqlalchemy import text
+
+    from arcollect.periods.guard import LOCK_KEY, closed_through
+
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE")
+    writer, other = ctx.sessions(), ctx.sessions()
+    try:
+        assert closed_through(writer) is None
+        try_exclusive = text("SELECT pg_try_advisory_xact_lock(:k)")
+        assert other.scalar(text("SELECT pg_try_advisory_xact_lock_shared(:k)"), {"k": LOCK_KEY}) is True
+        other.rollback()
+        assert other.scalar(try_exclusive, {"k": LOCK_KEY}) is False
+        other.rollback()
+        writer.commit()
+        assert other.scalar(try_exclusive, {"k": LOCK_KEY}) is True
+    finally:
+        other.rollback()
+        writer.close()
+        other.close()
