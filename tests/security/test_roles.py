@@ -69,6 +69,8 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/cash/lines/{line_id}/exclude": CASHIERS,
     "POST /api/v1/cash/lines/{line_id}/move": CASHIERS,
     "POST /api/v1/cash/lines/{line_id}/writeoff": CASHIERS,
+    "POST /api/v1/periods/{month}/close": ASSIGNERS,   # periods:close (managers, admins)
+    "POST /api/v1/periods/{month}/reopen": ADMINS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,
@@ -107,6 +109,8 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /cash/lines/{line_id}/apply": CASHIERS,
     "POST /cash/lines/{line_id}/unapply": CASHIERS,
     "POST /cash/lines/{line_id}/exclude": CASHIERS,
+    "POST /periods/close": ASSIGNERS,
+    "POST /periods/reopen": ADMINS,
 }
 
 # What each refused request sends: a well-formed request, so that only the role can be the reason.
@@ -128,6 +132,7 @@ JSON: dict[str, dict] = {
     "POST /api/v1/cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
     "POST /api/v1/cash/lines/{line_id}/move": {"customer_id": "{customer_id}", "reason": "misapplied"},
     "POST /api/v1/cash/lines/{line_id}/writeoff": {"invoice_id": "X", "amount": "1.00", "reason": "bank_fee"},
+    "POST /api/v1/periods/{month}/reopen": {"reason": "late invoice"},
 }
 FORM: dict[str, dict] = {
     "POST /disputes/{dispute_id}": {"comment": "a viewer's comment"},
@@ -142,6 +147,8 @@ FORM: dict[str, dict] = {
     "POST /cash/lines/{line_id}/apply": {"invoices": "X", "rows": "X", "amounts": "1.00", "customer_id": "{customer_id}"},
     "POST /cash/lines/{line_id}/unapply": {"reason": "misapplied"},
     "POST /cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
+    "POST /periods/close": {"month": "2026-10"},
+    "POST /periods/reopen": {"month": "2026-10", "reason": "late invoice"},
 }
 FILES = {"POST /api/v1/imports/{kind}", "POST /imports", "POST /disputes/{dispute_id}/attachments",
          "POST /api/v1/cash/statements", "POST /cash/statements"}
@@ -181,7 +188,8 @@ class World:
         self.params = {"customer_id": customer, "kind": "customers", "action_id": "1", "promise_id": "1",
                        "message_id": "1", "dispute_id": dispute["id"], "item_id": item["id"], "escalation_id": "1",
                        "decision": "approve", "language": "en", "name": "reminder", "login": "vera",
-                       "token_id": str(token), "collector": served.other, "line_id": "1"}
+                       "token_id": str(token), "collector": served.other, "line_id": "1",
+                       "month": "2026-10"}
         self.logins = {"admin": "admin", "manager": "mona", "collector": served.collector, "cash_app": "cash",
                        "stakeholder": "stan", "viewer": "vera"}
 

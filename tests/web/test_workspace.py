@@ -17,9 +17,9 @@ from tests.conftest import csrf_of
 MENU = {  # what each role is offered, in order (Work | Manage | Settings)
     "collector": ["My day", "Accounts", "Outbox", "Disputes"],
     "manager": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Reports", "Aging",
-                "Imports"],
+                "Imports", "Periods"],
     "admin": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Reports", "Aging",
-              "Playbook", "Templates", "Users", "Imports"],
+              "Playbook", "Templates", "Users", "Imports", "Periods"],
     "stakeholder": ["Inbox", "Disputes"],
     "viewer": ["Accounts", "Outbox", "Disputes", "Reports", "Aging"],
     "cash_app": ["Accounts", "Outbox", "Disputes", "Cash", "Reports", "Aging", "Imports"],

@@ -18,10 +18,11 @@ DISPUTE = "disputes:work"         # open disputes, move them through the workflo
 ANSWER = "cases:answer"           # stakeholders: read and answer the cases routed to their team
 ESCALATE = "escalations:work"     # propose escalations and decide them (the escalation matrix says at what amount)
 CASH = "cash:apply"               # import bank files, match, apply, unapply and exclude bank lines, see unidentified cash
+CLOSE = "periods:close"           # see the periods, close a month (reopening one is for admins: periods.service checks)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE, ESCALATE, CASH}),
-    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE, ESCALATE, CASH}),
+    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE, ESCALATE, CASH, CLOSE}),
+    "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE, ESCALATE, CASH, CLOSE}),
     "collector": frozenset({READ, EDIT_CUSTOMER, WORK, DISPUTE, ESCALATE}),
     "cash_app": frozenset({READ, IMPORT, CASH}),
     # Stakeholders work on the cases routed to their team (disputes), not on the portfolio.
@@ -43,6 +44,7 @@ PLAIN: dict[str, str] = {
     ANSWER: "answer the cases routed to a team",
     ESCALATE: "propose or decide escalations",
     CASH: "apply bank cash (import bank files, match, apply, unapply or exclude bank lines)",
+    CLOSE: "close accounting months",
 }
 assert set(PLAIN) == set().union(*PERMISSIONS.values()), "every permission has its plain words"
 

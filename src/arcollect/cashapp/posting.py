@@ -1,5 +1,6 @@
 """A bank line into the ledger and back: its payment, applications and reversals (through the ledger's own
 ``record_payment_in``/``apply_in``/``reverse_in``), the line's status, what a person's match teaches.
+A line is dated by its booking date: booked in a closed month it can be neither applied nor unapplied.
 
 Each function runs inside the caller's transaction and locks the line first, then the invoices (ascending
 keys), then the payment (DESIGN §8): a line is decided once, whoever gets to it first.
@@ -23,6 +24,7 @@ from arcollect.ledger import service as ledger
 from arcollect.ledger.allocation import Target, allocate_document
 from arcollect.ledger.models import Application, Customer, Invoice, Payment
 from arcollect.money import money_str, quantize, to_decimal
+from arcollect.periods import service as periods
 
 OPEN_STATUSES = ("unmatched", "proposed")
 ZERO = Decimal(0)
@@ -74,6 +76,9 @@ def post_line(session: Session, *, line: BankLine, customer_id: str, invoices: S
         raise Conflict(f"bank line {line.id} is {line.status}" + ("; unapply it first" if line.status == "applied" else ""))
     if line.amount <= 0:
         raise Conflict(f"bank line {line.id} is a debit: nothing to apply")
+    # a line's payment and its applications are dated the day the bank booked it: booked in a closed month,
+    # the line is neither applied nor unapplied (the month's figures stay as they were signed off)
+    periods.assert_open(session, on=line.booking_date, what=f"the payment of bank line {line.id}")
     customer = _customer(session, customer_id)
     ids = [i for i, _ in invoices]
     if len(set(ids)) != len(ids):
@@ -144,6 +149,7 @@ def unpost_line(session: Session, *, line: BankLine, on: dt.date, now: dt.dateti
     stays in the ledger as unidentified cash until the line is applied again; the line is unmatched."""
     if line.status != "applied":
         raise Conflict(f"bank line {line.id} is {line.status}, not applied")
+    periods.assert_open(session, on=line.booking_date, what=f"the payment of bank line {line.id}")
     payment = session.get(Payment, line.payment_pk) if line.payment_pk else None
     if payment is None:
         raise Conflict(f"bank line {line.id} has no payment in the ledger")

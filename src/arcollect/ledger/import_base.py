@@ -18,6 +18,8 @@ from arcollect.ledger.import_read import RawRow, Table
 from arcollect.ledger.models import Customer
 from arcollect.ledger.scope import FULL_RIGHTS, ImportRights
 from arcollect.money import parse_amount
+from arcollect.periods import rules as periods
+from arcollect.periods.guard import closed_through
 
 CHUNK = 20_000
 Progress = Callable[[int], None]
@@ -108,6 +110,8 @@ class ImportState:
         self.batch_id: int | None = None
         self.audits: list[dict[str, Any]] = []
         self.rejected_rows: list[tuple[RawRow, str]] = []
+        # documents dated on or before this day are in a closed month (month-end close): their rows are refused
+        self.closed_through = closed_through(session)
 
     # ---- shared helpers -------------------------------------------------------------------
     def load_customers(self) -> None:
@@ -154,6 +158,13 @@ class ImportState:
             return False
         row.fail(self.spec.id_column, f"{key!r} appears again (line {earlier[0]}) with different values")
         return False
+
+    def refuse_closed(self, row: Row, column: str, day: dt.date | None, what: str) -> bool:
+        """Fail the row (on ``column``) when ``day`` is in a closed month; True when it did."""
+        if day is None or not periods.is_closed(day, self.closed_through):
+            return False
+        row.fail(column, periods.refusal(day, what))
+        return True
 
     def reject(self, row: Row) -> None:
         self.result.rejected += 1

@@ -167,6 +167,17 @@ class DocumentImport(ImportState):
             if current is not None and before == after:
                 self.result.unchanged += 1
                 continue
+            label = f"{entity.replace('_', ' ')} {f[id_col]}"
+            if current is None:
+                closed = self.refuse_closed(row, date_col, f[date_col], label)
+            else:
+                closed = any(before.get(k) != after.get(k) for k in ("customer_pk", date_col, "amount", "currency",
+                                                                      "applies_to")) and (
+                    self.refuse_closed(row, date_col, getattr(current, date_col), label)
+                    or self.refuse_closed(row, date_col, f[date_col], label))
+            if closed:
+                self.reject(row)
+                continue
             reapply = has_applies and (current is None or before.get("applies_to") != after.get("applies_to")
                                        or before["amount"] != after["amount"])
             mine = active.get(current.id, []) if current is not None else []
@@ -189,6 +200,12 @@ class DocumentImport(ImportState):
                     allocation = allocate_document(available, targets, opens)
                 except ValueError as exc:
                     row.fail("applies_to", str(exc))
+                for iid, _ in allocation:  # a document in an open month applies in it (closed: the clock moved back)
+                    self.refuse_closed(row, "applies_to", self.application_date(f[date_col], iid, current),
+                                       f"an application of {f[id_col]} to invoice {iid}")
+                for a in mine:
+                    self.refuse_closed(row, "applies_to", max(a["applied_on"], self.today),
+                                       f"a reversal of {f[id_col]}'s application to invoice {a['invoice_id']}")
             if row.errors:
                 self.reject(row)
                 continue

@@ -22,6 +22,8 @@ class InvoiceImport(ImportState):
     # ---- invoices ----------------------------------------------------------------------------
     INVOICE_FIELDS = ("customer_pk", "issue_date", "due_date", "amount", "currency", "po_number",
                       "description", "custom_fields")
+    # what the books (and a closed month's aging) see; the others may change in a closed month
+    BOOKING_FIELDS = ("customer_pk", "issue_date", "due_date", "amount", "currency")
 
     def chunk_invoices(self, rows: list[Row]) -> None:
         valid: list[tuple[Row, dict[str, Any]]] = []
@@ -67,6 +69,9 @@ class InvoiceImport(ImportState):
         for row, f in valid:
             current = existing.get(f["invoice_id"])
             if current is None:
+                if self.refuse_closed(row, "issue_date", f["issue_date"], f"invoice {f['invoice_id']}"):
+                    self.reject(row)
+                    continue
                 creates.append(self.stamp({k: f[k] for k in ("invoice_id", *self.INVOICE_FIELDS)}))
                 continue
             if self.outside(current.customer_pk):
@@ -79,6 +84,11 @@ class InvoiceImport(ImportState):
             self.keep_absent(current, after, {k: k for k in ("currency", "po_number", "description")})
             if before == after:
                 self.result.unchanged += 1
+                continue
+            if any(before[k] != after[k] for k in self.BOOKING_FIELDS) and (
+                    self.refuse_closed(row, "issue_date", current.issue_date, f"invoice {f['invoice_id']}")
+                    or self.refuse_closed(row, "issue_date", f["issue_date"], f"invoice {f['invoice_id']}")):
+                self.reject(row)
                 continue
             covered = quantize(applied.get(current.id) or Decimal(0), current.currency)
             if covered:

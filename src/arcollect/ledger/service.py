@@ -42,6 +42,7 @@ from arcollect.ledger.locks import lock_rows, lost_race
 from arcollect.ledger.scope import EVERYTHING, FULL_RIGHTS, CustomerScope, ImportRights
 from arcollect.ledger.uploads import discard_upload, find_upload, prune_uploads, save_upload  # noqa: F401
 from arcollect.money import quantize, to_decimal
+from arcollect.periods.guard import assert_open
 
 ZERO = Decimal(0)
 
@@ -431,6 +432,7 @@ def apply_in(session: Session, *, invoice: Invoice, document: Payment | CreditNo
     if when < doc_date or when < inv.issue_date:
         raise InvalidInput(f"an application cannot be dated {when}, before the document ({doc_date}) "
                            f"or the invoice ({inv.issue_date})")
+    assert_open(session, on=when, what=f"an application of {doc_id} to invoice {inv.invoice_id}")
     left = _available(session, link, doc.id, doc.amount, doc.currency, when)
     if value > left:
         raise Conflict(f"only {left} of {doc_id} is unapplied from {when} on, not {value}")
@@ -475,6 +477,7 @@ def reverse_in(session: Session, *, application_id: int, reversed_on: dt.date, r
     when = reversed_on
     if when < app.applied_on:
         raise InvalidInput(f"a reversal cannot be dated before the application ({app.applied_on})")
+    assert_open(session, on=when, what=f"a reversal of application {application_id}")
     rev = Application(invoice_pk=app.invoice_pk, payment_pk=app.payment_pk,
                       credit_note_pk=app.credit_note_pk, write_off_pk=app.write_off_pk,
                       amount=-app.amount, currency=app.currency, applied_on=when, reverses_pk=app.id,
@@ -501,6 +504,7 @@ def record_payment_in(session: Session, *, payment_id: str, customer_pk: int | N
     value = quantize(to_decimal(amount), currency)
     if value <= 0:
         raise InvalidInput(f"a payment's amount must be greater than zero, not {value}")
+    assert_open(session, on=received_date, what=f"payment {payment_id}")
     payment = Payment(payment_id=payment_id, customer_pk=customer_pk, received_date=received_date, amount=value,
                       currency=currency, reference=(reference or None), payer_name=(payer_name or "")[:256] or None,
                       created_at=now, updated_at=now)
@@ -521,6 +525,7 @@ def move_payment_in(session: Session, *, payment: Payment, customer_pk: int | No
                              .where(Application.payment_pk == payment.id)) or ZERO
     if applied:
         raise Conflict(f"payment {payment.payment_id} has {applied} applied; reverse its applications first")
+    assert_open(session, on=payment.received_date, what=f"payment {payment.payment_id} (its customer)")
     audit.record(session, at=now, actor=actor, action="move", entity="payment", entity_key=payment.payment_id,
                  changes={"customer_pk": [payment.customer_pk, customer_pk], "reason": reason})
     payment.customer_pk = customer_pk
@@ -549,6 +554,7 @@ def write_off_in(session: Session, *, invoice: Invoice, amount: Decimal | str, o
         raise InvalidInput(f"amount {value} must be greater than zero")
     if on < inv.issue_date:
         raise InvalidInput(f"a write-off cannot be dated before the invoice ({inv.issue_date})")
+    assert_open(session, on=on, what=f"a write-off of invoice {inv.invoice_id}")
     open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, on)
     if value > open_then:
         raise Conflict(f"invoice {inv.invoice_id} has {open_then} open from {on} on, less than the write-off {value}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from arcollect.auth.permissions import ADMIN, ANSWER, ASSIGN, CASH, IMPORT, PLAYBOOK, READ, WORK, Principal
+from arcollect.auth.permissions import ADMIN, ANSWER, ASSIGN, CASH, CLOSE, IMPORT, PLAYBOOK, READ, WORK, Principal
 
 Rule = Callable[[Principal], bool]
 
@@ -58,6 +58,7 @@ GROUPS: tuple[Group, ...] = (
         Link("templates", "Templates", "/templates", _can(PLAYBOOK)),
         Link("admin", "Users", "/admin", _can(ADMIN)),
         Link("imports", "Imports", "/imports", _can(IMPORT)),
+        Link("periods", "Periods", "/periods", _can(CLOSE)),  # month-end close
     ), fold=True),
 )
 
