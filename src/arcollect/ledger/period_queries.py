@@ -92,11 +92,55 @@ def _add(target: dict[Key, list[int]], key: Key, values: Sequence[int], sign: in
         have[i] += sign * v
 
 
+def _index(column: Any, bounds: Sequence[dt.date]) -> Any:
+    """#{b in bounds : b < column} as a nested CASE that halves the bounds at each step (a binary search:
+    a handful of comparisons a row, however many dates and windows a report asks for)."""
+    def part(lo: int, hi: int) -> Any:  # the index lies in [lo, hi]
+        if lo == hi:
+            return literal(lo)
+        mid = (lo + hi) // 2
+        return case((column <= bounds[mid], part(lo, mid)), else_=part(mid + 1, hi))
+    return part(0, len(bounds))
+
+
+def _bounds(days: Any) -> list[dt.date]:
+    return sorted(set(days))
+
+
+def _pos(bounds: list[dt.date]) -> dict[dt.date, int]:
+    return {b: i for i, b in enumerate(bounds)}
+
+
+def _scan_by(by: str, customer_pk: Any, currency: Any, groups: list[Any], sums: list[Any], source: Any,
+             joins: Sequence[tuple[Any, Any]], filters: list[Any]) -> Any:
+    """SELECT group, currency, groups…, sums… GROUP BY group, currency, groups…"""
+    keys = [currency] if by == TOTAL else [customer_pk if by == "customer" else getattr(Customer, by), currency]
+    labelled = [g.label(f"g{i}") for i, g in enumerate(groups)]
+    stmt = select(*keys, *labelled, *sums).select_from(source)
+    for target, on in joins:
+        stmt = stmt.join(target, on)
+    if by not in ("customer", TOTAL):
+        stmt = stmt.join(Customer, Customer.id == customer_pk)
+    return stmt.where(*filters).group_by(*keys, *labelled)
+
+
+def _grouped(session: Session, stmt: Any, by: str, n_groups: int) -> Any:
+    """(key, group indexes, sums) per result row."""
+    width = 1 if by == TOTAL else 2
+    for row in session.connection().execute(stmt).all():
+        key = (TOTAL, row[0]) if by == TOTAL else (row[0], row[1])
+        yield key, tuple(int(v) for v in row[width:width + n_groups]), [int(v or 0) for v in row[width + n_groups:]]
+
+
 def period_units(session: Session, *, dates: Sequence[dt.date], windows: Sequence[Window],
                  flow_windows: Sequence[Window], by: str = "customer",
                  scope: CustomerScope | None = None) -> PeriodUnits:
     """Open/current amounts at ``dates``; invoices and credit notes issued in ``windows``; money applied,
-    back-dated applications and payment days in ``flow_windows`` (each on invoices issued by its end)."""
+    back-dated applications and payment days in ``flow_windows`` (each on invoices issued by its end).
+
+    Each scan groups the rows by where their dates fall among the report's dates (``_index``) and sums
+    the amounts once; which date or window each group counts for is decided here, per group.
+    """
     if by not in GROUPINGS:
         raise ValueError(f"by {by!r}: one of {', '.join(GROUPINGS)}")
     dialect = session.get_bind().dialect.name
@@ -105,30 +149,64 @@ def period_units(session: Session, *, dates: Sequence[dt.date], windows: Sequenc
     earliest = min(s for s, _ in [*windows, *flow_windows])
     out = PeriodUnits()
     n, w = len(dates), len(windows)
-
-    def live(d: dt.date) -> Any:
-        return and_(Invoice.issue_date <= d, Invoice.open_until > d)
-
+    day = dt.timedelta(days=1)
+    # issue dates against the dates and the windows' edges; open_until against the dates; due dates
+    # against the day before each date (due ≥ d ⇔ not due ≤ d − 1)
+    issue_b = _bounds([*dates, *(s - day for s, _ in windows), *(e for _, e in windows)])
+    open_b, due_b = _bounds(dates), _bounds(d - day for d in dates)
+    ip, op, dp = _pos(issue_b), _pos(open_b), _pos(due_b)
+    date_at = [(ip[d], op[d], dp[d - day]) for d in dates]
+    window_at = [(ip[s - day], ip[e]) for s, e in windows]
     scoped = [Invoice.customer_pk.in_(within)] if within is not None else []
-    cols = [_sum(live(d), Invoice.amount, dialect) for d in dates]
-    cols += [_sum(and_(live(d), Invoice.due_date >= d), Invoice.amount, dialect) for d in dates]
-    cols += [_sum(and_(Invoice.issue_date >= s, Invoice.issue_date <= e), Invoice.amount, dialect) for s, e in windows]
+
+    memo: dict[tuple[int, ...], tuple[list[int], list[int], list[int]]] = {}
+
+    def counts(i: int, o: int, d: int) -> tuple[list[int], list[int], list[int]]:
+        """For an invoice whose dates index (i, o, d): the dates it is open at, the dates it is current at,
+        the windows it was issued in."""
+        hit = memo.get((i, o, d))
+        if hit is None:
+            live = [k for k, (pi, po, _) in enumerate(date_at) if i <= pi and o > po]
+            current = [k for k in live if d > date_at[k][2]]
+            issued = [k for k, (lo, hi) in enumerate(window_at) if lo < i <= hi]
+            hit = memo[(i, o, d)] = (live, current, issued)
+        return hit
+
+    groups = [_index(Invoice.issue_date, issue_b), _index(Invoice.open_until, open_b), _index(Invoice.due_date, due_b)]
     filters = [Invoice.issue_date <= last, or_(Invoice.open_until > first, Invoice.issue_date >= earliest), *scoped]
-    for key, v in _rows(session, _scan(by, Invoice.customer_pk, Invoice.currency, cols, Invoice, (), filters), by):
-        _add(out.open_at, key, v[:n])
-        _add(out.current_at, key, v[n:2 * n])
-        _add(out.invoiced, key, v[2 * n:])
+    stmt = _scan_by(by, Invoice.customer_pk, Invoice.currency, groups, [Q._raw(func.sum(Invoice.amount), dialect)],
+                    Invoice, (), filters)
+    for key, (i, o, d), (amount,) in _grouped(session, stmt, by, 3):
+        live, current, issued = counts(i, o, d)
+        opened = out.open_at.setdefault(key, [0] * n)
+        cur = out.current_at.setdefault(key, [0] * n)
+        sold = out.invoiced.setdefault(key, [0] * w)
+        for k in live:
+            opened[k] += amount
+        for k in current:
+            cur[k] += amount
+        for k in issued:
+            sold[k] += amount
 
     # the applications of the invoices live at the first date, subtracted as the aging does
-    cols = [_sum(and_(live(d), Application.applied_on <= d), Application.amount, dialect) for d in dates]
-    cols += [_sum(and_(live(d), Application.applied_on <= d, Invoice.due_date >= d), Application.amount, dialect)
-             for d in dates]
+    applied_b = _bounds(dates)
+    ap = _pos(applied_b)
+    applied_at = [ap[d] for d in dates]
+    groups = [_index(Invoice.issue_date, issue_b), _index(Invoice.open_until, open_b), _index(Invoice.due_date, due_b),
+              _index(Application.applied_on, applied_b)]
     filters = [Application.invoice_open_until > first, Invoice.open_until > first, Invoice.issue_date <= last, *scoped]
-    stmt = _scan(by, Invoice.customer_pk, Invoice.currency, cols, Application,
-                 [(Invoice, Invoice.id == Application.invoice_pk)], filters)
-    for key, v in _rows(session, stmt, by):
-        _add(out.open_at, key, v[:n], -1)
-        _add(out.current_at, key, v[n:], -1)
+    stmt = _scan_by(by, Invoice.customer_pk, Invoice.currency, groups, [Q._raw(func.sum(Application.amount), dialect)],
+                    Application, [(Invoice, Invoice.id == Application.invoice_pk)], filters)
+    for key, (i, o, d, a), (amount,) in _grouped(session, stmt, by, 4):
+        live, current, _ = counts(i, o, d)
+        opened = out.open_at.setdefault(key, [0] * n)
+        cur = out.current_at.setdefault(key, [0] * n)
+        for k in live:
+            if a <= applied_at[k]:
+                opened[k] -= amount
+        for k in current:
+            if a <= applied_at[k]:
+                cur[k] -= amount
 
     cols = [_sum(and_(CreditNote.issue_date >= s, CreditNote.issue_date <= e), CreditNote.amount, dialect)
             for s, e in windows]
@@ -151,35 +229,39 @@ def _flows(session: Session, out: PeriodUnits, windows: Sequence[Window], within
     out.applied = {kind: {} for kind in KINDS}
     if not windows:
         return
+    day = dt.timedelta(days=1)
     earliest = min(s for s, _ in windows)
     filters = [Application.applied_on <= last, Invoice.issue_date <= last,
                or_(Application.applied_on >= earliest, Invoice.issue_date >= earliest)]
     if within is not None:
         filters.append(Invoice.customer_pk.in_(within))
-    links = {"payments": Application.payment_pk, "credits": Application.credit_note_pk,
-             "write_offs": Application.write_off_pk}
+    bounds = _bounds([*(s - day for s, _ in windows), *(e for _, e in windows)])
+    pos = _pos(bounds)
+    edges = [(pos[s - day], pos[e]) for s, e in windows]  # x in [s, e] ⇔ lo < index(x) ≤ hi
+    kind = case((Application.payment_pk.is_not(None), literal(0)),
+                (Application.credit_note_pk.is_not(None), literal(1)), else_=literal(2))
     to_pay = _days(Application.applied_on, Invoice.issue_date, dialect)
     late = _days(Application.applied_on, Invoice.due_date, dialect)
     late = case((late > 0, late), else_=literal(0))
-    cols = []
-    for s, e in windows:
-        applied_in = and_(Application.applied_on >= s, Application.applied_on <= e, Invoice.issue_date <= e)
-        for kind in KINDS:
-            cols.append(_sum(and_(applied_in, links[kind].is_not(None)), Application.amount, dialect))
-        cols.append(_sum(and_(Application.applied_on < s, Invoice.issue_date >= s, Invoice.issue_date <= e),
-                         Application.amount, dialect))
-        paid = and_(applied_in, Application.payment_pk.is_not(None))
-        cols.append(_sum(paid, Application.amount * to_pay, dialect))
-        cols.append(_sum(paid, Application.amount * late, dialect))
-    stmt = _scan(by, Invoice.customer_pk, Invoice.currency, cols, Application,
-                 [(Invoice, Invoice.id == Application.invoice_pk)], filters)
-    per, n = 6, len(windows)
-    for key, values in _rows(session, stmt, by):
-        for j, kind in enumerate(KINDS):
-            out.applied[kind][key] = [values[i * per + j] for i in range(n)]
-        out.backdated[key] = [values[i * per + 3] for i in range(n)]
-        out.pay_days[key] = [values[i * per + 4] for i in range(n)]
-        out.late_days[key] = [values[i * per + 5] for i in range(n)]
+    groups = [_index(Application.applied_on, bounds), _index(Invoice.issue_date, bounds), kind]
+    sums = [Q._raw(func.sum(Application.amount), dialect),
+            Q._raw(func.sum(case((Application.payment_pk.is_not(None), Application.amount * to_pay), else_=literal(0))), dialect),
+            Q._raw(func.sum(case((Application.payment_pk.is_not(None), Application.amount * late), else_=literal(0))), dialect)]
+    stmt = _scan_by(by, Invoice.customer_pk, Invoice.currency, groups, sums, Application,
+                    [(Invoice, Invoice.id == Application.invoice_pk)], filters)
+    n = len(windows)
+    for key, (a, i, k), (amount, pay, lateness) in _grouped(session, stmt, by, 3):
+        for j, (lo, hi) in enumerate(edges):
+            if lo < a <= hi and i <= hi:  # applied in the window, on an invoice issued by its end
+                out.applied[KINDS[k]].setdefault(key, [0] * n)[j] += amount
+                if k == 0:
+                    out.pay_days.setdefault(key, [0] * n)[j] += pay
+                    out.late_days.setdefault(key, [0] * n)[j] += lateness
+            elif a <= lo and lo < i <= hi:  # dated before the window, on an invoice issued in it
+                out.backdated.setdefault(key, [0] * n)[j] += amount
+    for table in (*out.applied.values(), out.backdated, out.pay_days, out.late_days):
+        for key in list(table):
+            table.setdefault(key, [0] * n)
 
 
 def _unapplied(session: Session, on: dt.date, scope: CustomerScope | None, by: str) -> dict[Key, int]:

@@ -47,6 +47,9 @@ class _Plan:
             windows.extend(countback_windows(p.end, COUNTBACK_MONTHS))
         self.windows = list(dict.fromkeys(windows))
         self.flows = list(dict.fromkeys((p.start, p.end) for p in spans))
+        self.cb = {p.end: [self.windows.index(x) for x in countback_windows(p.end, COUNTBACK_MONTHS)] for p in spans}
+        self.cb_days = {p.end: [(e - s).days + 1 for s, e in countback_windows(p.end, COUNTBACK_MONTHS)]
+                        for p in spans}
         self.d = {d: i for i, d in enumerate(self.dates)}
         self.w = {x: i for i, x in enumerate(self.windows)}
         self.f = {x: i for i, x in enumerate(self.flows)}
@@ -59,7 +62,7 @@ def _figures(u: ledger.PeriodUnits, key: tuple[Any, str], plan: _Plan, p: Period
     invoiced, credits = u.invoiced.get(key, zero_w), u.credit_notes.get(key, zero_w)
     flow = plan.f[(p.start, p.end)]
     win = plan.w[(p.start, p.end)]
-    cb = [plan.w[x] for x in countback_windows(p.end, COUNTBACK_MONTHS)]
+    cb = plan.cb[p.end]
     return M.Figures(
         currency=cur, ar_start=_money(open_at[plan.d[p.day_before]]), ar_end=_money(open_at[plan.d[p.end]]),
         current_end=_money(current_at[plan.d[p.end]]), invoiced=_money(invoiced[win]),
@@ -69,8 +72,26 @@ def _figures(u: ledger.PeriodUnits, key: tuple[Any, str], plan: _Plan, p: Period
         countback_sales=[_money(invoiced[i] - credits[i]) for i in cb])
 
 
-def _countback_days(end: dt.date) -> list[int]:
-    return [(e - s).days + 1 for s, e in countback_windows(end, COUNTBACK_MONTHS)]
+def _rolled(units: ledger.PeriodUnits, cases: dict) -> tuple[ledger.PeriodUnits, dict]:
+    """The per-customer sums added up per currency (the book's total), sums and case counts alike."""
+    out = ledger.PeriodUnits()
+
+    def roll(table: dict) -> dict:
+        summed: dict = {}
+        for (_, cur), values in table.items():
+            have = summed.get(("total", cur))
+            summed[("total", cur)] = list(values) if have is None else [a + b for a, b in zip(have, values)]
+        return summed
+
+    for name in ("open_at", "current_at", "invoiced", "credit_notes", "backdated", "pay_days", "late_days"):
+        setattr(out, name, roll(getattr(units, name)))
+    out.applied = {kind: roll(table) for kind, table in units.applied.items()}
+    rolled: dict = defaultdict(lambda: defaultdict(int))
+    for (_, cur, i), slot in cases.items():
+        target = rolled[("total", cur, i)]
+        for name, value in slot.items():
+            target[name] = target.get(name, 0) + value
+    return out, rolled
 
 
 def _label(by: str, value: Any, info: dict[int, tuple[Any, ...]]) -> tuple[str, str | None]:
@@ -160,7 +181,7 @@ def metrics(ctx: Context, *, period: str, by: str = "total", scope: CustomerScop
     p = plan.period
     keys = set(units.keys()) | {(g, c) for g, c, _ in cases}
     rows = []
-    cb_days = _countback_days(p.end)
+    cb_days = plan.cb_days[p.end]
     for key in _sorted_keys(keys, by, info):
         f = _with_cases(_figures(units, key, plan, p), cases, key[0], plan.f[(p.start, p.end)])
         if not _active(f):
@@ -168,16 +189,13 @@ def metrics(ctx: Context, *, period: str, by: str = "total", scope: CustomerScop
         label, name = _label(by, key[0], info)
         rows.append(M.metrics_row(label, f, p.days, cb_days, name=name))
     trend_rows = []
+    if by == "customer":  # 100k customers × months would be a book, not a report: the trend is the total
+        units, cases = _rolled(units, cases)
+        keys = set(units.keys()) | {(g, c) for g, c, _ in cases}
     for m in plan.months:
-        per: dict[tuple[str, str], M.Figures] = {}
-        for key in keys:
-            f = _with_cases(_figures(units, key, plan, m), cases, key[0], plan.f[(m.start, m.end)])
-            group = ("total", key[1]) if by == "customer" else (_label(by, key[0], info)[0], key[1])
-            if group in per:
-                per[group].add(f)
-            else:
-                per[group] = f
-        m_rows = [M.metrics_row(g[0], per[g], m.days, _countback_days(m.end)) for g in sorted(per)]
+        per = {(_label("total" if by == "customer" else by, key[0], info)[0], key[1]):
+               _with_cases(_figures(units, key, plan, m), cases, key[0], plan.f[(m.start, m.end)]) for key in keys}
+        m_rows = [M.metrics_row(g[0], per[g], m.days, plan.cb_days[m.end]) for g in sorted(per)]
         for r in m_rows:
             r.pop("unapplied_cash", None)
         trend_rows.append({"period": m.label, "start": m.start.isoformat(), "end": m.end.isoformat(),
