@@ -36,6 +36,7 @@ test: install system-deps lint
 
 bench: install system-deps
 	$(BIN)/python benchmarks/ledger.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/reports.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/web.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/workbench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/outreach.py

@@ -47,6 +47,8 @@ CROSS_FIELD_RULES = {
                                 "amount and date, an instalment schedule adding up); open invoices of the customer",
     "PUT /api/v1/escalation-policy": "the text must be a valid escalation policy YAML document",
     "POST /api/v1/cash/statements": "the upload must be a bank file of a known format (and the CSV mapping valid)",
+    **{f"GET /api/v1/reports/{name}": "the period must exist: a month 01–12, a real date, the end not before the "
+                                      "start, years 1900–2999" for name in ("metrics", "rollforward", "causes")},
     "POST /api/v1/cash/lines/{line_id}/apply": "invoices or a customer; invoices of one customer, in the line's "
                                                "currency, with the amounts open",
 }

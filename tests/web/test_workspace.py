@@ -16,13 +16,13 @@ from tests.conftest import csrf_of
 
 MENU = {  # what each role is offered, in order (Work | Manage | Settings)
     "collector": ["My day", "Accounts", "Outbox", "Disputes"],
-    "manager": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Reports", "Aging",
+    "manager": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Dashboard", "Reports", "Aging",
                 "Imports", "Periods"],
-    "admin": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Reports", "Aging",
+    "admin": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Dashboard", "Reports", "Aging",
               "Playbook", "Templates", "Users", "Imports", "Periods"],
     "stakeholder": ["Inbox", "Disputes"],
-    "viewer": ["Accounts", "Outbox", "Disputes", "Reports", "Aging"],
-    "cash_app": ["Accounts", "Outbox", "Disputes", "Cash", "Reports", "Aging", "Imports"],
+    "viewer": ["Accounts", "Outbox", "Disputes", "Dashboard", "Reports", "Aging"],
+    "cash_app": ["Accounts", "Outbox", "Disputes", "Cash", "Dashboard", "Aging", "Imports"],
 }
 
 

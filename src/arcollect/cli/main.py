@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import cash, close, disputes, escalations, ledger, outreach, users, workbench
+from arcollect.cli import cash, close, disputes, escalations, ledger, outreach, reports, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -54,6 +54,7 @@ app.add_typer(escalations.escalation_app, name="escalation")
 app.add_typer(escalations.plan_app, name="plan")
 app.add_typer(cash.cash_app, name="cash")
 app.add_typer(close.close_app, name="close")
+app.add_typer(reports.report_app, name="report")
 
 
 def main() -> None:

@@ -118,3 +118,49 @@ def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: st
                          f"{escape(name)} {escape(_short(points[-1]))}</text>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def sparkline(values: list[float | None], label: str, width: int = 72, height: int = 22) -> str:
+    """A small line of a ratio over the months (gaps where it is undefined), the last point marked."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if not points:
+        return ""
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span = (high - low) or 1.0
+    n = max(len(values) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return 2 + (width - 4) * i / n, height - 3 - (v - low) / span * (height - 6)
+
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in points))
+    x, y = xy(*points[-1])
+    shown = ", ".join("–" if v is None else f"{v:g}" for v in values)
+    return (f'<svg class="spark" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'aria-label="{escape(label)}: {escape(shown)}"><title>{escape(label)}: {escape(shown)}</title>'
+            f'<polyline fill="none" stroke="#1565c0" stroke-width="1.5" points="{coords}"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#1565c0"/></svg>')
+
+
+def pareto_bars(items: list[tuple[str, Decimal]], currency: str, title: str, width: int = 520) -> str:
+    """Horizontal bars, largest first, with each one's share and the running share (a Pareto chart)."""
+    items = sorted(items, key=lambda p: -p[1])
+    total = sum((v for _, v in items), Decimal(0))
+    row_h, pad_l, pad_r = 24, 170, 190
+    height = row_h * max(len(items), 1) + 10
+    top = max((v for _, v in items), default=Decimal(0)) or Decimal(1)
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>"]
+    running = Decimal(0)
+    for i, (name, value) in enumerate(items):
+        running += value
+        y = 5 + i * row_h
+        w = float(value / top) * (width - pad_l - pad_r)
+        share = float(value / total * 100) if total else 0.0
+        cumulative = float(running / total * 100) if total else 0.0
+        parts.append(f'<text x="{pad_l - 6}" y="{y + 15}" text-anchor="end" class="chart-label">{escape(name)}</text>')
+        parts.append(f'<rect x="{pad_l}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="#c62828">'
+                     f"<title>{escape(name)}: {escape(format_money(value, currency))} ({share:.1f} %)</title></rect>")
+        parts.append(f'<text x="{pad_l + w + 6:.1f}" y="{y + 15}" class="chart-value">'
+                     f"{escape(_short(value))} · {share:.0f} % · Σ {cumulative:.0f} %</text>")
+    parts.append("</svg>")
+    return "".join(parts)

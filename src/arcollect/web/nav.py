@@ -22,6 +22,12 @@ def _reads_reports(p: Principal) -> bool:
     return p.can(READ) and (p.can(ASSIGN) or not p.can(WORK))
 
 
+def _oversees(p: Principal) -> bool:
+    """The Reports page (metrics, roll-forward, causes) is for those who judge the team's work: managers and
+    admins (ASSIGN) and viewers (read access only)."""
+    return p.can(READ) and (p.can(ASSIGN) or not (p.can(WORK) or p.can(CASH)))
+
+
 @dataclass(frozen=True)
 class Link:
     key: str          # the page's ``nav`` value (marks the current page)
@@ -50,7 +56,8 @@ GROUPS: tuple[Group, ...] = (
         Link("team", "Team", "/worklist/team", _can(ASSIGN)),
         Link("escalations", "Escalations", "/escalations", lambda p: p.can(READ) and p.can(ASSIGN)),
         Link("triage", "Triage", "/inbound/triage", _can(ASSIGN)),
-        Link("dashboard", "Reports", "/", _reads_reports),
+        Link("dashboard", "Dashboard", "/", _reads_reports),
+        Link("reports", "Reports", "/reports", _oversees),
         Link("aging", "Aging", "/aging", _reads_reports),
     )),
     Group("Settings", (

@@ -1,0 +1,84 @@
+"""Reports benchmark (issue #17): `report metrics` for a quarter (with its six-month trend) and the roll-forward
+on the generated book of benchmarks/ledger.py — 100k customers, ~1.09M invoices, ~0.89M payments — SQLite
+and PostgreSQL.
+
+    make bench                                   # runs this after the ledger benchmark
+    python benchmarks/reports.py --customers 10000 --backends sqlite
+
+Prints figures; asserts nothing. Target: metrics for a quarter ≤ 5 s on the 1M-invoice book.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from arcollect.context import build_context  # noqa: E402
+from arcollect.ledger import service as ledger  # noqa: E402
+from arcollect.reports import service as reports  # noqa: E402
+from arcollect.settings import Settings  # noqa: E402
+from benchmarks.ledger import AS_OF, timed, write_csvs  # noqa: E402
+
+QUARTER = "2026-Q3"  # the last quarter ended before the book's date (2026-11-23)
+TARGET_S = 5.0
+
+
+def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
+    print(f"\n== {name}")
+    ctx = build_context(Settings(database_url=url, home=Path(tempfile.mkdtemp())), actor="bench")
+    for kind in ("customers", "invoices", "payments"):
+        path, rows = files[kind]
+        seconds, result = timed(lambda: ledger.import_file(ctx, kind=kind, path=path))
+        assert not result.errors, result.errors[:3]
+        print(f"loaded {kind:<9} {rows:>9,} rows in {seconds:6.1f} s")
+    for by in ("total", "collector", "customer"):
+        seconds, doc = timed(lambda: reports.metrics(ctx, period=QUARTER, by=by), repeat=3)
+        verdict = "ok" if seconds <= TARGET_S else "OVER TARGET"
+        print(f"report metrics --period {QUARTER} --by {by:<9}: {seconds:6.2f} s (target ≤ {TARGET_S:.0f} s: {verdict}; "
+              f"{len(doc['rows']):,} rows, {len(doc['trend'])} trend months, median of 3)")
+    seconds, roll = timed(lambda: reports.rollforward(ctx, period=QUARTER, by="collector"), repeat=3)
+    ties = all(r["ties"] for r in roll["rows"])
+    print(f"report rollforward --by collector: {seconds:6.2f} s ({len(roll['rows'])} rows, every row ties: {ties})")
+    aging = {d: {t.currency: t.total for t in ledger.aging(ctx, as_of=d).totals}
+             for d in (dt.date(2026, 6, 30), dt.date(2026, 9, 30))}
+    tied = all(aging[dt.date(2026, 6, 30)].get(t["currency"], 0) == Decimal(t["opening"])
+               and aging[dt.date(2026, 9, 30)].get(t["currency"], 0) == Decimal(t["closing"])
+               for t in roll["totals"])
+    print(f"roll-forward opening/closing equal the aging totals on 2026-06-30 and 2026-09-30: {tied}")
+    seconds, _ = timed(lambda: reports.causes(ctx, period=QUARTER))
+    print(f"report causes: {seconds:6.2f} s")
+    ctx.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="arcollect-bench-reports-"))
+    print(f"generating {args.customers:,} customers (seed {args.seed}) as of {AS_OF} into {work}")
+    seconds, files = timed(lambda: write_csvs(work / "csv", args.customers, args.seed))
+    print(f"generated in {seconds:.1f} s: " + ", ".join(f"{n:,} {k}" for k, (_, n) in files.items()))
+    backends = [b.strip() for b in args.backends.split(",")]
+    if "sqlite" in backends:
+        run_backend("SQLite", f"sqlite:///{work / 'bench.db'}", files)
+    if "postgresql" in backends:
+        from tests.pg import Cluster
+
+        cluster = Cluster().start()
+        try:
+            run_backend("PostgreSQL (private cluster, fsync off)", cluster.create_database("bench"), files)
+        finally:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Report commands: `arcollect report metrics | rollforward | causes --period P` (CONTRACT §10)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from arcollect.cli.common import console, context, echo, fail
+from arcollect.errors import ArcollectError
+from arcollect.money import format_money
+from arcollect.reports import service
+
+report_app = typer.Typer(help="Reports: metrics (DSO, CEI, …), the AR roll-forward, recurring causes.",
+                         no_args_is_help=True)
+
+PERIOD_HELP = "2026-Q1, 2026-03, 2026 or 2026-01-01..2026-03-31"
+
+
+def _m(row: dict[str, Any], name: str) -> str:
+    return format_money(Decimal(row[name]), row["currency"])
+
+
+def _r(value: float | None, suffix: str = "") -> str:
+    return "—" if value is None else f"{value:.1f}{suffix}"
+
+
+def _run(fn: Any, **kwargs: Any) -> dict[str, Any]:
+    try:
+        return fn(context(), **kwargs)
+    except ArcollectError as exc:
+        fail(exc)
+        raise  # unreachable: fail exits
+
+
+@report_app.command("metrics")
+def metrics(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
+            by: str = typer.Option("total", "--by", help="total, collector, team, segment or customer"),
+            as_json: bool = typer.Option(False, "--json", help="Print the CONTRACT §10 JSON")) -> None:
+    """DSO, countback DSO, best-possible DSO, ADD, CEI and the collection figures of a period, per currency."""
+    doc = _run(service.metrics, period=period, by=by)
+    if as_json:
+        echo(json.dumps(doc, indent=2))
+        return
+    table = Table("Key", "Cur", "AR start", "AR end", "Current", "Credit sales", "DSO", "Countback", "BPDSO", "ADD",
+                  "CEI", "Collected", "% current", "Days to pay", "Days late", "Kept %", "Unapplied cash",
+                  title=f"Metrics {doc['period']} ({doc['start']} – {doc['end']}, {doc['days']} days)")
+    for r in doc["rows"]:
+        table.add_row(r["key"], r["currency"], _m(r, "ar_start"), _m(r, "ar_end"), _m(r, "current_end"),
+                      _m(r, "credit_sales"), _r(r["dso"]), _r(r["countback_dso"]), _r(r["bpdso"]), _r(r["add"]),
+                      _r(r["cei"], " %"), _m(r, "collected"), _r(r["pct_current"], " %"), _r(r["avg_days_to_pay"]),
+                      _r(r["avg_days_late"]), _r(r["promise_kept_rate"], " %"), _m(r, "unapplied_cash"))
+    console.print(table)
+
+
+@report_app.command("rollforward")
+def rollforward(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
+                by: str = typer.Option("total", "--by", help="total or collector (also team, segment, customer)"),
+                as_json: bool = typer.Option(False, "--json", help="Print the CONTRACT §10 JSON")) -> None:
+    """Opening + invoiced − credited − collected − written off ± adjustments = closing, per currency."""
+    doc = _run(service.rollforward, period=period, by=by)
+    if as_json:
+        echo(json.dumps(doc, indent=2))
+        return
+    table = Table("Key", "Cur", "Opening", "Invoiced", "Credited", "Collected", "Written off", "Adjustments",
+                  "Closing", "Ties", title=f"AR roll-forward {doc['period']} ({doc['start']} – {doc['end']})")
+    rows = doc["rows"] + ([] if doc["by"] == "total" else doc["totals"])
+    for r in rows:
+        table.add_row(r["key"], r["currency"], *(_m(r, n) for n in ("opening", "invoiced", "credited", "collected",
+                                                                     "written_off", "adjustments", "closing")),
+                      "yes" if r["ties"] else "NO")
+    console.print(table)
+
+
+@report_app.command("causes")
+def causes(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
+           as_json: bool = typer.Option(False, "--json", help="Print the report as JSON")) -> None:
+    """Recurring causes: disputes by reason and root cause, invoices in error, recommendations."""
+    doc = _run(service.causes, period=period)
+    if as_json:
+        echo(json.dumps(doc, indent=2))
+        return
+    echo(f"Recurring causes {doc['period']} ({doc['start']} – {doc['end']}): {doc['disputes']} disputes opened")
+    for title, name in (("By reason", "reason"), ("By root cause", "root_cause")):
+        table = Table(title[3:].capitalize(), "Cur", "Disputes", "Amount", "Share", "Resolved", "Cycle days",
+                      title=title)
+        for r in doc[f"by_{name}"]:
+            table.add_row(r.get("label", r[name]), r["currency"], str(r["disputes"]), _m(r, "amount"),
+                          _r(r["share"], " %"), str(r["resolved"]), _r(r["cycle_days"]))
+        console.print(table)
+    if doc["error_invoices"]:
+        table = Table("Customer", "Name", "PO", "Billing", "Address", "Invoices", title="Invoices with errors")
+        for r in doc["error_invoices"]:
+            table.add_row(r["customer_id"], r["name"], str(r["po"]), str(r["billing"]), str(r["address"]),
+                          str(r["count"]))
+        console.print(table)
+    for rec in doc["recommendations"]:
+        echo(f"• {rec['text']}")

@@ -1,0 +1,244 @@
+"""Report use cases: metrics, roll-forward and recurring causes for a period — the one module the CLI,
+the API and the web call. Amounts come from the ledger's as-of sums in SQL (``ledger.period_units``);
+the definitions are the pure modules' (metrics, rollforward, causes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, Sequence
+
+from arcollect.context import Context
+from arcollect.disputes import service as disputes
+from arcollect.errors import InvalidInput
+from arcollect.ledger import service as ledger
+from arcollect.ledger.scope import EVERYTHING, CustomerScope
+from arcollect.reports import causes as C
+from arcollect.reports import metrics as M
+from arcollect.reports import queries as R
+from arcollect.reports import rollforward as RF
+from arcollect.reports.periods import Period, countback_windows, parse_period, trend_months
+
+METRICS_BY = ("total", "collector", "team", "segment", "customer")
+ROLLFORWARD_BY = ("total", "collector", "team", "segment", "customer")
+COUNTBACK_MONTHS = 24
+TREND_MONTHS = 6
+UNASSIGNED = "(unassigned)"
+NONE = "(none)"
+ZERO = Decimal(0)
+SCALE = -4  # the ledger's sums are in 1/10,000ths
+
+
+def _money(units: int) -> Decimal:
+    return Decimal(units).scaleb(SCALE) if units else ZERO
+
+
+class _Plan:
+    """The dates and windows one report asks the ledger for, and where each one's sums sit."""
+
+    def __init__(self, period: Period, months: Sequence[Period]) -> None:
+        self.period, self.months = period, list(months)
+        spans = [period, *self.months]
+        self.dates = sorted({d for p in spans for d in (p.day_before, p.end)})
+        windows: list[tuple[dt.date, dt.date]] = []
+        for p in spans:
+            windows.append((p.start, p.end))
+            windows.extend(countback_windows(p.end, COUNTBACK_MONTHS))
+        self.windows = list(dict.fromkeys(windows))
+        self.flows = list(dict.fromkeys((p.start, p.end) for p in spans))
+        self.cb = {p.end: [self.windows.index(x) for x in countback_windows(p.end, COUNTBACK_MONTHS)] for p in spans}
+        self.cb_days = {p.end: [(e - s).days + 1 for s, e in countback_windows(p.end, COUNTBACK_MONTHS)]
+                        for p in spans}
+        self.d = {d: i for i, d in enumerate(self.dates)}
+        self.w = {x: i for i, x in enumerate(self.windows)}
+        self.f = {x: i for i, x in enumerate(self.flows)}
+
+
+def _figures(u: ledger.PeriodUnits, key: tuple[Any, str], plan: _Plan, p: Period) -> M.Figures:
+    cur = key[1]
+    zero_d, zero_w, zero_f = [0] * len(plan.dates), [0] * len(plan.windows), [0] * len(plan.flows)
+    open_at, current_at = u.open_at.get(key, zero_d), u.current_at.get(key, zero_d)
+    invoiced, credits = u.invoiced.get(key, zero_w), u.credit_notes.get(key, zero_w)
+    flow = plan.f[(p.start, p.end)]
+    win = plan.w[(p.start, p.end)]
+    cb = plan.cb[p.end]
+    return M.Figures(
+        currency=cur, ar_start=_money(open_at[plan.d[p.day_before]]), ar_end=_money(open_at[plan.d[p.end]]),
+        current_end=_money(current_at[plan.d[p.end]]), invoiced=_money(invoiced[win]),
+        credit_notes=_money(credits[win]), collected=_money(u.applied["payments"].get(key, zero_f)[flow]),
+        pay_days=_money(u.pay_days.get(key, zero_f)[flow]), late_days=_money(u.late_days.get(key, zero_f)[flow]),
+        unapplied_cash=_money(u.unapplied_cash.get(key, 0)) if p is plan.period else ZERO,
+        countback_sales=[_money(invoiced[i] - credits[i]) for i in cb])
+
+
+def _rolled(units: ledger.PeriodUnits, cases: dict) -> tuple[ledger.PeriodUnits, dict]:
+    """The per-customer sums added up per currency (the book's total), sums and case counts alike."""
+    out = ledger.PeriodUnits()
+
+    def roll(table: dict) -> dict:
+        summed: dict = {}
+        for (_, cur), values in table.items():
+            have = summed.get(("total", cur))
+            summed[("total", cur)] = list(values) if have is None else [a + b for a, b in zip(have, values)]
+        return summed
+
+    for name in ("open_at", "current_at", "invoiced", "credit_notes", "backdated", "pay_days", "late_days"):
+        setattr(out, name, roll(getattr(units, name)))
+    out.applied = {kind: roll(table) for kind, table in units.applied.items()}
+    rolled: dict = defaultdict(lambda: defaultdict(int))
+    for (_, cur, i), slot in cases.items():
+        target = rolled[("total", cur, i)]
+        for name, value in slot.items():
+            target[name] = target.get(name, 0) + value
+    return out, rolled
+
+
+def _label(by: str, value: Any, info: dict[int, tuple[Any, ...]]) -> tuple[str, str | None]:
+    """(key, name) of a group as reports print it."""
+    if by == "customer":
+        cid, name = info[value][0], info[value][1]
+        return cid, name
+    if by == "total":
+        return "total", None
+    if value is None:
+        return (UNASSIGNED if by == "collector" else NONE), None
+    return str(value), None
+
+
+def _group_of(by: str, cpk: int, info: dict[int, tuple[Any, ...]]) -> Any:
+    if by == "customer":
+        return cpk
+    if by == "total":
+        return "total"
+    return info[cpk][("collector", "team", "segment").index(by) + 2]
+
+
+def _case_figures(ctx: Context, session: Any, plan: _Plan, by: str, scope: CustomerScope,
+                  info: dict[int, tuple[Any, ...]]) -> dict[tuple[Any, str, int], dict[str, Any]]:
+    """(group, currency, flow index) → promise and dispute counts of that window."""
+    first = min(s for s, _ in plan.flows)
+    out: dict[tuple[Any, str, int], dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    promised = R.promise_outcomes(session, since=first, until=plan.period.end, scope=scope)
+    facts = R.dispute_facts(session, since=first, until=plan.period.end, scope=scope)
+    missing = {cpk for cpk, *_ in promised} | {cpk for cpk, _ in facts}
+    info.update(ledger.customer_groups(session, missing - set(info)))
+    for (s, e), i in plan.f.items():
+        for cpk, cur, deadline, status in promised:
+            if s <= deadline <= e and status in ("kept", "partially_kept", "broken"):
+                slot = out[(_group_of(by, cpk, info), cur, i)]
+                slot["promises_resolved"] += 1
+                slot["promises_kept"] += status == "kept"
+        for cpk, f in facts:
+            slot = out[(_group_of(by, cpk, info), f.currency, i)]
+            if s <= f.opened_on <= e:
+                slot["disputes_opened"] += 1
+                slot["disputed_amount"] = slot.get("disputed_amount", ZERO) + f.amount
+            if f.resolved_on is not None and s <= f.resolved_on <= e:
+                slot["disputes_resolved"] += 1
+                slot["dispute_days"] += (f.resolved_on - f.opened_on).days
+    return out
+
+
+def _gather(ctx: Context, period: str, by: str, scope: CustomerScope, allowed: Sequence[str],
+            months: int = TREND_MONTHS) -> tuple[_Plan, ledger.PeriodUnits, dict, dict]:
+    if by not in allowed:
+        raise InvalidInput(f"--by {by!r}: one of {', '.join(allowed)}")
+    p = parse_period(period)
+    plan = _Plan(p, trend_months(p, months))
+    with ctx.sessions() as session:
+        units = ledger.period_units(session, dates=plan.dates, windows=plan.windows, flow_windows=plan.flows,
+                                    by=by, scope=scope)
+        info = ledger.customer_groups(session, {k[0] for k in units.keys()}) if by == "customer" else {}
+        cases = _case_figures(ctx, session, plan, by, scope, info)
+    return plan, units, info, cases
+
+
+def _with_cases(f: M.Figures, cases: dict, group: Any, flow: int) -> M.Figures:
+    slot = cases.get((group, f.currency, flow))
+    if slot:
+        for name in ("promises_resolved", "promises_kept", "disputes_opened", "disputes_resolved", "dispute_days"):
+            setattr(f, name, int(slot.get(name, 0)))
+        f.disputed_amount = slot.get("disputed_amount", ZERO)
+    return f
+
+
+def _active(f: M.Figures) -> bool:
+    """A row with anything in the period (not only older sales that countback reads)."""
+    return any((f.ar_start, f.ar_end, f.invoiced, f.credit_notes, f.collected, f.unapplied_cash,
+                f.promises_resolved, f.disputes_opened, f.disputes_resolved))
+
+
+def _sorted_keys(keys: Any, by: str, info: dict) -> list[tuple[Any, str]]:
+    return sorted(keys, key=lambda k: (_label(by, k[0], info)[0], k[1]))
+
+
+def metrics(ctx: Context, *, period: str, by: str = "total", scope: CustomerScope = EVERYTHING,
+            trend: int = TREND_MONTHS) -> dict[str, Any]:
+    """CONTRACT §10 metrics for the period, one row per (group, currency), with a monthly trend of each
+    figure (the rows grouped the same way; by customer the trend is the book's total per currency)."""
+    plan, units, info, cases = _gather(ctx, period, by, scope, METRICS_BY, trend)
+    p = plan.period
+    keys = set(units.keys()) | {(g, c) for g, c, _ in cases}
+    rows = []
+    cb_days = plan.cb_days[p.end]
+    for key in _sorted_keys(keys, by, info):
+        f = _with_cases(_figures(units, key, plan, p), cases, key[0], plan.f[(p.start, p.end)])
+        if not _active(f):
+            continue
+        label, name = _label(by, key[0], info)
+        rows.append(M.metrics_row(label, f, p.days, cb_days, name=name))
+    trend_rows = []
+    if by == "customer":  # 100k customers × months would be a book, not a report: the trend is the total
+        units, cases = _rolled(units, cases)
+        keys = set(units.keys()) | {(g, c) for g, c, _ in cases}
+    for m in plan.months:
+        per = {(_label("total" if by == "customer" else by, key[0], info)[0], key[1]):
+               _with_cases(_figures(units, key, plan, m), cases, key[0], plan.f[(m.start, m.end)]) for key in keys}
+        m_rows = [M.metrics_row(g[0], per[g], m.days, plan.cb_days[m.end]) for g in sorted(per)]
+        for r in m_rows:
+            r.pop("unapplied_cash", None)
+        trend_rows.append({"period": m.label, "start": m.start.isoformat(), "end": m.end.isoformat(),
+                           "days": m.days, "rows": m_rows})
+    return {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "by": by,
+            "rows": rows, "trend": trend_rows}
+
+
+def rollforward(ctx: Context, *, period: str, by: str = "total", scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
+    """CONTRACT §10 roll-forward per (group, currency); every row ties (``ties``) and the totals per currency."""
+    plan, units, info, _ = _gather(ctx, period, by, scope, ROLLFORWARD_BY, months=1)
+    p = plan.period
+    flow, zero_f = plan.f[(p.start, p.end)], [0] * len(plan.flows)
+    rows, totals = [], {}
+    for key in _sorted_keys(units.keys(), by, info):
+        open_at = units.open_at.get(key, [0] * len(plan.dates))
+        r = RF.RollForward(
+            currency=key[1], opening=_money(open_at[plan.d[p.day_before]]),
+            invoiced=_money(units.invoiced.get(key, [0] * len(plan.windows))[plan.w[(p.start, p.end)]]),
+            credited=_money(units.applied["credits"].get(key, zero_f)[flow]),
+            collected=_money(units.applied["payments"].get(key, zero_f)[flow]),
+            written_off=_money(units.applied["write_offs"].get(key, zero_f)[flow]),
+            adjustments=-_money(units.backdated.get(key, zero_f)[flow]),
+            closing=_money(open_at[plan.d[p.end]]))
+        if all(getattr(r, line) == 0 for line in RF.LINES):
+            continue
+        label, name = _label(by, key[0], info)
+        rows.append(RF.to_json(label, r, name))
+        if key[1] in totals:
+            totals[key[1]].add(r)
+        else:
+            totals[key[1]] = RF.RollForward(currency=key[1])
+            totals[key[1]].add(r)
+    return {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "by": by,
+            "rows": rows, "totals": [RF.to_json("total", totals[c]) for c in sorted(totals)]}
+
+
+def causes(ctx: Context, *, period: str, scope: CustomerScope = EVERYTHING, trend: int = TREND_MONTHS) -> dict[str, Any]:
+    """Recurring causes of the period: disputes by reason and root cause, error invoices, recommendations."""
+    p = parse_period(period)
+    months = trend_months(p, trend)
+    with ctx.sessions() as session:
+        facts = [f for _, f in R.dispute_facts(session, since=months[0].start, until=p.end, scope=scope)
+                 if f.opened_on >= months[0].start]
+        errors = R.error_invoices(session, since=p.start, until=p.end, scope=scope)
+    return C.causes_report(facts, errors, p, months, disputes.reasons(ctx))

@@ -1,0 +1,1 @@
+"""Reports: metrics, roll-forward, causes."""
