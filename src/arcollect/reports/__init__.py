@@ -1,0 +1,1 @@
+"""Reports: the portfolio report, metrics, roll-forward and recurring causes (CONTRACT §10)."""
