@@ -1,4 +1,5 @@
-"""Report commands: `arcollect report metrics | rollforward | causes --period P` (CONTRACT §10)."""
+"""Report commands: `arcollect report metrics | rollforward | causes --period P`, `report portfolio`,
+`report send-portfolio` (CONTRACT §10)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from arcollect.cli.common import console, context, echo, fail
+from pathlib import Path
+from typing import Optional
+
+from arcollect.cli.common import check_format, console, context, echo, fail, parse_date, write_bytes
 from arcollect.errors import ArcollectError
 from arcollect.money import format_money
 from arcollect.reports import service
 
-report_app = typer.Typer(help="Reports: metrics (DSO, CEI, …), the AR roll-forward, recurring causes.",
+report_app = typer.Typer(help="Reports: metrics (DSO, CEI, …), the AR roll-forward, recurring causes, the portfolio report.",
                          no_args_is_help=True)
 
 PERIOD_HELP = "2026-Q1, 2026-03, 2026 or 2026-01-01..2026-03-31"
@@ -99,3 +103,41 @@ def causes(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
         console.print(table)
     for rec in doc["recommendations"]:
         echo(f"• {rec['text']}")
+
+
+@report_app.command("portfolio")
+def portfolio(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default: today)"),
+    collector: Optional[str] = typer.Option(None, "--collector", help="one collector's portfolio (default: the team)"),
+    fmt: str = typer.Option("pdf", "--format", help="pdf | xlsx | json"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="file to write (default: portfolio-WHO-DATE.pdf|xlsx; json prints)"),
+) -> None:
+    """The portfolio report: aging and its trend, top risks, promises due next week, escalations awaiting a
+    decision — for one collector or the whole team."""
+    check_format(fmt, service.FORMATS)
+    ctx = context()
+    date = parse_date(as_of, "--as-of") or ctx.clock.today()
+    try:
+        data, _, name = service.portfolio_file(ctx, as_of=date, fmt=fmt, collector=collector)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if fmt == "json" and output is None:
+        echo(data.decode("utf-8"))
+        return
+    write_bytes(output or Path(name), data)
+
+
+@report_app.command("send-portfolio")
+def send_portfolio(as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default: today)")) -> None:
+    """Email every manager the PDF portfolio report of their team (run weekly from cron). Exit 1 when an email
+    could not be sent."""
+    ctx = context()
+    result = service.send_weekly(ctx, as_of=parse_date(as_of, "--as-of"))
+    for login in result["sent"]:
+        echo(f"sent to {login}")
+    for problem in result["failed"]:
+        echo(f"not sent: {problem}")
+    if result["failed"]:
+        raise typer.Exit(1)

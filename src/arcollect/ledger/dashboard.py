@@ -33,6 +33,7 @@ class Dashboard:
     trend: dict[str, list[Decimal]]
     top_past_due: list[AgingRow]
     unidentified_cash: dict[str, Decimal] = field(default_factory=dict)
+    rows: list[AgingRow] = field(default_factory=list)  # every customer × currency row of the aging
 
 
 def summarise(report: AgingReport, trend_dates: list[dt.date], trend: dict[str, list[Decimal]],
@@ -54,4 +55,5 @@ def summarise(report: AgingReport, trend_dates: list[dt.date], trend: dict[str, 
             accounts=sum(1 for r in rows if r.total), accounts_past_due=sum(1 for r in rows if r.past_due > 0),
             disputed=quantize(t.disputed, t.currency)))
     ranked = sorted((r for r in report.rows if r.past_due > 0), key=lambda r: (-r.past_due, r.key))[:top]
-    return Dashboard(report.as_of, summaries, trend_dates, trend, ranked, dict(report.unidentified_cash))
+    return Dashboard(report.as_of, summaries, trend_dates, trend, ranked, dict(report.unidentified_cash),
+                     list(report.rows))

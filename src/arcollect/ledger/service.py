@@ -199,6 +199,16 @@ def dashboard(ctx: Context, *, as_of: dt.date, scope: CustomerScope = EVERYTHING
     return summarise(report, dates, trend, top=top)
 
 
+def credit_limits(ctx: Context, *, scope: CustomerScope = EVERYTHING) -> dict[str, tuple[str, Decimal]]:
+    """customer id → (its currency, its credit limit) of the customers in scope that have a limit."""
+    with ctx.sessions() as session:
+        stmt = select(Customer.customer_id, Customer.currency, Customer.credit_limit).where(
+            Customer.credit_limit.is_not(None))
+        if scope.condition() is not None:
+            stmt = stmt.where(scope.condition())
+        return {cid: (cur, quantize(limit, cur)) for cid, cur, limit in session.execute(stmt)}
+
+
 def export_aging(report: A.AgingReport, *, fmt: str) -> tuple[bytes, str]:
     """The report as a CSV or XLSX file: (content, media type)."""
     import io

@@ -4,7 +4,6 @@ their emails' (one text per step and language)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -15,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from arcollect.errors import InvalidInput
+from arcollect.pdf import html_to_pdf
 from arcollect.outreach.render import LANGUAGES, Message, Overrides, _filters, render_part, totals
 from arcollect.outreach.sandbox import Limits
 
@@ -112,18 +112,6 @@ def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (),
                            company_address=company_address, customer_address=customer_address)
 
 
-_local = threading.local()
-
-
-def _fonts():  # noqa: ANN202
-    """One WeasyPrint font configuration per thread, reused across letters (~15 % faster per PDF)."""
-    if not hasattr(_local, "fonts"):
-        from weasyprint.text.fonts import FontConfiguration
-
-        _local.fonts = FontConfiguration()
-    return _local.fonts
-
-
 def letter_pdf(message: Message, **kwargs: object) -> bytes:
     """The letter as PDF bytes (fonts embedded by WeasyPrint)."""
     return html_pdf(letter_html(message, **kwargs))  # type: ignore[arg-type]
@@ -136,6 +124,4 @@ def page_html(template: str, **context: object) -> str:
 
 def html_pdf(html: str) -> bytes:
     """HTML of this folder's documents as PDF bytes (fonts embedded, one font configuration per thread)."""
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=str(LETTERS)).write_pdf(font_config=_fonts())
+    return html_to_pdf(html, base_url=str(LETTERS))

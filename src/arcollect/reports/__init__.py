@@ -1,1 +1,1 @@
-"""Reports: AR metrics (DSO, CEI, …), the roll-forward, recurring causes — pure modules and one service."""
+"""Reports: AR metrics (DSO, CEI, …), the roll-forward, recurring causes, the portfolio report — pure modules and one service."""

@@ -19,7 +19,7 @@ from arcollect.escalations import policy as E
 from arcollect.escalations import service as esc
 from arcollect.ledger import service as ledger
 from arcollect.promises import service as promises
-from arcollect.web.charts import line_chart
+from arcollect.charts import line_chart
 from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page, problems_text, redirect
 
 router = APIRouter(include_in_schema=False)

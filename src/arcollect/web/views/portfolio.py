@@ -15,7 +15,7 @@ from arcollect.errors import InvalidInput
 from arcollect.escalations import service as escalations
 from arcollect.ledger import aging as A
 from arcollect.ledger import service as ledger
-from arcollect.web.charts import bucket_bars, line_chart
+from arcollect.charts import bucket_bars, line_chart
 from arcollect.web.deps import User, get_ctx, page
 
 router = APIRouter(include_in_schema=False)

@@ -77,8 +77,9 @@ def _spread(ys: list[float], gap: float, bottom: float) -> list[float]:
 
 
 def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: str,
-               width: int = 520, height: int = 200) -> str:
-    """One line per series (e.g. per currency) over the dates, with the last value labelled."""
+               width: int = 520, height: int = 200, last_label: str = "today") -> str:
+    """One line per series (e.g. per currency) over the dates, with the last value labelled; the last date is
+    called ``last_label``."""
     pad_l, pad_r, pad_b, pad_t = 44, 70, 28, 14
     values = [v for points in series.values() for v in points]
     top = _nice_max(max(values, default=Decimal(0)))
@@ -101,7 +102,7 @@ def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: st
         if i in (0, len(dates) - 1) or len(dates) <= 8:
             x, _ = xy(i, low)
             parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-label">'
-                         f"{d.strftime('%b %y') if i < len(dates) - 1 else 'today'}</text>")
+                         f"{d.strftime('%b %y') if i < len(dates) - 1 else escape(last_label)}</text>")
     ends = _spread([xy(len(points) - 1, points[-1])[1] for _, points in sorted(series.items()) if points], gap=12,
                    bottom=pad_t + plot_h)
     for k, (name, points) in enumerate(sorted(series.items())):
