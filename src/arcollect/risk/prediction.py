@@ -94,6 +94,34 @@ def train(history: F.History, rows: Sequence[F.InvoiceRow], *, cut: dt.date, rou
     return Model(regressor, classifier, residuals, int(len(y)))
 
 
+def fit_and_measure(history: F.History, rows: Sequence[F.InvoiceRow], *, as_of: dt.date,
+                    holdout: float = 0.2) -> tuple[Model, dict[str, Any]]:
+    """Measure on a time split inside the history, then fit on all of it.
+
+    The validation cut leaves the latest ``holdout`` share of settlements out: a first model learns from
+    what was settled before the cut and is measured on the invoices issued from the cut on (each seen on
+    its issue date); its error quartiles become the stored model's band. The stored model then learns
+    from everything settled before ``as_of``."""
+    settled = sorted(r.settled_on for r in rows if r.settled_on is not None and r.settled_on < as_of)
+    if len(settled) < 40:
+        raise ValueError(f"too little history to learn from: {len(settled)} settled invoices before {as_of.isoformat()}")
+    cut = settled[int(len(settled) * (1 - holdout))]
+    first = train(history, rows, cut=cut, residuals=(0.0, 0.0))
+    tests = [(r, r.issue_date) for r in rows if r.issue_date >= cut and r.settled_on is not None
+             and r.settled_on < as_of]
+    metrics = evaluate(first, history, tests)
+    metrics["cut"] = cut.isoformat()
+    residuals = (0.0, 0.0)
+    if tests:
+        x = np.asarray(F.matrix(history, tests), dtype=np.float64).reshape(len(tests), len(F.NAMES))
+        err = np.asarray([r.days_late for r, _ in tests], dtype=np.float64) - first.regressor.predict(x)
+        residuals = (float(np.percentile(err, 25)), float(np.percentile(err, 75)))
+    final = train(history, rows, cut=as_of, residuals=residuals)
+    metrics["trained_rows"] = final.trained_rows
+    metrics["residuals"] = [round(v, 1) for v in residuals]
+    return final, metrics
+
+
 def _factors(contrib: np.ndarray, values: np.ndarray, top: int) -> list[dict[str, Any]]:
     order = np.argsort(-np.abs(contrib[:-1]))[:top]
     out = []
