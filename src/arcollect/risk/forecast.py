@@ -58,6 +58,8 @@ class _Mass:
     when: dt.date
     amount: Decimal
     p: Decimal  # the probability it lands there (for the band)
+    item: str  # what it is part of: the parts of one item in one week add their probabilities
+    whole: Decimal  # the item's whole amount
     promised: bool = False
 
 
@@ -92,7 +94,7 @@ def _masses(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied: 
             left -= take
             used_unapplied += take
     masses: list[_Mass] = []
-    for pr in sorted(promises, key=lambda p: (p.date, p.customer)):
+    for n, pr in enumerate(sorted(promises, key=lambda p: (p.date, p.customer))):
         covered = [i for i in by_customer.get(pr.customer, []) if not pr.invoices or i.key in pr.invoices]
         cover = min(pr.amount, sum((base[i.key] for i in covered), ZERO))
         weighted = quantize(cover * pr.kept_rate, currency)
@@ -103,7 +105,7 @@ def _masses(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied: 
             take = min(left, base[i.key])
             base[i.key] -= take
             left -= take
-        masses.append(_Mass(max(as_of, pr.date), weighted, pr.kept_rate, promised=True))
+        masses.append(_Mass(max(as_of, pr.date), weighted, pr.kept_rate, f"{pr.kind}:{n}", cover, promised=True))
     for i in items:
         amount = base[i.key]
         if amount <= 0:
@@ -111,13 +113,14 @@ def _masses(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied: 
         parts = allocate(amount, [w for w, _ in SPREAD], currency)
         for part, (weight, name) in zip(parts, SPREAD):
             if part:
-                masses.append(_Mass(max(as_of, getattr(i, name)), part, weight))
+                masses.append(_Mass(max(as_of, getattr(i, name)), part, weight, i.key, amount))
     disputed = sum((min(i.disputed, i.open_amount) for i in items), ZERO)
     return masses, disputed, used_unapplied
 
 
 def _bucket(masses: Iterable[_Mass], periods: Sequence[tuple[dt.date, dt.date]], currency: str) -> list[dict[str, Any]]:
-    rows = [{"expected": ZERO, "promised": ZERO, "var": ZERO} for _ in periods]
+    rows = [{"expected": ZERO, "promised": ZERO} for _ in periods]
+    chances: list[dict[str, list[Decimal]]] = [defaultdict(lambda: [ZERO, ZERO]) for _ in periods]
     starts = [s for s, _ in periods]
     for m in masses:
         if not periods or m.when < starts[0] or m.when > periods[-1][1]:
@@ -129,11 +132,12 @@ def _bucket(masses: Iterable[_Mass], periods: Sequence[tuple[dt.date, dt.date]],
         row = rows[lo]
         row["expected"] += m.amount
         row["promised"] += m.amount if m.promised else ZERO
-        whole = m.amount / m.p if m.p else ZERO  # the amount that would land with probability p
-        row["var"] += whole * whole * m.p * (1 - m.p)
+        chance = chances[lo][m.item]
+        chance[0], chance[1] = m.whole, chance[1] + m.p
     out = []
-    for (start, end), row in zip(periods, rows):
-        band = Z80 * row["var"].sqrt() if row["var"] > 0 else ZERO
+    for (start, end), row, chance in zip(periods, rows, chances):
+        var = sum((whole * whole * p * (1 - min(p, Decimal(1))) for whole, p in chance.values()), ZERO)
+        band = Z80 * var.sqrt() if var > 0 else ZERO
         expected = quantize(row["expected"], currency)
         out.append({"start": start.isoformat(), "end": end.isoformat(), "currency": currency,
                     "expected": money_str(expected, currency),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from arcollect import audit
 from arcollect.context import Context
 from arcollect.disputes.models import Dispute, DisputeItem
-from arcollect.errors import InvalidInput, NotFound
+from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Application, Customer, Invoice, Payment, WriteOff
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
@@ -103,11 +103,15 @@ def latest_model(ctx: Context) -> dict[str, Any] | None:
                 "metrics": m.metrics}
 
 
-def _model(ctx: Context, as_of: dt.date) -> tuple[P.Model, int]:
+def _model(ctx: Context, as_of: dt.date, train_if_missing: bool = True) -> tuple[P.Model, int]:
+    """The latest stored model learnt by the date (a model never sees the future of the date it predicts
+    from); one is trained when none is stored, or when ``train_if_missing`` is False, Conflict."""
     with ctx.sessions() as session:
         m = session.scalar(select(PredictionModel).where(PredictionModel.as_of <= as_of)
                            .order_by(PredictionModel.version.desc()).limit(1))
         blob, version = (m.blob, m.version) if m is not None else (None, None)
+    if blob is None and not train_if_missing:
+        raise Conflict(f"no prediction model learnt by {as_of.isoformat()}: run `arcollect predict train`")
     if blob is None:
         version = train(ctx, as_of=as_of)["version"]
         with ctx.sessions() as session:
@@ -149,8 +153,8 @@ def _open(session: Session, as_of: dt.date, scope: CustomerScope, customer_pk: i
 
 
 def _predict(ctx: Context, as_of: dt.date, scope: CustomerScope, customer_id: str | None,
-             explain: int) -> tuple[list[dict[str, Any]], list[P.Prediction], P.Model, int]:
-    model, version = _model(ctx, as_of)
+             explain: int, train_if_missing: bool = True) -> tuple[list[dict[str, Any]], list[P.Prediction], P.Model, int]:
+    model, version = _model(ctx, as_of, train_if_missing)
     with ctx.sessions() as session:
         customer_pk = ledger.scoped_customer(session, scope, customer_id).id if customer_id else None
         items = _open(session, as_of, scope, customer_pk)
@@ -161,10 +165,10 @@ def _predict(ctx: Context, as_of: dt.date, scope: CustomerScope, customer_id: st
 
 
 def predict(ctx: Context, *, as_of: dt.date, customer_id: str | None = None, scope: CustomerScope = EVERYTHING,
-            explain: int = 3) -> list[dict[str, Any]]:
+            explain: int = 3, train_if_missing: bool = True) -> list[dict[str, Any]]:
     """Every invoice open on the date with its expected payment date (never before the date), p_late and
     top factors (CONTRACT §10), oldest due first."""
-    items, preds, _, version = _predict(ctx, as_of, scope, customer_id, explain)
+    items, preds, _, version = _predict(ctx, as_of, scope, customer_id, explain, train_if_missing)
     out = []
     for item, p in zip(items, preds):
         out.append({"invoice_id": item["invoice_id"], "customer_id": item["customer_id"],
@@ -185,13 +189,14 @@ def _kept_rates(states: dict[int, list[dict[str, Any]]]) -> dict[int, Decimal]:
     return out
 
 
-def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
+def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerScope = EVERYTHING,
+             train_if_missing: bool = True) -> dict[str, Any]:
     """Expected inflows per week and month, per currency (CONTRACT §10), from the predictions of every open
     invoice, open promises and plan instalments (weighted by the customer's kept rate), disputed amounts
     apart and unapplied cash not counted twice."""
     if not 1 <= weeks <= 104:
         raise InvalidInput("weeks: between 1 and 104")
-    items, preds, model, version = _predict(ctx, as_of, scope, None, explain=0)
+    items, preds, model, version = _predict(ctx, as_of, scope, None, 0, train_if_missing)
     q_lo, q_hi = model.residuals
     open_items = []
     for item, p in zip(items, preds):
@@ -247,9 +252,3 @@ def backtest(ctx: Context, *, as_of: dt.date, weeks: int = 13) -> dict[str, Any]
                    Application.applied_on < as_of, Invoice.issue_date <= start, Invoice.open_until > start))]
     return {"made_on": start.isoformat(), **FC.backtest(made["weeks"], actual)}
 
-
-def require_model(ctx: Context) -> dict[str, Any]:
-    got = latest_model(ctx)
-    if got is None:
-        raise NotFound("no prediction model is trained yet: run `arcollect model train`")
-    return got
