@@ -12,3 +12,4 @@ from arcollect.escalations import models as escalations_models  # noqa: F401
 from arcollect.outreach import models as outreach_models  # noqa: F401
 from arcollect.cashapp import models as cashapp_models  # noqa: F401
 from arcollect.periods import models as periods_models  # noqa: F401
+from arcollect.risk import models as risk_models  # noqa: F401

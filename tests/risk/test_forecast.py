@@ -1,0 +1,100 @@
+"""Cash forecast: where the money of open invoices, promises and plans lands, and that it ties out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from arcollect.promises import service as promises
+from arcollect.risk import forecast as FC
+from arcollect.risk import service as risk
+from tests.risk.book import TODAY, load_habits
+
+D = dt.date
+
+
+def test_worked_example_of_weeks_promises_disputes_unapplied_and_band():
+    """As of Mon 2026-11-23 (weeks from Mondays):
+    I1 (A) 100.00 expected 11-25 (all three dates); I2 (A) 300.00 of which 100.00 disputed, early 11-30,
+    expected 12-01, late 12-08; I3 (B) 200.00 expected 12-10; A has 40.00 unapplied cash; B promised 80.00
+    on 12-02 with a kept rate of 0.75.
+    Unapplied cash pays A's earliest expected first: I1 60.00 left. Disputed 100.00 apart: I2 200.00 spread
+    50 / 100 / 50. The promise: 0.75 × 80.00 = 60.00 in week 2, taken off I3 (140.00 left in week 3).
+    Week 1 = 60.00 (certain: band 0); week 2 = 50 + 100 + 60 = 210.00, promised 60.00; week 3 = 50 + 140 =
+    190.00. Band week 2: σ² = 200² · .75 · .25 + 80² · .75 · .25 = 8700, 1.2816 σ = 119.54 → 90.46 … 329.54;
+    week 3: σ² = 200² · .25 · .75 = 7500 → 110.99 → 79.01 … 300.99. Σ weeks = 600 − 100 − 40 = 460.00.
+    By month (the horizon cut at 12-13): November 60 + 50 (I2 early, 11-30) = 110.00; December 100 + 50 + 60
+    + 140 = 350.00."""
+    items = [FC.OpenItem("I1", "A", "USD", Decimal("100.00"), Decimal(0), D(2026, 10, 26), D(2026, 11, 25),
+                         D(2026, 11, 25), D(2026, 11, 25)),
+             FC.OpenItem("I2", "A", "USD", Decimal("300.00"), Decimal("100.00"), D(2026, 11, 1), D(2026, 12, 1),
+                         D(2026, 11, 30), D(2026, 12, 8)),
+             FC.OpenItem("I3", "B", "USD", Decimal("200.00"), Decimal(0), D(2026, 12, 1), D(2026, 12, 10),
+                         D(2026, 12, 10), D(2026, 12, 10))]
+    promised = [FC.Promised("B", "USD", Decimal("80.00"), D(2026, 12, 2), frozenset(), Decimal("0.75"))]
+    out = FC.forecast(items, promised, {("A", "USD"): Decimal("40.00")}, as_of=TODAY, weeks=3)
+    weeks = [(w["start"], w["expected"], w["low"], w["high"], w["promised"]) for w in out["weeks"]]
+    assert weeks == [("2026-11-23", "60.00", "60.00", "60.00", "0.00"),
+                     ("2026-11-30", "210.00", "90.46", "329.54", "60.00"),
+                     ("2026-12-07", "190.00", "79.01", "300.99", "0.00")]
+    (usd,) = out["currencies"]
+    assert usd == {"currency": "USD", "open": "600.00", "disputed": "100.00", "unapplied": "40.00",
+                   "expected": "460.00", "beyond": "0.00", "promised": "60.00"}
+    assert [(m["start"], m["end"], m["expected"]) for m in out["months"]] == [
+        ("2026-11-23", "2026-11-30", "110.00"), ("2026-12-01", "2026-12-13", "350.00")]
+
+
+def test_money_past_the_horizon_is_beyond_and_currencies_stay_apart():
+    """An invoice expected after the last week is 'beyond'; each currency has its own weeks."""
+    items = [FC.OpenItem("E", "A", "EUR", Decimal("10.00"), Decimal(0), TODAY, TODAY, TODAY, TODAY),
+             FC.OpenItem("U", "A", "USD", Decimal("5.00"), Decimal(0), TODAY, D(2027, 6, 1), D(2027, 6, 1),
+                         D(2027, 6, 1))]
+    out = FC.forecast(items, [], {}, as_of=TODAY, weeks=2)
+    assert [(w["currency"], w["expected"]) for w in out["weeks"]] == [("EUR", "10.00"), ("EUR", "0.00"),
+                                                                      ("USD", "0.00"), ("USD", "0.00")]
+    assert [(c["currency"], c["beyond"]) for c in out["currencies"]] == [("EUR", "0.00"), ("USD", "5.00")]
+
+
+def test_backtest_reports_the_error_of_each_week():
+    """Actual − expected per week; MAE and WAPE over the weeks; whether each week fell in its band."""
+    weeks = [{"start": "2026-11-23", "end": "2026-11-29", "currency": "USD", "expected": "100.00", "low": "80.00",
+              "high": "120.00", "promised": "0.00"},
+             {"start": "2026-11-30", "end": "2026-12-06", "currency": "USD", "expected": "50.00", "low": "40.00",
+              "high": "60.00", "promised": "0.00"}]
+    got = FC.backtest(weeks, [(D(2026, 11, 24), "USD", Decimal("90.00")), (D(2026, 12, 1), "USD", Decimal("80.00")),
+                              (D(2026, 12, 1), "EUR", Decimal("999.00"))])
+    assert [(w["actual"], w["error"], w["in_band"]) for w in got["weeks"]] == [("90.00", "-10.00", True),
+                                                                             ("80.00", "30.00", False)]
+    assert got["mae"] == "20.00" and got["wape"] == 23.5 and got["in_band"] == 1
+
+
+def test_forecast_of_the_book_ties_out_to_open_receivables_and_puts_a_promise_in_its_week(ctx, tmp_path):
+    """Σ weeks + beyond = open − disputed − unapplied ≤ open AR; PROMPT's promise of 200.00 on 12-09 (no kept
+    record: rate 0.5) puts 100.00 'promised' in the week of 12-07."""
+    load_habits(ctx, tmp_path)
+    promises.add_promise(ctx, customer_id="PROMPT", amount="200.00", promised_date=D(2026, 12, 9),
+                         invoices=["PROMPT-NEW"])
+    out = risk.forecast(ctx, as_of=TODAY, weeks=13)
+    assert len(out["weeks"]) == 13 and out["weeks"][0]["start"] == TODAY.isoformat()
+    assert all(Decimal(w["low"]) <= Decimal(w["expected"]) <= Decimal(w["high"]) for w in out["weeks"])
+    (usd,) = out["currencies"]
+    total = sum(Decimal(w["expected"]) for w in out["weeks"]) + Decimal(usd["beyond"])
+    assert total == Decimal(usd["open"]) - Decimal(usd["disputed"]) - Decimal(usd["unapplied"])
+    assert total <= Decimal(usd["open"])
+    week = next(w for w in out["weeks"] if w["start"] <= "2026-12-09" <= w["end"])
+    assert week["promised"] == "100.00" and Decimal(week["expected"]) >= Decimal("100.00")
+    assert sum(Decimal(w["promised"]) for w in out["weeks"]) == Decimal("100.00")
+
+
+def test_cli_report_forecast_prints_the_contract_json(cli, ctx, tmp_path):
+    """`report forecast --json` prints as_of and weeks with start/end/expected/low/high/promised."""
+    import json
+
+    load_habits(ctx, tmp_path)
+    r = cli("report", "forecast", "--as-of", TODAY.isoformat(), "--weeks", "4", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["as_of"] == TODAY.isoformat() and len(data["weeks"]) == 4
+    assert all({"start", "end", "expected", "low", "high", "promised"} <= set(w) for w in data["weeks"])
+    r = cli("report", "forecast", "--as-of", TODAY.isoformat(), "--weeks", "0")
+    assert r.exit_code == 2
