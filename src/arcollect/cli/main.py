@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import cash, disputes, escalations, ledger, outreach, users, workbench
+from arcollect.cli import assistant, cash, disputes, escalations, ledger, outreach, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -53,6 +53,7 @@ app.add_typer(disputes.dispute_app, name="dispute")
 app.add_typer(escalations.escalation_app, name="escalation")
 app.add_typer(escalations.plan_app, name="plan")
 app.add_typer(cash.cash_app, name="cash")
+app.add_typer(assistant.assistant_app, name="assistant")
 
 
 def main() -> None:
