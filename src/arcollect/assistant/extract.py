@@ -19,7 +19,7 @@ _REASON_RULES: list[tuple[str, str]] = [
                   r"en double|deux fois|doublon|duplicad|dos veces"),
     ("tax", r"\b(?:vat|tax|sales tax|mwst|mehrwertsteuer|ust|umsatzsteuer|tva|iva)\b"),
     ("po", r"\b(?:po|purchase order)\b(?: number)?\b.{0,25}\b(?:missing|wrong|incorrect|required)|(?:missing|wrong|no|without a|"
-           r"incorrect) (?:po|purchase order)|bestellnummer|po-nummer|bestell-nr|numéro de commande|bon de commande|"
+           r"incorrect) (?:our |the |a )?(?:po|purchase order)|bestellnummer|po-nummer|bestell-nr|numéro de commande|bon de commande|"
            r"número de pedido|orden de compra"),
     ("pricing", r"price|pricing|overcharg|preis|prix|tarif|precio"),
     ("quality", r"damaged|broken|defective|faulty|poor quality|quality|beschädigt|defekt|mangelhaft|mängel|qualität|"
@@ -29,8 +29,7 @@ _REASON_RULES: list[tuple[str, str]] = [
                      r"nunca (?:llegó|recibimos)"),
     ("quantity", r"short[- ]?(?:shipped|shipment|delivery)|missing (?:items|parts|units|pieces)|quantity|only (?:received|got) \d+|"
                  r"zu wenig|unvollständig|fehlmenge|fehlende|menge|quantité|incomplète|partielle|manque|cantidad|incompleta|faltan"),
-    ("service", r"(?:service|work|installation|repair|leistung|arbeiten|montage|reparatur|prestation|servicio)s?\b.{0,30}"
-                r"(?:never|not|nicht|pas|jamais|no)\b.{0,20}(?:performed|done|rendered|completed|provided|erbracht|"
+    ("service", r"(?:never|not|nicht|nie|pas|jamais|no|nunca)\b.{0,25}\b(?:performed|done|rendered|completed|provided|erbracht|"
                 r"durchgeführt|erfolgt|réalisée|effectuée|rendue|prestado|realizado|completado)"),
     ("contract", r"contract|agreement|vertrag|vereinbarung|contrat|contrato|acuerdo"),
     ("billing_error", r"error|mistake|wrong|incorrect|falsch|fehler|erron|erreur|incorrect|equivocad|errón"),
@@ -40,7 +39,8 @@ _REASONS_RX = [(code, re.compile(rx, re.I)) for code, rx in _REASON_RULES if cod
 _CURRENCY_INT = re.compile(r"(?<![\w.,])(?:(?:EUR|USD|GBP|CHF|€|\$|£)\s?(\d{1,3}(?:[.,' ]\d{3})+|\d+)(?![.,]?\d)|"
                            r"(\d{1,3}(?:[.,' ]\d{3})+|\d+)\s?(?:EUR|USD|GBP|CHF|€|euros?|dollars?|Euro)\b)", re.I)
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.I)
-_BACK = re.compile(r"\b(?:back|return|returning|zurück|wieder|retour|de vuelta|volveré|regreso|regresaré|reincorpor)", re.I)
+_BACK = re.compile(r"\b(?:back|return|returning|zurück|wieder|retour|de vuelta|volveré|regreso|regresaré|reincorpor)|"
+                   r"\bab(?: dem| den)?\s*$", re.I)
 _UNTIL = re.compile(r"\b(?:until|till|bis|jusqu'(?:au|à)|hasta)\b", re.I)
 _PAID_REF = re.compile(r"\b(?:ref(?:erence)?|referenz|réf(?:érence)?|referencia|transaction|trx|swift|utr)\b\s*(?:no\.?|nr\.?|"
                        r"number|n°|id)?\s*[:#]?\s*([A-Z0-9][A-Z0-9\-/]{3,34})", re.I)
@@ -100,8 +100,6 @@ def invoice_numbers(text: str, *, subject: str = "") -> tuple[list[str], list[st
     rem = R.read([subject, text])
     numbers, evidence = [], []
     for c in rem.of("invoice", "credit_note"):
-        if c.alternative:
-            continue
         n = c.number.strip("#.-_/")
         if n and n not in numbers:
             numbers.append(n)

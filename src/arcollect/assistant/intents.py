@@ -14,13 +14,14 @@ INTENTS = ("promise_to_pay", "dispute", "paid", "invoice_copy", "out_of_office",
 _FUT_PAY = (r"(?:pay|settle|transfer|wire|remit|clear|process|release|send|make)")
 _LEXICON: dict[str, list[tuple[str, float]]] = {
     "promise_to_pay": [
+        (r"\bwill (?:\w+\s+)?(?:pay|settle|transfer|process|release|wire|remit)\b", 2.0), (r"\bpayment\b.{0,80}\bscheduled\b", 2.0), (r"\bzahlung\b.{0,80}\b(?:eingeplant|geplant|vorgesehen|terminiert)", 2.0), (r"\b(?:paiement|virement|règlement)\b.{0,80}\b(?:prévu|programmé|partira)", 2.0), (r"\b(?:pago|transferencia)\b.{0,80}\b(?:programad|previst)", 2.0),
         (rf"\b(?:we|i)(?:'ll| will| shall| are going to|'re going to| can| plan to| intend to| expect to)\s+(?:\w+\s+){{0,2}}{_FUT_PAY}\b", 2.0),
         (rf"\bwill be (?:paid|settled|transferred|wired|remitted|processed|released|cleared|scheduled)\b", 2.0),
         (r"\bpayment (?:will|should) (?:be|go|reach|arrive|follow)", 2.0),
         (r"\b(?:is|are|has been|have been) scheduled (?:for|on)\b", 1.5), (r"\bscheduled (?:for )?payment\b", 1.5),
         (r"\bpayment run\b", 1.5), (r"\bpay(?:ment)? (?:it |this |them )?(?:by|on|before|next|within|at the end)\b", 1.5),
         (r"\bexpect (?:the )?payment\b", 1.5), (r"\b(?:by|before) (?:the )?end of (?:the |this |next )?month\b", 1.0),
-        (r"\bwerden (?:\S+\s+){0,6}(?:bezahlen|begleichen|überweisen|zahlen|anweisen|ausgleichen)\b", 2.0),
+        (r"\bwerden (?:\S+\s+){0,10}(?:bezahlen|begleichen|überweisen|zahlen|anweisen|ausgleichen)\b", 2.0),
         (r"\b(?:wird|werden) (?:\S+\s+){0,6}(?:bezahlt|beglichen|überwiesen|angewiesen|ausgeglichen)(?: werden)?\b", 2.0),
         (r"\b(?:überweisen|zahlen|begleichen|bezahlen) (?:wir|ich)\b", 2.0), (r"\bzahlungslauf\b", 1.5),
         (r"\bzahlung erfolgt\b", 2.0), (r"\bzahlung (?:ist |wird )?(?:für|am) .{0,20}(?:geplant|vorgesehen|eingeplant)", 2.0),
@@ -52,6 +53,8 @@ _LEXICON: dict[str, list[tuple[str, float]]] = {
         (r"\bcomprobante (?:de (?:pago|transferencia))?\b|\bjustificante\b", 2.0), (r"\bya (?:se )?pag[óo]\b", 2.5),
     ],
     "dispute": [
+        (r"\bfehlt (?:\w+ )?(?:bestellnummer|po-nummer|bestell-nr)|\bfalta (?:el )?(?:número de pedido|orden de compra)|\bmissing (?:our |the |a )?(?:po|purchase order)\b|\bmanque (?:le |notre )?(?:numéro de commande|bon de commande)", 3.0),
+        (r"\bincomplète|\bincompleta|\bunvollständig|\bincomplete\b", 2.5), (r"\b(?:not|never|nicht|nie|pas|jamais|no|nunca)\b.{0,25}\b(?:performed|rendered|erbracht|durchgeführt|réalisée|effectuée|prestado|realizado)\b", 3.0),
         (r"\bprice\b.{0,30}\b(?:wrong|incorrect|too high|higher than)|\b(?:wrong|incorrect|higher|different) (?:unit )?price|\bprice (?:is|was) (?:wrong|incorrect|too high|not)|\bovercharg", 3.0),
         (r"\b(?:agreed|quoted|contract(?:ed)?) (?:price|rate)\b", 2.0),
         (r"\bdamaged\b|\bbroken\b|\bdefective\b|\bfaulty\b|\bpoor quality\b|\bquality (?:issue|problem)", 3.0),
@@ -87,6 +90,8 @@ _LEXICON: dict[str, list[tuple[str, float]]] = {
         (r"\breclamaci[óo]n|\bdisputa|\bno estamos de acuerdo|\bimpugn|\bdiscrepancia", 2.5), (r"\berror en (?:la|su) factura|\bfactura (?:es |está )?(?:incorrecta|errónea|mal)", 3.0),
     ],
     "invoice_copy": [
+        (r"\b(?:senden|schicken)\b.{0,40}\b(?:erneut|nochmals|noch einmal)\b|\banhang fehlt\b|\bfalta el adjunto|\bla pièce jointe manque|\battachment is missing", 3.0),
+        (r"\bcopy\b|\bkopie\b|\bcopie\b|\bcopia\b", 2.0),
         (r"\b(?:send|resend|re-send|forward|email|provide|share)\b.{0,25}\b(?:a |the )?(?:copy|copies|duplicate|pdf|statement)\b", 3.0),
         (r"\b(?:copy|copies|pdf) of (?:the |your |this |these )?(?:invoice|invoices|statement|bill)", 3.0),
         (r"\b(?:resend|re-send|send again|send us again)\b", 2.0),
@@ -101,7 +106,7 @@ _LEXICON: dict[str, list[tuple[str, float]]] = {
         (r"\bno (?:hemos )?recibido (?:la|las|su|esta) facturas?|\bno (?:encontramos|localizamos) (?:la|esta) factura", 3.0),
     ],
     "out_of_office": [
-        (r"\bout of (?:the )?office\b|\bi am (?:currently )?(?:away|on (?:annual |parental |sick )?leave|on vacation|on holiday|travell?ing)\b|\bon (?:annual )?leave until\b", 4.0),
+        (r"\bout of (?:the )?office\b|\b(?:i am|i'm|i will be) (?:currently )?(?:away|on (?:annual |parental |sick )?leave|on vacation|on holiday|travell?ing)\b|\bon (?:annual )?leave until\b", 4.0),
         (r"\b(?:limited|no) access to (?:my )?e-?mail\b|\bwill (?:reply|respond|get back)\b.{0,30}\b(?:return|back)\b|\bback in the office\b|\bautomatic reply\b|\bauto-?reply\b", 3.0),
         (r"\babwesenheit|\bnicht im büro|\bbin (?:ich )?(?:bis|vom).{0,40}(?:abwesend|nicht erreichbar|im urlaub)|\bim urlaub\b|\bnicht erreichbar\b|\babwesend\b", 4.0),
         (r"\bab dem\b.{0,20}\bwieder\b|\bwieder (?:im büro|erreichbar|da)\b|\bautomatische antwort", 3.0),
