@@ -331,7 +331,7 @@ def _join(lang: str, parts: list[str]) -> str:
     return f" {dict(en='and', de='und', fr='et', es='y')[lang]} ".join(parts)
 
 
-def _one(rng: random.Random, sid: str, lang: str, intent: str, reason: str | None) -> Sample:
+def _one(rng: random.Random, sid: str, lang: str, intent: str, reason: str | None, split: str = "dev") -> Sample:
     L = "en" if lang == "en_us" else lang
     month_first = lang == "en_us"
     as_of = dt.date(2026, 1, 5) + dt.timedelta(days=rng.randrange(340))
@@ -353,7 +353,12 @@ def _one(rng: random.Random, sid: str, lang: str, intent: str, reason: str | Non
     slots["back"] = _day_words(L, back) if rng.random() < 0.6 else _dmy(L, back, month_first)
     phrase, promised = date_phrase(rng, lang, as_of, month_first)
     slots["date"] = phrase
-    template = rng.choice(DISPUTES[reason][L] if intent == "dispute" and reason else T[intent][L])
+    if split == "blind":
+        template = rng.choice(BLIND_DISPUTES[reason][L] if intent == "dispute" and reason else BLIND[intent][L])
+    elif split == "heldout":
+        template = rng.choice(HELDOUT_DISPUTES[reason][L] if intent == "dispute" and reason else HELDOUT[intent][L])
+    else:
+        template = rng.choice(DISPUTES[reason][L] if intent == "dispute" and reason else T[intent][L])
     core = template.format(**slots)
     core = core[0].upper() + core[1:]
     if "{inv}" in template:
@@ -434,4 +439,140 @@ def build(*, seed: int = 18, per_cell: int = 13) -> list[Sample]:
             for k in range(n):
                 reason = reasons[(k + len(out)) % len(reasons)] if intent == "dispute" else None
                 out.append(_one(rng, f"{lang}-{intent}-{k:02d}", lang, intent, reason))
+    return out
+
+
+# ---- the held-out split: phrasings written apart from the ones the lexicon was tuned on (never tuned against)
+HELDOUT: dict[str, dict[str, list[str]]] = {
+    "promise_to_pay": {
+        "en": ["Funds for {inv} should go out {date}.", "You will receive the money for {inv} {date}, promise.",
+               "{inv} is approved and will be released for payment {date}."],
+        "de": ["Das Geld für {inv} geht {date} raus.", "{inv} ist freigegeben und wird {date} angewiesen.",
+               "Sie erhalten die Zahlung zu {inv} {date}."],
+        "fr": ["Vous recevrez le paiement de {inv} {date}.", "{inv} est validée et sera mise en paiement {date}.",
+               "Les fonds pour {inv} partiront {date}."],
+        "es": ["Recibirán el pago de {inv} {date}.", "{inv} está aprobada y se pagará {date}.",
+               "Los fondos de {inv} saldrán {date}."],
+    },
+    "paid": {
+        "en": ["Our bank sent {amt} for {inv} on {pdate}. Can you check?", "{inv} was cleared on our side on {pdate}."],
+        "de": ["Unsere Bank hat {amt} für {inv} am {pdate} ausgeführt, die Überweisung ist raus.", "{inv} haben wir am {pdate} ausgeglichen."],
+        "fr": ["Notre banque a effectué le virement de {amt} pour {inv} le {pdate}.", "{inv} a déjà été soldée le {pdate}."],
+        "es": ["Nuestro banco realizó la transferencia de {amt} por {inv} el {pdate}.", "{inv} ya se pagó el {pdate}."],
+    },
+    "invoice_copy": {
+        "en": ["We can't locate {inv} in our portal, could you send it again?", "Please email us the PDF of {inv}, our copy is unreadable."],
+        "de": ["Wir können {inv} nicht finden, bitte senden Sie uns ein Duplikat.", "Könnten Sie uns {inv} als PDF noch einmal zukommen lassen?"],
+        "fr": ["Nous ne retrouvons pas {inv}, merci de nous transmettre un duplicata.", "Pourriez-vous renvoyer {inv} en PDF ?"],
+        "es": ["No localizamos {inv}, ¿pueden enviarnos un duplicado?", "¿Podrían volver a enviar {inv} en PDF?"],
+    },
+    "out_of_office": {
+        "en": ["Thanks for your message. I'm on parental leave until {until}; I will respond when I'm back on {back}."],
+        "de": ["Danke für Ihre E-Mail. Ich bin bis {until} nicht erreichbar und ab {back} wieder im Büro."],
+        "fr": ["Merci pour votre courriel. Je suis absent jusqu'au {until} et de retour le {back}."],
+        "es": ["Gracias por su correo. Estaré ausente hasta el {until}; de vuelta el {back}."],
+    },
+    "payment_plan": {
+        "en": ["Given our financial difficulties, can we agree a repayment plan for {inv}?", "Could we settle {inv} in monthly payments of {amt}?"],
+        "de": ["Wegen finanzieller Schwierigkeiten bitten wir um Stundung und Ratenzahlung für {inv}.", "Wäre ein Tilgungsplan für {inv} mit monatlichen Raten von {amt} möglich?"],
+        "fr": ["Pourrions-nous étaler les paiements de {inv} sur trois mois ?", "Nous souhaitons régler {inv} par mensualités de {amt}."],
+        "es": ["¿Podemos fraccionar el pago de {inv} en tres meses?", "Proponemos un calendario de pagos para {inv} con pagos mensuales de {amt}."],
+    },
+    "wrong_contact": {
+        "en": ["I'm not in charge of invoices any more — please redirect this to {other}.", "This address is wrong, the person is no longer with us."],
+        "de": ["Frau Schulz hat das Unternehmen verlassen. Zuständig ist jetzt {other}.", "Falscher Empfänger — bitte an {other} schreiben."],
+        "fr": ["M. Durand a quitté la société, merci de vous adresser à {other}.", "Mauvais destinataire : je ne suis pas responsable de la comptabilité."],
+        "es": ["La Sra. López dejó la empresa, por favor diríjase a {other}.", "Dirección equivocada, ya no estoy en ese departamento. Contacto: {other}."],
+    },
+    "other": {
+        "en": ["Please add our new PO number to future invoices.", "Is there a discount for early payment?"],
+        "de": ["Gibt es Skonto bei früher Zahlung?", "Bitte nehmen Sie uns in Ihren Newsletter auf."],
+        "fr": ["Proposez-vous un escompte pour paiement anticipé ?", "Merci de nous appeler pour en discuter."],
+        "es": ["¿Ofrecen descuento por pronto pago?", "Llámenme por favor para hablarlo."],
+    },
+}
+HELDOUT_DISPUTES: dict[str, dict[str, list[str]]] = {
+    "pricing": {"en": ["{inv} doesn't match our quote, the rate is too high."], "de": ["{inv} entspricht nicht dem Angebot, der Preis ist zu hoch."],
+                "fr": ["{inv} ne correspond pas au devis, le prix est trop élevé."], "es": ["{inv} no coincide con la oferta, el precio es más alto."]},
+    "quality": {"en": ["The items on {inv} are broken, we are returning them."], "de": ["Die Ware aus {inv} ist defekt, wir senden sie zurück."],
+                "fr": ["Les articles de {inv} sont cassés, nous les retournons."], "es": ["Los artículos de {inv} están rotos, los devolvemos."]},
+    "not_received": {"en": ["Nothing has arrived yet for {inv}: the shipment was never delivered."], "de": ["Zu {inv} ist bis heute keine Lieferung eingetroffen, die Ware wurde nicht geliefert."],
+                     "fr": ["Rien n'est arrivé pour {inv}, la commande n'a pas été livrée."], "es": ["No ha llegado nada de {inv}, el envío no ha sido entregado."]},
+    "duplicate": {"en": ["{inv} was charged twice."], "de": ["{inv} ist doppelt fakturiert."], "fr": ["{inv} est en double."], "es": ["{inv} se cobró dos veces."]},
+    "tax": {"en": ["{inv} should not include VAT, we are exempt."], "de": ["Auf {inv} ist die Mehrwertsteuer nicht korrekt, wir sind befreit."],
+            "fr": ["{inv} : la TVA n'est pas applicable, nous sommes exonérés."], "es": ["{inv}: el IVA no aplica, estamos exentos."]},
+}
+
+
+def build_heldout(*, seed: int = 1818, per_cell: int = 4) -> list[Sample]:
+    """The held-out split: other phrasings, other seed; the lexicon was not tuned on it."""
+    rng = random.Random(seed)
+    out: list[Sample] = []
+    reasons = list(HELDOUT_DISPUTES)
+    for lang in ("en", "de", "fr", "es"):
+        for intent in INTENTS:
+            for k in range(per_cell):
+                reason = reasons[(k + len(out)) % len(reasons)] if intent == "dispute" else None
+                out.append(_one(rng, f"held-{lang}-{intent}-{k:02d}", lang, intent, reason, split="heldout"))
+    return out
+
+
+# ---- the blind split: written last, evaluated once, the lexicon never changed for it (docs/assistant.md's figure)
+BLIND: dict[str, dict[str, list[str]]] = {
+    "promise_to_pay": {
+        "en": ["Hi, just confirming {inv} goes into our next payment batch, {date}.", "Sorry! {inv} slipped through, we'll get it paid {date}."],
+        "de": ["Kurze Info: {inv} ist für den nächsten Zahlungslauf vorgemerkt, {date}.", "Sorry, {inv} ist untergegangen, wir zahlen {date}."],
+        "fr": ["Petit message pour confirmer que {inv} sera payée {date}.", "Toutes nos excuses, nous procéderons au règlement de {inv} {date}."],
+        "es": ["Les confirmo que {inv} entra en la próxima remesa de pagos, {date}.", "Perdón por el olvido, pagaremos {inv} {date}."],
+    },
+    "paid": {
+        "en": ["We sent the funds for {inv} last week ({pdate}), ref {ref}.", "Hi, {inv} shows as paid in our ERP since {pdate}."],
+        "de": ["{inv} ist bei uns seit {pdate} als bezahlt verbucht.", "Das Geld für {inv} ist am {pdate} rausgegangen, Ref. {ref}."],
+        "fr": ["{inv} apparaît comme payée chez nous depuis le {pdate}.", "Les fonds pour {inv} sont partis le {pdate}, réf. {ref}."],
+        "es": ["{inv} figura como pagada en nuestro sistema desde el {pdate}.", "Enviamos los fondos de {inv} el {pdate}, ref. {ref}."],
+    },
+    "invoice_copy": {
+        "en": ["I don't have {inv} on file, can you forward it to me?"], "de": ["Mir liegt {inv} nicht vor, können Sie sie mir weiterleiten?"],
+        "fr": ["Je n'ai pas {inv} dans mes dossiers, pouvez-vous me la faire suivre ?"], "es": ["No tengo {inv} en mis archivos, ¿me la pueden reenviar?"],
+    },
+    "out_of_office": {
+        "en": ["Auto-reply: I'm travelling until {until} and will answer after I return on {back}."],
+        "de": ["Automatische Antwort: Ich bin auf Dienstreise bis {until}, zurück am {back}."],
+        "fr": ["Réponse automatique : en déplacement jusqu'au {until}, de retour le {back}."],
+        "es": ["Respuesta automática: estoy de viaje hasta el {until}, vuelvo el {back}."],
+    },
+    "payment_plan": {
+        "en": ["Money is tight this quarter. Can we split {inv} into smaller monthly amounts?"], "de": ["Können wir {inv} in mehreren Teilbeträgen zahlen?"],
+        "fr": ["Est-il possible de régler {inv} en plusieurs versements ?"], "es": ["¿Es posible pagar {inv} en varios plazos?"],
+    },
+    "wrong_contact": {
+        "en": ["I think you've got the wrong person — I'm in sales. Try {other}."], "de": ["Da sind Sie bei mir falsch, ich bin im Vertrieb. Bitte an {other}."],
+        "fr": ["Je pense que vous vous êtes trompé de contact, je suis au service commercial. Écrivez à {other}."],
+        "es": ["Creo que se han equivocado de persona, yo soy de ventas. Escriban a {other}."],
+    },
+    "other": {
+        "en": ["Happy holidays to the whole team!"], "de": ["Frohe Feiertage an das ganze Team!"],
+        "fr": ["Joyeuses fêtes à toute l'équipe !"], "es": ["¡Felices fiestas a todo el equipo!"],
+    },
+}
+BLIND_DISPUTES: dict[str, dict[str, list[str]]] = {
+    "pricing": {"en": ["We won't pay {inv} at that price, it's not what we agreed."], "de": ["{inv} zahlen wir zu diesem Preis nicht, das war nicht vereinbart."],
+                "fr": ["Nous ne réglerons pas {inv} à ce prix, ce n'est pas ce qui était convenu."], "es": ["No pagaremos {inv} a ese precio, no es lo acordado."]},
+    "quality": {"en": ["The product on {inv} does not work, we have a quality complaint."], "de": ["Das Produkt aus {inv} funktioniert nicht, Qualitätsmangel."],
+                "fr": ["Le produit de {inv} ne fonctionne pas, problème de qualité."], "es": ["El producto de {inv} no funciona, problema de calidad."]},
+    "not_received": {"en": ["We are still waiting for the goods on {inv}, they never arrived."], "de": ["Wir warten noch auf die Ware zu {inv}, sie ist nie angekommen."],
+                     "fr": ["Nous attendons toujours la marchandise de {inv}, elle n'est jamais arrivée."], "es": ["Seguimos esperando la mercancía de {inv}, nunca llegó."]},
+}
+
+
+def build_blind(*, seed: int = 4242, per_cell: int = 3) -> list[Sample]:
+    """The blind split (see BLIND)."""
+    rng = random.Random(seed)
+    out: list[Sample] = []
+    reasons = list(BLIND_DISPUTES)
+    for lang in ("en", "de", "fr", "es"):
+        for intent in INTENTS:
+            for k in range(per_cell):
+                reason = reasons[(k + len(out)) % len(reasons)] if intent == "dispute" else None
+                out.append(_one(rng, f"blind-{lang}-{intent}-{k:02d}", lang, intent, reason, split="blind"))
     return out

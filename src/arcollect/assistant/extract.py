@@ -16,7 +16,7 @@ from arcollect.disputes.workflow import REASONS
 # the reason codes of disputes (disputes.workflow.REASONS), most specific first
 _REASON_RULES: list[tuple[str, str]] = [
     ("duplicate", r"duplicate|billed twice|invoiced twice|charged twice|double[- ]billed|doppelt|doppelte rechnung|"
-                  r"en double|deux fois|doublon|duplicad|dos veces"),
+                  r"en double|deux fois|doublon|duplicada|dos veces"),
     ("tax", r"\b(?:vat|tax|sales tax|mwst|mehrwertsteuer|ust|umsatzsteuer|tva|iva)\b"),
     ("po", r"\b(?:po|purchase order)\b(?: number)?\b.{0,25}\b(?:missing|wrong|incorrect|required)|(?:missing|wrong|no|without a|"
            r"incorrect) (?:our |the |a )?(?:po|purchase order)|bestellnummer|po-nummer|bestell-nr|numéro de commande|bon de commande|"

@@ -14,6 +14,7 @@ INTENTS = ("promise_to_pay", "dispute", "paid", "invoice_copy", "out_of_office",
 _FUT_PAY = (r"(?:pay|settle|transfer|wire|remit|clear|process|release|send|make)")
 _LEXICON: dict[str, list[tuple[str, float]]] = {
     "promise_to_pay": [
+        (r"\b(?:funds|money|payment|transfer)\b.{0,40}\b(?:will|should|shall) (?:go out|be sent|leave|reach you|arrive)|\byou(?:'ll| will| should) (?:receive|get|see) (?:the |our |your )?(?:money|funds|payment|transfer)|\breleased? for payment\b|\bapproved for payment\b", 2.0), (r"\bgeht\b.{0,40}\braus\b|\bfreigegeben\b|\bsie erhalten (?:die|unsere) (?:zahlung|überweisung)|\bwird (?:\S+\s+){0,6}(?:angewiesen|freigegeben|ausgezahlt)", 2.0), (r"\bvous recevrez (?:le|notre) (?:paiement|virement|règlement)|\bpartiront\b|\bsera mise en paiement|\best validée\b", 2.0), (r"\brecibirán (?:el|nuestro) (?:pago|transferencia|abono)|\bsaldrán\b|\bse pagará\b|\bestá aprobada\b", 2.0),
         (r"\bwill (?:\w+\s+)?(?:pay|settle|transfer|process|release|wire|remit)\b", 2.0), (r"\bpayment\b.{0,80}\bscheduled\b", 2.0), (r"\bzahlung\b.{0,80}\b(?:eingeplant|geplant|vorgesehen|terminiert)", 2.0), (r"\b(?:paiement|virement|règlement)\b.{0,80}\b(?:prévu|programmé|partira)", 2.0), (r"\b(?:pago|transferencia)\b.{0,80}\b(?:programad|previst)", 2.0),
         (rf"\b(?:we|i)(?:'ll| will| shall| are going to|'re going to| can| plan to| intend to| expect to)\s+(?:\w+\s+){{0,2}}{_FUT_PAY}\b", 2.0),
         (rf"\bwill be (?:paid|settled|transferred|wired|remitted|processed|released|cleared|scheduled)\b", 2.0),
@@ -37,6 +38,7 @@ _LEXICON: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:pago|transferencia) (?:está |esta )?(?:programad[oa]|previst[oa])\b", 2.0), (r"\bprogramad[oa]\b", 0.8),
     ],
     "paid": [
+        (r"\b(?:bank|banque|banco|bank hat)\b.{0,30}\b(?:sent|executed|released|ausgeführt|effectué|effectue|realizó|ejecutó|envió)\b|\bwas cleared\b|\bcleared on our side\b|\büberweisung ist raus\b|\bsoldée?s?\b|\bya se pagó\b", 2.5), (r"\b(?:haben|hatten) (?:\S+\s+){0,5}(?:bezahlt|überwiesen|beglichen|ausgeglichen|angewiesen)\b", 2.5), (r"\b(?:a|avons|ont) effectué le (?:virement|paiement|règlement)\b|\brealiz(?:ó|amos|aron) (?:la|el) (?:transferencia|pago)\b", 2.5),
         (r"\b(?:already|was|were|has been|have been|had been|got) (?:been )?(?:paid|settled|transferred|wired|remitted|cleared)\b", 2.5),
         (r"\b(?:we|i) (?:have |already |actually )*(?:paid|settled|transferred|wired|remitted|sent (?:the |you )?(?:payment|money|funds))\b", 2.5),
         (r"\bpayment (?:was|has been|went out|was made|was sent|was executed|is on its way)\b", 2.5),
@@ -84,12 +86,13 @@ _LEXICON: dict[str, list[tuple[str, float]]] = {
         (r"\bprecio\b.{0,30}\b(?:incorrecto|erróneo|equivocado|más alto|no corresponde)|\bprecio (?:es |está )?(?:incorrecto|erróneo|equivocado|mal|más alto)|\bprecio acordado|\bdiferencia de precio", 3.0),
         (r"\bdañad|\bdefectuos|\brot[oa]s?\b|\bmala calidad|\bproblema de calidad|\bestropead", 3.0),
         (r"\b(?:mercancía|pedido|envío|entrega|material|piezas|artículos)\b.{0,30}\bno (?:ha |han )?(?:llegado|sido entregad|recibid)|\bnunca (?:llegó|recibimos)", 3.0),
-        (r"\bcantidad\b|\bentrega (?:incompleta|parcial)|\bfaltan (?:piezas|unidades|artículos)", 2.5), (r"\bduplicad|\bfacturad[oa] dos veces|\bcobrad[oa] dos veces", 3.0),
+        (r"\bcantidad\b|\bentrega (?:incompleta|parcial)|\bfaltan (?:piezas|unidades|artículos)", 2.5), (r"\b(?:está|es|son|factura) duplicad[ao]|\bduplicada\b|\bfacturad[oa] dos veces|\bcobrad[oa] dos veces|\bse cobró dos veces", 3.0),
         (r"\b(?:número de pedido|orden de compra)\b.{0,20}\b(?:falta|incorrecto|erróneo)|\bsin (?:número de pedido|orden de compra)", 3.0),
         (r"\biva\b.{0,30}\b(?:incorrecto|erróneo|exento|no aplica)", 3.0), (r"\bservicio\b.{0,30}\bno (?:se )?(?:ha )?(?:prestado|realizado|completado)", 3.0),
         (r"\breclamaci[óo]n|\bdisputa|\bno estamos de acuerdo|\bimpugn|\bdiscrepancia", 2.5), (r"\berror en (?:la|su) factura|\bfactura (?:es |está )?(?:incorrecta|errónea|mal)", 3.0),
     ],
     "invoice_copy": [
+        (r"\bun duplicado\b|\bduplicata\b|\bein duplikat\b|\b(?:send|email) (?:it|them|us) again\b|\bsend (?:it|them) again\b|\bcan(?:'t| ?not) locate\b|\bals pdf\b|\ben pdf\b|\bthe pdf of\b|\bzukommen lassen\b", 2.5),
         (r"\b(?:senden|schicken)\b.{0,40}\b(?:erneut|nochmals|noch einmal)\b|\banhang fehlt\b|\bfalta el adjunto|\bla pièce jointe manque|\battachment is missing", 3.0),
         (r"\bcopy\b|\bkopie\b|\bcopie\b|\bcopia\b", 2.0),
         (r"\b(?:send|resend|re-send|forward|email|provide|share)\b.{0,25}\b(?:a |the )?(?:copy|copies|duplicate|pdf|statement)\b", 3.0),
@@ -138,6 +141,42 @@ _LEXICON: dict[str, list[tuple[str, float]]] = {
     ],
 }
 _COMPILED = {intent: [(re.compile(p, re.I), w) for p, w in rules] for intent, rules in _LEXICON.items()}
+# the lexicon's own words (six letters or more), to read a misspelt one as the word meant ("trasnferido")
+_VOCABULARY = frozenset(w.lower() for rules in _LEXICON.values() for p, _ in rules
+                        for w in re.findall(r"[a-zà-ÿœß]{6,}", p.replace("(?:", " "), re.I))
+_WORD = re.compile(r"[a-zà-ÿœß]{6,}", re.I)
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """a and b one typing slip apart: two neighbours swapped, one letter changed, dropped or added."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
+
+
+def respell(text: str) -> str:
+    """The text with each word of six letters or more that is one slip from exactly one lexicon word (and is
+    none itself) replaced by that word. Deterministic; used only when the words as written decide nothing."""
+    by_length: dict[int, list[str]] = {}
+    for w in sorted(_VOCABULARY):
+        by_length.setdefault(len(w), []).append(w)
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        if word in _VOCABULARY:
+            return m.group(0)
+        near = [w for n in (len(word) - 1, len(word), len(word) + 1) for w in by_length.get(n, ()) if _one_slip(word, w)]
+        return near[0] if len(near) == 1 else m.group(0)
+
+    return _WORD.sub(fix, text)
 
 
 @dataclass(frozen=True)
@@ -188,6 +227,8 @@ def score(text: str, *, subject: str = "", auto_reply: bool = False) -> dict[str
 def classify(text: str, *, subject: str = "", auto_reply: bool = False) -> Intent:
     """The reply's intent (``other`` when no phrase is strong enough), a confidence in [0, 1] and its evidence."""
     scored = score(text, subject=subject, auto_reply=auto_reply)
+    if max(s for s, _ in scored.values()) < 1.5:  # nothing decided: perhaps a word is misspelt
+        scored = score(respell(text), subject=subject, auto_reply=auto_reply)
     ranked = sorted(((s, i) for i, (s, _) in scored.items()), key=lambda si: (-si[0], INTENTS.index(si[1])))
     (top, intent), (second, _) = ranked[0], ranked[1]
     scores = {i: round(s, 2) for i, (s, _) in scored.items()}
