@@ -67,6 +67,7 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/cash/lines/{line_id}/apply": CASHIERS,
     "POST /api/v1/cash/lines/{line_id}/unapply": CASHIERS,
     "POST /api/v1/cash/lines/{line_id}/exclude": CASHIERS,
+    "POST /api/v1/assistant/triage": WORKERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,
