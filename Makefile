@@ -41,6 +41,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/workbench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/outreach.py
 	$(BIN)/python benchmarks/cashapp.py $(CASHAPP_BENCH_ARGS)
+	$(BIN)/python benchmarks/assistant.py
 
 FUZZ_EXAMPLES ?= 20000
 

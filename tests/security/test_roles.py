@@ -71,6 +71,7 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/cash/lines/{line_id}/writeoff": CASHIERS,
     "POST /api/v1/periods/{month}/close": ASSIGNERS,   # periods:close (managers, admins)
     "POST /api/v1/periods/{month}/reopen": ADMINS,
+    "POST /api/v1/assistant/triage": WORKERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,

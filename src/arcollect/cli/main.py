@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import cash, close, disputes, escalations, ledger, outreach, reports, risk, users, workbench
+from arcollect.cli import assistant, cash, close, disputes, escalations, ledger, outreach, reports, risk, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -57,6 +57,7 @@ app.add_typer(close.close_app, name="close")
 app.add_typer(reports.report_app, name="report")
 app.add_typer(risk.predict_app, name="predict")
 reports.report_app.command("forecast")(risk.forecast_command)
+app.add_typer(assistant.assistant_app, name="assistant")
 
 
 def main() -> None:

@@ -94,6 +94,11 @@ def _link(session: Any, parsed: inbound.Parsed) -> tuple[int | None, int | None,
     return None, None, None
 
 
+def link_message(session: Any, parsed: inbound.Parsed) -> tuple[int | None, int | None, str | None]:
+    """How inbound mail is linked (customer key, outbox message key, why) — read-only, shared with the assistant."""
+    return _link(session, parsed)
+
+
 PUBLIC_MAIL_DOMAINS = frozenset({"gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "gmx.de",
                                  "web.de", "orange.fr", "free.fr", "aol.com", "proton.me", "protonmail.com"})
 

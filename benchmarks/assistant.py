@@ -1,0 +1,38 @@
+"""Assistant benchmark: confusion matrix, accuracy per intent and language, extraction accuracy on the corpus
+splits, and offline triage throughput (target: 1,000 messages ≤ 10 s)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from tests.assistant.corpus import INTENTS, build, build_blind, build_heldout  # noqa: E402
+from tests.assistant.evaluate import evaluate, predict  # noqa: E402
+
+
+def main() -> None:
+    for name, corpus in (("dev", build()), ("held-out", build_heldout()), ("blind", build_blind())):
+        r = evaluate(corpus)
+        print(f"== {name}: {r.n} replies, intent accuracy {r.accuracy:.1%}")
+        print("true\\pred".ljust(16) + "".join(i[:8].rjust(9) for i in INTENTS))
+        for t in INTENTS:
+            print(t.ljust(16) + "".join(str(r.confusion[(t, p)]).rjust(9) for p in INTENTS))
+        for i in INTENTS:
+            print(f"  {i:16} precision {r.precision(i):.1%} recall {r.recall(i):.1%}")
+        print("  per language: " + ", ".join(f"{k} {a / n:.1%}" for k, (a, n) in sorted(r.by_language.items())))
+        print("  extraction: " + ", ".join(f"{k} {r.rate(k):.1%}" for k in sorted(r.checks)))
+    corpus = build()
+    t0 = time.perf_counter()
+    for k in range(1000):
+        predict(corpus[k % len(corpus)])
+    s = time.perf_counter() - t0
+    print(f"triage of 1,000 messages offline: {s:.2f} s (target ≤ 10 s) {'OK' if s <= 10 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The assistant's service: ``triage`` reads one raw customer email as if it had arrived in the mailbox,
+links it to an account the way inbound mail does, reads its intent and facts offline and proposes the actions
+a collector would take (CONTRACT §11). It records nothing: every action waits for a person to approve it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from arcollect.assistant import clean, language, proposals
+from arcollect.calendar import zone
+from arcollect.cashapp import remittance as R
+from arcollect.context import Context
+from arcollect.errors import InvalidInput, NotFound
+from arcollect.ledger import service as ledger
+from arcollect.ledger.models import Customer, Invoice
+from arcollect.ledger.open_items import open_items_by_customer
+from arcollect.outreach import inbound, mailbox
+
+MAX_RAW = 2_000_000
+
+
+def _account(session: Any, parsed: inbound.Parsed, text: str, quoted: str,
+             scope: ledger.CustomerScope) -> tuple[Customer | None, str | None]:
+    """The customer the mail is about and why: as inbound mail links it (thread, sender, domain, invoice
+    numbers), then our dunning reference or a customer number the mail quotes. Outside the caller's scope: none."""
+    customer_pk, _, why = mailbox.link_message(session, parsed)
+    customer = session.get(Customer, customer_pk) if customer_pk else None
+    if customer is None:
+        rem = R.read([parsed.subject, text, quoted])
+        for c in rem.of("dunning", "customer"):
+            found = session.scalar(select(Customer).where(func.upper(Customer.customer_id) == c.number.upper()))
+            if found is not None:
+                customer, why = found, ("dunning reference" if c.kind == "dunning" else "customer number") + f" {c.evidence}"
+                break
+    if customer is None:
+        return None, None
+    try:
+        ledger.scoped_customer(session, scope, customer.customer_id)
+    except NotFound:
+        return None, None
+    return customer, why
+
+
+def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
+    """CONTRACT §11: ``{"customer_id", "intent", "confidence", "invoices", "promise", "dispute", "actions",
+    "evidence"}`` (plus ``language``, ``link`` and ``facts`` for people). Writes nothing to the database."""
+    if not raw or not raw.strip():
+        raise InvalidInput("the email is empty")
+    if len(raw) > MAX_RAW:
+        raise InvalidInput(f"the email is larger than {MAX_RAW} bytes")
+    parsed = inbound.parse(raw)
+    text = clean.reply_text(text=parsed.text, html=parsed.html)
+    quoted = clean.quoted_text(text=parsed.text, html=parsed.html)
+    with ctx.sessions() as session:
+        customer, why = _account(session, parsed, text, quoted, scope)
+        tz = zone(customer.timezone if customer else None)
+        written = parsed.sent_at or ctx.clock.now()
+        as_of = written.astimezone(tz).date()
+        month_first = bool(customer and (customer.country or "").upper() in ("US", "PH", "CA", "FM"))
+        known: list[str] | None = None
+        open_items: list[dict[str, Any]] = []
+        if customer is not None:
+            known = list(session.scalars(select(Invoice.invoice_id).where(Invoice.customer_pk == customer.id)))
+            open_items = open_items_by_customer(session, customer_pks=[customer.id], as_of=as_of).get(customer.id, [])
+        result = proposals.read(text, subject=parsed.subject, as_of=as_of, auto_reply=parsed.kind == "auto_reply",
+                                sender=parsed.from_addr, known_invoices=known, open_items=open_items,
+                                currency=customer.currency if customer else None, month_first=month_first)
+    lang = language.base(customer.language if customer else None)
+    result.update({"customer_id": customer.customer_id if customer else None,
+                   "language": language.detect(text, default=lang or "en"),
+                   "link": why, "as_of": as_of.isoformat(), "text": text[:4000]})
+    return {k: result[k] for k in ("customer_id", "intent", "confidence", "invoices", "promise", "dispute", "actions",
+                                   "evidence", "language", "link", "as_of", "facts", "text")}
+
+
