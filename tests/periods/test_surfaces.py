@@ -74,3 +74,21 @@ def test_the_periods_page_closes_and_reopens_and_shows_what_was_refused(served):
                                             "reason": "a late invoice from the ERP"})
     assert r.status_code == 200 and "2026-10 is open again" in r.text and "a late invoice from the ERP" in r.text
     assert served.browser(served.collector).get("/periods").status_code == 403
+
+
+def test_the_web_import_of_a_back_dated_invoice_lists_the_closed_month_row_and_imports_nothing(served):  # noqa: ANN001
+    """After October is closed, checking a file with an October invoice shows its line refused for the closed
+    month (422, nothing imported); a November invoice in a file of its own is accepted for confirmation."""
+    customer = sorted(served.customers_of(served.collector))[0]
+    assert served.client.post("/api/v1/periods/2026-10/close", headers=served.h("admin")).status_code == 200
+    browser = served.browser("cash")
+    page = browser.get("/imports")
+    header = b"invoice_id,customer_id,issue_date,due_date,amount\n"
+    bad = browser.post("/imports", data={"kind": "invoices", "csrf_token": csrf_of(page)},
+                       files={"file": ("late.csv", header + f"LATE-1,{customer},2026-10-14,2026-11-13,50.00\n".encode())})
+    assert bad.status_code == 422
+    assert ("late.csv:2: issue_date: 2026-10 is closed: invoice LATE-1 dated 2026-10-14 cannot be created or "
+            "changed; post the correction in the open period") in bad.text.replace("&#39;", "'")
+    good = browser.post("/imports", data={"kind": "invoices", "csrf_token": csrf_of(page)},
+                        files={"file": ("nov.csv", header + f"NOV-1,{customer},2026-11-14,2026-12-14,50.00\n".encode())})
+    assert good.status_code == 200 and "Confirm import" in good.text
