@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from arcollect.auth.permissions import READ
 from arcollect.reports import service as reports
-from arcollect.web.charts import pareto_bars, sparkline
+from arcollect.charts import pareto_bars, sparkline
 from arcollect.web.deps import User, get_ctx, page
 
 router = APIRouter(include_in_schema=False)
