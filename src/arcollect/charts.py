@@ -156,8 +156,8 @@ def pareto_bars(items: list[tuple[str, Decimal]], currency: str, title: str, wid
         running += value
         y = 5 + i * row_h
         w = float(value / top) * (width - pad_l - pad_r)
-        share = float(value / total * 100) if total else 0.0
-        cumulative = float(running / total * 100) if total else 0.0
+        share = value / total * 100 if total else Decimal(0)         # percentages, kept Decimal
+        cumulative = running / total * 100 if total else Decimal(0)
         parts.append(f'<text x="{pad_l - 6}" y="{y + 15}" text-anchor="end" class="chart-label">{escape(name)}</text>')
         parts.append(f'<rect x="{pad_l}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="#c62828">'
                      f"<title>{escape(name)}: {escape(format_money(value, currency))} ({share:.1f} %)</title></rect>")

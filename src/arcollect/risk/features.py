@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Sequence
+
+ZERO = Decimal(0)
 
 WINDOW = 24  # the customer's latest settled invoices that describe its habit
 POOL_WINDOW = 400  # a segment's or a group's latest settled invoices
@@ -76,6 +77,12 @@ FEATURES: tuple[tuple[str, str], ...] = (
 )
 NAMES = tuple(name for name, _ in FEATURES)
 LABELS = dict(FEATURES)
+
+
+def _median(ordered: Sequence[Decimal]) -> Decimal:
+    """The median of sorted amounts, exactly (Decimal)."""
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _quantile(values: Sequence[float], q: float) -> float:
@@ -138,7 +145,7 @@ class History:
         issued: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
         disputes: dict[str, list[dt.date]] = defaultdict(list)
         for r in rows:
-            issued[r.customer].append((r.issue_date, float(r.amount)))
+            issued[r.customer].append((r.issue_date, r.amount))
             if r.disputed_on is not None:
                 disputes[r.customer].append(r.disputed_on)
             if r.settled_on is not None:
@@ -151,7 +158,7 @@ class History:
             for t in tracks.values():
                 t.seal()
         self.issue_dates: dict[str, list[dt.date]] = {}
-        self.amounts: dict[str, list[float]] = {}
+        self.amounts: dict[str, list[Decimal]] = {}  # money stays Decimal; only derived features are floats
         for cust, items in issued.items():
             items.sort(key=lambda x: x[0])
             self.issue_dates[cust] = [d for d, _ in items]
@@ -159,16 +166,16 @@ class History:
         self.disputes = {c: sorted(v) for c, v in disputes.items()}
         self.promises = {c: (sorted(d for d, _ in v), sorted(v)) for c, v in self.events.promises.items()}
         self.reminders = {k: sorted(v) for k, v in self.events.reminders.items()}
-        self._usual: dict[tuple[str, int], float] = {}
+        self._usual: dict[tuple[str, int], Decimal | None] = {}
 
-    def usual_amount(self, customer: str, as_of: dt.date) -> tuple[int, float]:
+    def usual_amount(self, customer: str, as_of: dt.date) -> tuple[int, Decimal | None]:
         """(invoices issued before the date, their median amount over the latest WINDOW)."""
         dates = self.issue_dates.get(customer, [])
         j = bisect.bisect_left(dates, as_of)
         key = (customer, j)
         if key not in self._usual:
             recent = sorted(self.amounts[customer][max(0, j - WINDOW):j]) if j else []
-            self._usual[key] = _quantile(recent, 0.5) if recent else NAN
+            self._usual[key] = _median(recent) if recent else None
         return j, self._usual[key]
 
     def promise_record(self, customer: str, as_of: dt.date) -> tuple[float, float]:
@@ -196,7 +203,8 @@ def row_features(history: History, row: InvoiceRow, as_of: dt.date) -> list[floa
     n, mean, median, p75, last, trend, share = history.customers[row.customer].stats(as_of) \
         if row.customer in history.customers else (0.0, NAN, NAN, NAN, NAN, NAN, NAN)
     issued, usual = history.usual_amount(row.customer, as_of)
-    amount = float(row.amount)
+    size = float((max(row.amount, ZERO) + 1).ln())  # the invoice's size on a log scale (a feature, not money)
+    against_usual = float(row.amount / usual) if usual else NAN
     disputes = history.disputes.get(row.customer, [])
     dispute_rate = bisect.bisect_left(disputes, as_of) / issued if issued else NAN
     resolved, kept_rate = history.promise_record(row.customer, as_of)
@@ -209,8 +217,8 @@ def row_features(history: History, row: InvoiceRow, as_of: dt.date) -> list[floa
     seg_stats = seg.stats(as_of) if seg is not None else (0.0, NAN, NAN)
     return [
         n, mean, median, p75, last, trend, share, same_mean,
-        math.log1p(max(amount, 0.0)),
-        amount / usual if usual and usual == usual else NAN,
+        size,
+        against_usual,
         float((row.due_date - row.issue_date).days),
         float(max(0, (as_of - row.issue_date).days)),
         float((as_of - row.due_date).days),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Sequence
 
 from arcollect.money import allocate, money_str, quantize
@@ -192,5 +192,5 @@ def backtest(weeks: Sequence[dict[str, Any]], actual: Iterable[tuple[dt.date, st
                      "in_band": Decimal(w["low"]) <= came <= Decimal(w["high"])})
     n = len(rows)
     return {"weeks": rows, "mae": str(quantize(abs_err / n, rows[0]["currency"])) if n else "0",
-            "wape": round(float(abs_err / total * 100), 1) if total else None,
+            "wape": float((abs_err / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if total else None,
             "in_band": sum(r["in_band"] for r in rows)}
