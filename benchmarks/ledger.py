@@ -125,14 +125,16 @@ def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
     ctx.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def over_backends(run_backend, *, description: str, prefix: str, note: str = "") -> None:  # noqa: ANN001
+    """The benchmarks' shared command line: generate the book's CSV files once, then run ``run_backend(name, url,
+    files)`` on SQLite and on a private PostgreSQL cluster (``--backends``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="arcollect-bench-"))
-    print(f"generating {args.customers:,} customers (seed {args.seed}) into {work}")
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    print(f"generating {args.customers:,} customers (seed {args.seed}){note} into {work}")
     seconds, files = timed(lambda: write_csvs(work / "csv", args.customers, args.seed))
     print(f"generated in {seconds:.1f} s: " + ", ".join(f"{n:,} {k}" for k, (_, n) in files.items()))
     backends = [b.strip() for b in args.backends.split(",")]
@@ -146,6 +148,10 @@ def main() -> None:
             run_backend("PostgreSQL (private cluster, fsync off)", cluster.create_database("bench"), files)
         finally:
             cluster.stop()
+
+
+def main() -> None:
+    over_backends(run_backend, description=__doc__.splitlines()[0], prefix="arcollect-bench-")
 
 
 if __name__ == "__main__":

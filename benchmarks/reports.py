@@ -10,7 +10,6 @@ Prints figures; asserts nothing. Target: metrics for a quarter ≤ 5 s on the 1M
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from arcollect.context import build_context  # noqa: E402
 from arcollect.ledger import service as ledger  # noqa: E402
 from arcollect.reports import service as reports  # noqa: E402
 from arcollect.settings import Settings  # noqa: E402
-from benchmarks.ledger import AS_OF, timed, write_csvs  # noqa: E402
+from benchmarks.ledger import AS_OF, over_backends, timed  # noqa: E402
 
 QUARTER = "2026-Q3"  # the last quarter ended before the book's date (2026-11-23)
 TARGET_S = 5.0
@@ -58,26 +57,8 @@ def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="arcollect-bench-reports-"))
-    print(f"generating {args.customers:,} customers (seed {args.seed}) as of {AS_OF} into {work}")
-    seconds, files = timed(lambda: write_csvs(work / "csv", args.customers, args.seed))
-    print(f"generated in {seconds:.1f} s: " + ", ".join(f"{n:,} {k}" for k, (_, n) in files.items()))
-    backends = [b.strip() for b in args.backends.split(",")]
-    if "sqlite" in backends:
-        run_backend("SQLite", f"sqlite:///{work / 'bench.db'}", files)
-    if "postgresql" in backends:
-        from tests.pg import Cluster
-
-        cluster = Cluster().start()
-        try:
-            run_backend("PostgreSQL (private cluster, fsync off)", cluster.create_database("bench"), files)
-        finally:
-            cluster.stop()
+    over_backends(run_backend, description=__doc__.splitlines()[0], prefix="arcollect-bench-reports-",
+                  note=f" as of {AS_OF}")
 
 
 if __name__ == "__main__":
