@@ -18,21 +18,13 @@ from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.cashapp import posting
+from arcollect.cashapp.history import WRITEOFF_REASONS  # noqa: F401  (the reason codes, re-exported)
 from arcollect.cashapp.models import BankLine
 from arcollect.errors import Conflict, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer, Invoice, Payment
 from arcollect.money import money_str, quantize, to_decimal
 
-# why a residual is written off (CLI --reason, API, the web form)
-WRITEOFF_REASONS: dict[str, str] = {
-    "bank_fee": "Bank fee deducted by the payer's or an intermediary bank",
-    "discount": "Early-payment discount taken",
-    "deduction": "Deduction accepted (the payer kept it back)",
-    "fx_difference": "Exchange-rate difference",
-    "small_balance": "Small balance not worth collecting",
-    "rounding": "Rounding difference",
-}
 ZERO = Decimal(0)
 
 

@@ -18,6 +18,8 @@ from arcollect.cashapp.shapes import DocumentRef, LineIn, OpenItem, Party
 from arcollect.cashapp.store import documents_of
 from arcollect.ledger.models import Application, Customer, Invoice
 from arcollect.money import quantize
+from arcollect.periods import rules as period_rules
+from arcollect.periods.guard import latest_closed
 from arcollect.settings import Settings
 
 CHUNK = 5000
@@ -30,6 +32,14 @@ def undecided_lines(session: Session, *, line_ids: Sequence[int] | None = None) 
     if line_ids is not None:
         stmt = stmt.where(BankLine.id.in_(sorted({int(i) for i in line_ids})[:CHUNK]))
     return list(session.scalars(stmt.order_by(BankLine.booking_date, BankLine.id)))
+
+
+def in_open_months(session: Session, lines: Sequence[BankLine]) -> tuple[list[BankLine], int]:
+    """The lines booked in an open month, and how many were booked in a closed one (their payment could be
+    neither created nor changed: matching them only fails; a person reopens the month or leaves them)."""
+    through = period_rules.closed_through(latest_closed(session))
+    kept = [ln for ln in lines if not period_rules.is_closed(ln.booking_date, through)]
+    return kept, len(lines) - len(kept)
 
 
 def line_in(line: BankLine, extra: Sequence[DocumentRef] = ()) -> LineIn:

@@ -62,11 +62,16 @@ def start(ctx: Context, *, as_of: dt.date, stale_minutes: int) -> dict[str, Any]
         return view(run)
 
 
-def report(ctx: Context, run_id: int, *, phase: str, done: int, total: int) -> None:
-    """Progress of a running run (a plain update: nothing to audit)."""
+def report(ctx: Context, run_id: int, *, phase: str, done: int, total: int,
+           so_far: dict[str, int] | None = None) -> None:
+    """Progress of a running run (a plain update: nothing to audit); ``so_far``: the counts until now (applied,
+    proposed, unidentified, errors), kept as the running run's result."""
+    values: dict[str, Any] = {"phase": phase, "done": done, "total": total, "updated_at": ctx.clock.now()}
+    if so_far:
+        values["result"] = dict(so_far)
     with ctx.unit_of_work() as session:
         session.execute(update(CashMatchRun).where(CashMatchRun.id == run_id, CashMatchRun.status == "running")
-                        .values(phase=phase, done=done, total=total, updated_at=ctx.clock.now()))
+                        .values(**values))
 
 
 def finish(ctx: Context, run_id: int, *, result: dict[str, Any] | None = None, error: str | None = None) -> dict[str, Any]:

@@ -123,14 +123,16 @@ def record_advice_in(ctx: Context, *, session: Any, message_pk: int, customer_pk
 
 def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None = None,
           settings: Any = None, line_ids: Sequence[int] | None = None,
-          progress: Progress | None = None) -> dict[str, Any]:
+          progress: Progress | None = None, counted: Callable[[dict[str, int]], None] | None = None) -> dict[str, Any]:
     """Match every credit line not yet applied or excluded (CONTRACT §9): "apply" decisions are applied at once,
     "review" ones keep their ranked proposals, the rest stay unidentified. A line applied meanwhile by someone
     else is left as it is; a re-run changes nothing already decided. Problems are collected, not raised.
     Returns counts: ``applied`` by this run, ``proposed``/``unidentified`` lines as they stand after it,
     ``changed`` lines whose state this run changed. ``line_ids``: only these lines (an advice just attached).
     Remittance advices still waiting for their line are tried first; an advice's invoices are its line's.
-    ``progress(phase, done, total)`` hears how far it is (a progress bar); it changes nothing decided.
+    ``progress(phase, done, total)`` hears how far it is (a progress bar), ``counted`` the counts so far
+    (applied, proposed, unidentified, errors) just before; neither changes anything decided. Lines booked in a
+    closed month are left as they are, counted in ``skipped_closed`` (no payment may be dated there).
     With ``ARCOLLECT_CASH_SHORT_PAY=deduction`` the residual a short pay leaves (a bank fee, a discount, a
     deduction — not a partial payment) is written off as ``write_off`` does: at once up to the auto limit, else
     a write-off escalation for approval."""
@@ -142,10 +144,10 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
         with ctx.unit_of_work() as session:
             _attach_waiting(ctx, session)
     with ctx.sessions() as session:
-        lines = inputs.undecided_lines(session, line_ids=line_ids)
+        lines, closed = inputs.in_open_months(session, inputs.undecided_lines(session, line_ids=line_ids))
         if not lines:
             return {"as_of": as_of.isoformat(), "lines": 0, "applied": 0, "proposed": 0, "unidentified": 0,
-                    "changed": 0, "errors": []}
+                    "changed": 0, "errors": [], "skipped_closed": closed}
         fn = matcher or _real_matcher()
         if settings is None:
             settings = _settings_for(ctx)
@@ -163,6 +165,8 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
     tell("applying", 0, len(decisions))
     for n, decision in enumerate(decisions, 1):
         if n % step == 0 or n == len(decisions):
+            if counted is not None:
+                counted({**tally, "errors": len(errors)})
             tell("applying", n, len(decisions))
         try:
             outcome = apply_decision(ctx, decision=decision, after=False)
@@ -181,7 +185,8 @@ def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None
         if outcome.get("customer_pk") and outcome["status"] == "applied" and outcome["changed"]:
             touched.add(outcome["customer_pk"])
     after_cash_moved(ctx, customer_pks=touched)
-    return {"as_of": as_of.isoformat(), "lines": len(decisions), **tally, "changed": changed, "errors": errors}
+    return {"as_of": as_of.isoformat(), "lines": len(decisions), **tally, "changed": changed, "errors": errors,
+            "skipped_closed": closed}
 
 
 def _proposal_view(p: Proposal, currency: str) -> dict[str, Any]:
@@ -431,16 +436,16 @@ def run_match(ctx: Context, *, run_id: str, matcher: Matcher | None = None, sett
     """Carry out a begun run: ``match`` with its progress written to the run (and told to ``progress``); the run
     ends done with match's result, or failed with the error. Returns the run."""
     run = runs.get(ctx, run_id=run_id)
-    pk = int(run["id"])
+    pk, so_far = int(run["id"]), {}
 
     def tell(phase: str, done: int, total: int) -> None:
-        runs.report(ctx, pk, phase=phase, done=done, total=total)
+        runs.report(ctx, pk, phase=phase, done=done, total=total, so_far=so_far)
         if progress is not None:
             progress(phase, done, total)
 
     try:
         result = match(ctx, as_of=dt.date.fromisoformat(run["as_of"]), matcher=matcher, settings=settings,
-                       progress=tell)
+                       progress=tell, counted=so_far.update)
     except Exception as exc:
         runs.finish(ctx, pk, error=f"{type(exc).__name__}: {exc}"[:2000])
         raise

@@ -10,12 +10,13 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from arcollect.cashapp import advices, posting
+from arcollect import audit
+from arcollect.cashapp import advices, history, posting
 from arcollect.cashapp.models import LINE_STATUSES, BankLine, BankStatement
 from arcollect.context import Context
 from arcollect.errors import InvalidInput, NotFound
 from arcollect.ledger import service as ledger
-from arcollect.ledger.models import Customer
+from arcollect.ledger.models import Customer, Invoice
 from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.money import money_str, to_decimal
 
@@ -125,8 +126,25 @@ def line_detail(ctx: Context, *, line_id: str, scope: CustomerScope = EVERYTHING
             "is_credit": ln.amount > 0, "in_ledger": ln.payment_pk is not None, "statement": {"account": st.account, "file_name": st.file_name,
                                                       "statement_id": st.statement_id} if st else None,
             "unapplied": money_str(ln.amount - applied, ln.currency) if ln.status == "applied" else None,
-            "advices": [advices.view(a) for a in advices.by_line(session, [ln.id]).get(ln.id, [])]})
+            "advices": [advices.view(a) for a in advices.by_line(session, [ln.id]).get(ln.id, [])],
+            "residuals": _residuals(session, view["applications"], ln.currency) if ln.status == "applied" else [],
+            "history": history.told([history.Entry(e.at, e.actor, e.action, e.changes or {})
+                                     for e in audit.history(session, "bank_line", str(ln.id))], currency=ln.currency)})
     return view
+
+
+def _residuals(session: Any, applications: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """The invoices an applied line pays that are still open (what a write-off of the residual may take), with
+    what the line paid of each and what is left."""
+    ids = [a["invoice_id"] for a in applications]
+    found = {i.invoice_id: i for i in session.scalars(select(Invoice).where(Invoice.invoice_id.in_(ids)))} if ids else {}
+    out = []
+    for a in applications:
+        inv = found.get(a["invoice_id"])
+        left = ledger.open_amount_of(session, inv.id) if inv is not None else Decimal(0)
+        if left > 0:
+            out.append({"invoice_id": a["invoice_id"], "paid": a["amount"], "open": money_str(left, currency)})
+    return out
 
 
 def customer_cash(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING,

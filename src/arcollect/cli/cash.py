@@ -82,6 +82,9 @@ def cash_match(
     else:
         echo(f"{result['lines']} lines: {result['applied']} applied, {result['proposed']} waiting for review, "
              f"{result['unidentified']} unidentified")
+        if result.get("skipped_closed"):
+            n = result["skipped_closed"]
+            echo(f"{n} line{'' if n == 1 else 's'} in closed months skipped (reopen the month to match them)")
     for problem in result["errors"]:
         err_console.print(problem, highlight=False, soft_wrap=True, markup=False)
 

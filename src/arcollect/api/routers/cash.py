@@ -87,6 +87,7 @@ class MatchRead(BaseModel):
     unidentified: int
     changed: int
     errors: list[str]
+    skipped_closed: int = Field(0, description="lines booked in a closed month, left as they are")
 
 
 class InvoicePart(BaseModel):
