@@ -110,6 +110,8 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /cash/lines/{line_id}/apply": CASHIERS,
     "POST /cash/lines/{line_id}/unapply": CASHIERS,
     "POST /cash/lines/{line_id}/exclude": CASHIERS,
+    "POST /cash/lines/{line_id}/move": CASHIERS,
+    "POST /cash/lines/{line_id}/writeoff": CASHIERS,
     "POST /periods/close": ASSIGNERS,
     "POST /periods/reopen": ADMINS,
 }
@@ -148,6 +150,8 @@ FORM: dict[str, dict] = {
     "POST /cash/lines/{line_id}/apply": {"invoices": "X", "rows": "X", "amounts": "1.00", "customer_id": "{customer_id}"},
     "POST /cash/lines/{line_id}/unapply": {"reason": "misapplied"},
     "POST /cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
+    "POST /cash/lines/{line_id}/move": {"customer_id": "{customer_id}", "reason": "misapplied"},
+    "POST /cash/lines/{line_id}/writeoff": {"invoice_id": "X", "amount": "1.00", "reason": "bank_fee"},
     "POST /periods/close": {"month": "2026-10"},
     "POST /periods/reopen": {"month": "2026-10", "reason": "late invoice"},
 }

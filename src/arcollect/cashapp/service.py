@@ -350,6 +350,11 @@ def write_off(ctx: Context, *, line_id: str, invoice_id: str, amount: Decimal | 
     return _write_off(ctx, line_id=line_id, parts=[(invoice_id, amount)], reason=reason, note=note)
 
 
+def write_off_limit(ctx: Context, currency: str) -> Decimal:
+    """Up to how much of ``currency`` a residual is written off at once (above it: a request for approval)."""
+    return corrections.auto_limit(ctx.settings.cash_writeoff_auto_limit, currency)
+
+
 def _write_off(ctx: Context, *, line_id: str, parts: Sequence[tuple[str, Decimal | str]], reason: str,
                note: str | None) -> dict[str, Any]:
     code = corrections.check_reason(reason)
@@ -502,4 +507,4 @@ __all__ = ["BankFileError", "FORMATS", "UNIDENTIFIED", "WRITEOFF_REASONS", "afte
            "apply_decision", "counts", "current_match_run", "customer_cash", "exclude", "import_file", "import_upload",
            "line", "line_detail", "lines", "match", "match_run", "match_tracked", "move", "parse_invoices",
            "record_advice_in", "remittance_advices", "run_match", "start_match_run", "statements", "store_statements",
-           "unapply", "write_off"]
+           "unapply", "write_off", "write_off_limit"]

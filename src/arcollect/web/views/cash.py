@@ -4,6 +4,7 @@ the top proposal, pick invoices by hand, find the customer of unidentified cash,
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -16,8 +17,11 @@ from arcollect.cashapp import service as cash
 from arcollect.cashapp.models import LINE_STATUSES
 from arcollect.errors import ArcollectError, InvalidInput, NotFound
 from arcollect.ledger import service as ledger
-from arcollect.money import to_decimal
-from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text, redirect
+from arcollect.ledger.scope import EVERYTHING
+from arcollect.money import format_money, to_decimal
+from arcollect.web.deps import (Csrf, User, acting, field_words, form_date, get_ctx, needs, page, problems_text,
+                               redirect)
+from arcollect.web.views.cash_match import PHASES, back_query
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
@@ -41,15 +45,16 @@ def _amount(text: str, invoice_id: str) -> Decimal:
 
 
 def _back(request: Request, *, status: str, line: str | None, message: str | None = None,
-          error: str | None = None) -> Response:
+          error: str | None = None, move_to: str = "") -> Response:
     """After a form post: the page with the same filter, on ``line``; the outcome shown once."""
-    query = urlencode({k: v for k, v in (("status", status if status in FILTERS else ""), ("line", line)) if v})
+    query = urlencode({k: v for k, v in (("status", status if status in FILTERS else ""), ("line", line),
+                                         ("move_to", move_to)) if v})
     return redirect(request, "/cash" + (f"?{query}" if query else ""), message=message, error=error)
 
 
 def _cash_page(request: Request, user: User, *, status: str = "", on: str = "", line: str = "", customer: str = "",
                q: str = "", page_no: int = 1, result: dict[str, Any] | None = None, error: str | None = None,
-               status_code: int = 200) -> Response:
+               status_code: int = 200, run: str = "", move_to: str = "") -> Response:
     ctx = get_ctx(request)
     may_apply = user.can(CASH)
     status = status if status in FILTERS else ""
@@ -89,21 +94,51 @@ def _cash_page(request: Request, user: User, *, status: str = "", on: str = "", 
     if q.strip() and may_apply:
         found, _ = ledger.list_customers(ctx, scope=user.scope, q=q.strip()[:200], limit=20)
     statements, _ = cash.statements(ctx, limit=5) if may_apply else ([], 0)
+    shown_run = _run(ctx, run) if may_apply else None
+    moving = _move_target(ctx, user, selected, move_to) if may_apply and selected else None
+    limit = cash.write_off_limit(ctx, selected["currency"]) if selected and selected.get("residuals") else None
     query = urlencode({k: v for k, v in (("status", status), ("on", on)) if v})
     return page(request, "cash.html", status_code=status_code, nav="cash", rows=rows, total=total, counts=counts,
                 status=status, filters=FILTERS, on=on, selected=selected, following=following, owner=owner,
                 owner_name=owner_name, items=items, q=q, found=found, may_apply=may_apply, result=result,
                 error=error, statements=statements, formats=cash.FORMATS, query=query, page_no=page_no,
-                pages=max(1, -(-total // PER_PAGE)))
+                pages=max(1, -(-total // PER_PAGE)), run=shown_run, phases=PHASES, moving=moving,
+                writeoff_reasons=cash.WRITEOFF_REASONS, writeoff_limit=limit,
+                back=back_query(status=status, line=selected["id"] if selected else ""))
+
+
+def _run(ctx: Any, run_id: str) -> dict[str, Any] | None:
+    """The matching run the page shows: the one named (just started, or just finished), else the one going."""
+    if run_id:
+        try:
+            return cash.match_run(ctx, run_id=run_id)
+        except NotFound:
+            return None
+    return cash.current_match_run(ctx)
+
+
+def _move_target(ctx: Any, user: User, selected: dict[str, Any], move_to: str) -> dict[str, Any] | None:
+    """Whom an applied line's cash may be moved to: the customer chosen, with their open items in its currency."""
+    if selected["status"] != "applied" or not move_to.strip():
+        return None
+    try:
+        view = ledger.customer_overview(ctx, customer_id=move_to.strip(), as_of=ctx.clock.today(), scope=EVERYTHING)
+    except ArcollectError as exc:
+        return {"error": problems_text(exc)}
+    mine = {a["invoice_id"] for a in selected["applications"]}
+    return {"customer_id": view.customer["customer_id"], "name": view.customer["name"],
+            "items": [i for i in view.open_items if i["currency"] == selected["currency"]],
+            "applied_here": mine}
 
 
 @router.get("/cash")
 def cash_page(request: Request, user: User, status: str = "", on: str = "", line: str = "", customer: str = "",
-              q: str = "", page_no: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1) -> Response:
+              q: str = "", page_no: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1, run: str = "",
+              move_to: str = "") -> Response:
     """Cash roles work every line; a collector or a viewer reads those of the customers they see."""
     user.require(READ, CASH)
     return _cash_page(request, user, status=status[:20], on=on[:20], line=line[:20], customer=customer[:64],
-                      q=q[:200], page_no=page_no)
+                      q=q[:200], page_no=page_no, run=run[:20], move_to=move_to[:64])
 
 
 @router.post("/cash/statements", dependencies=[needs(CASH), Csrf])
@@ -125,18 +160,6 @@ async def upload(request: Request, user: User, file: Annotated[UploadFile, File(
         return _cash_page(request, user, result={"file_name": name, "problems": problems or [str(exc)]},
                           error=f"{name}: nothing was imported.", status_code=exc.http_status)
     return _cash_page(request, user, result={"file_name": name, **result})
-
-
-@router.post("/cash/match", dependencies=[needs(CASH), Csrf])
-def match_now(request: Request, user: User, status: Short = "") -> Response:
-    """Match every credit line not yet decided: the certain ones are applied at once, the rest wait for review."""
-    done = cash.match(acting(request, user))
-    words = (f"Matched {done['lines']} line(s): {done['applied']} applied, {done['proposed']} waiting for review, "
-             f"{done['unidentified']} unidentified.")
-    if done["errors"]:
-        return _back(request, status=status, line=None, message=words,
-                     error=f"{len(done['errors'])} line(s) could not be decided: " + "; ".join(done["errors"][:5]))
-    return _back(request, status=status, line=None, message=words)
 
 
 @router.post("/cash/lines/{line_id}/accept", dependencies=[needs(CASH), Csrf])
@@ -199,3 +222,61 @@ def exclude(request: Request, user: User, line_id: str, reason: Text = "", statu
     except ArcollectError as exc:
         return _back(request, status=status, line=line_id, error=problems_text(exc))
     return _back(request, status=status, line=next_line or line_id, message=f"Line {line_id} excluded: {reason.strip()}.")
+
+
+def _cli_free(text: str) -> str:
+    """A service's message as the form reads it: without the command line's option names."""
+    text = re.sub(r" ?\((?:--[\w-]+)(?: or --[\w-]+)?\)", "", text)
+    return re.sub(r"--([\w-]+)", lambda m: field_words(m.group(1)), text)
+
+
+@router.post("/cash/lines/{line_id}/move", dependencies=[needs(CASH), Csrf])
+def move(request: Request, user: User, line_id: str, customer_id: Short = "", reason: Text = "",
+         invoices: Many = None, rows: Many = None, amounts: Many = None, status: Short = "") -> Response:
+    """Misapplied cash moved to another customer (or other invoices): what the line applied is reversed (reversal
+    rows; nothing erased) and it is applied again as chosen, in one transaction; the reason is required."""
+    typed = {iid: (a or "").strip() for iid, a in zip(rows or [], amounts or [])}
+    ctx = acting(request, user)
+    target = customer_id.strip()
+    try:
+        if not reason.strip():
+            raise InvalidInput("Say why the cash is moved: the reason is kept with the reversal")
+        if not target:
+            raise InvalidInput("Choose the customer the cash belongs to")
+        picked = [(i, _amount(typed[i], i) if typed.get(i) else None) for i in invoices or []]
+        before = cash.line(ctx, line_id=line_id)
+        done = cash.move(ctx, line_id=line_id, customer_id=target, invoices=picked, reason=reason.strip())
+    except ArcollectError as exc:
+        return _back(request, status=status, line=line_id, error=_cli_free(problems_text(exc)), move_to=target)
+    cur = done["currency"]
+    spread = ", ".join(f"{a['invoice_id']} {format_money(to_decimal(a['amount']), cur)}" for a in done["applications"])
+    old = ", ".join(a["invoice_id"] for a in before["applications"]) or "on account"
+    return _back(request, status=status, line=line_id,
+                 message=f"Line {line_id} moved from {before['customer_id']} ({old}) to {done['customer_id']}: "
+                         f"{spread or 'all on account'}. The old applications were reversed, nothing erased.")
+
+
+@router.post("/cash/lines/{line_id}/writeoff", dependencies=[needs(CASH), Csrf])
+def write_off(request: Request, user: User, line_id: str, invoice_id: Short = "", amount: Short = "",
+              reason: Short = "", note: Text = "", status: Short = "") -> Response:
+    """The residual an applied line left on an invoice written off with a reason code: at once within the auto
+    limit, else a write-off request for an approver of the matrix (the message says which)."""
+    ctx = acting(request, user)
+    try:
+        if reason not in cash.WRITEOFF_REASONS:
+            raise InvalidInput("Choose why the residual is written off")
+        value = _amount(amount, invoice_id or "Amount")
+        done = cash.write_off(ctx, line_id=line_id, invoice_id=invoice_id.strip(), amount=value, reason=reason,
+                              note=note.strip()[:2000] or None)
+    except ArcollectError as exc:
+        return _back(request, status=status, line=line_id, error=_cli_free(problems_text(exc)))
+    cur = done["currency"]
+    what = " and ".join(f"{format_money(to_decimal(i['amount']), cur)} on {i['invoice_id']}" for i in done["invoices"])
+    why = cash.WRITEOFF_REASONS[done["reason"]].lower()
+    if done["status"] == "written_off":
+        words = f"Write-off of {what} written off ({why}); the invoice is settled by this much."
+    else:
+        who = " or ".join(f"{'an' if r[:1] in 'aeiou' else 'a'} {r.replace('_', ' ')}" for r in done["approvers"])
+        words = (f"Write-off of {what} sent for approval to {who or 'an approver'} (escalation "
+                 f"{done['escalation_id']}, {why}); nothing is written off until it is approved.")
+    return _back(request, status=status, line=line_id, message=words)
