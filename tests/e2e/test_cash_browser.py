@@ -56,9 +56,9 @@ def test_upload_match_accept_with_a_key_apply_by_hand_and_unapply(chromium, live
     assert "balances agree" in result.inner_text()
     page.screenshot(path=str(tmp_path / "cash-upload-1280.png"), full_page=True)
 
-    # match now: the certain ones applied, the rest proposed
+    # match now: a run in the background, followed on the page until it is done
     page.get_by_role("button", name="Match now").click()
-    page.get_by_role("status").filter(has_text="Matched 4 line(s)").wait_for()
+    page.locator("#match-run.run-done").filter(has_text="Matching finished: 4 lines processed").wait_for()
 
     # the review queue: the first proposed line is selected; j and k move, a accepts the top proposal
     page.goto("/cash?status=proposed")

@@ -2,8 +2,8 @@
 unapplied (the reversal of what was applied), moved from one customer or invoice to another, written off or sent
 for approval, excluded — each told as a finance user reads it, amounts formatted in the line's currency.
 
-The rows of one move (its reversal, the new application and the move itself share their time and actor) are told
-once, as the move."""
+The rows of one move (its reversal — an unapply whose reason starts "moved: " —, the new application, what it
+taught, the move itself, written in that order) are told once, as the move."""
 
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ def _money(value: Any, currency: str) -> str:
         return str(value)
 
 
-def _spread(applications: Sequence[Mapping[str, Any]] | None, currency: str) -> str:
+def _spread(applications: Sequence[Mapping[str, Any]] | None, currency: str, empty: str = "no invoice") -> str:
     parts = [f"{a.get('invoice_id')} {_money(a.get('amount'), currency)}" for a in applications or []]
-    return ", ".join(parts) or "nothing on an invoice"
+    return ", ".join(parts) or empty
 
 
 def _rest(value: Any, currency: str) -> str:
@@ -63,15 +63,19 @@ def _invoices(amounts: Mapping[str, Any] | None, currency: str) -> str:
 
 def told(entries: Sequence[Entry], *, currency: str) -> list[dict[str, Any]]:
     """The line's events, oldest first: ``{"at", "actor", "kind", "title", "detail"}``."""
-    moves = {(e.at, e.actor) for e in entries if e.action == "move"}
     events: list[dict[str, Any]] = []
     in_force: list[Mapping[str, Any]] = []  # what the line's payment applies, as the history goes
+    in_move = False  # between a move's reversal and its own row: the rows of the move
     for e in entries:
         c, title, detail = e.changes or {}, None, ""
-        if e.action in ("apply", "unapply") and (e.at, e.actor) in moves:
-            if e.action == "apply":
-                in_force = list(c.get("applications") or [])
+        if e.action == "unapply" and str(c.get("reason") or "").startswith("moved: "):
+            in_move = True
             continue  # told as the move
+        if e.action == "apply" and in_move:
+            in_force = list(c.get("applications") or [])
+            continue
+        if e.action == "move":
+            in_move = False
         if e.action == "match":
             status = c.get("status")
             title = {"proposed": "Proposals ranked for review", "unmatched": "Matched: no customer identified"
@@ -80,17 +84,19 @@ def told(entries: Sequence[Entry], *, currency: str) -> list[dict[str, Any]]:
         elif e.action == "apply":
             in_force = list(c.get("applications") or [])
             title = f"Applied to {c.get('customer')} by {_who(e.actor, c.get('by'))}"
-            detail = _spread(in_force, currency) + _rest(c.get("unapplied"), currency)
+            detail = (_spread(in_force, currency) + _rest(c.get("unapplied"), currency) if in_force
+                      else f"all on account ({_money(c.get('unapplied'), currency)}), on no invoice")
         elif e.action == "unapply":
-            title = f"Unapplied by {e.actor}: reversed {_spread(in_force, currency)}"
+            title = f"Unapplied by {e.actor}: reversed {_spread(in_force, currency, 'what was on account')}"
             detail = f"Reason: {c.get('reason')}" if c.get("reason") else ""
             in_force = []
         elif e.action == "move":
             before, after = c.get("from") or {}, c.get("to") or {}
             in_force = list(after.get("applications") or [])
             title = f"Moved by {e.actor} from {before.get('customer')} to {after.get('customer')}"
-            detail = (f"Reversed {_spread(before.get('applications'), currency)}; applied "
-                      f"{_spread(in_force, currency)}{_rest(after.get('unapplied'), currency)}. Reason: {c.get('reason')}")
+            gone = _spread(before.get("applications"), currency, "what was on account")
+            detail = (f"Reversed {gone}; applied {_spread(in_force, currency, 'to no invoice')}"
+                      f"{_rest(after.get('unapplied'), currency)}. Reason: {c.get('reason')}")
         elif e.action == "write_off":
             code = str(c.get("reason") or "")
             title = f"Written off by {e.actor}: {_invoices(c.get('invoices'), currency)}"
