@@ -68,6 +68,7 @@ def test_cash_roles_apply_and_collectors_read_their_portfolio(served):  # noqa: 
     assert len(page["items"]) == 1 and page["total"] == len(picked) + 1
     statements = served.client.get(f"{API}/statements", headers=served.h("cash")).json()
     assert statements["total"] == 1 and statements["items"][0]["balance_check"] == "n/a"
+    assert (statements["items"][0]["opening"], statements["items"][0]["closing"]) == (None, None)  # not stated: null
     assert served.client.get(f"{API}/lines").status_code == 401
 
 

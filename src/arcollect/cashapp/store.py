@@ -164,6 +164,6 @@ def store(session: Session, statements: Sequence[ParsedStatement], *, file_name:
     return {"statements": out, "created": created, "duplicates": duplicates}
 
 
-def _money(value: Decimal | None, currency: str) -> str:
-    """A stated balance as a money string; a statement without balances shows 0 (balance_check says n/a)."""
-    return money_str(value if value is not None else Decimal(0), currency)
+def _money(value: Decimal | None, currency: str) -> str | None:
+    """A stated balance as a money string; None (JSON null) when the file states none (balance_check n/a)."""
+    return money_str(value, currency) if value is not None else None

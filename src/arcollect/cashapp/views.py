@@ -204,8 +204,8 @@ def statements(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[
                                .limit(limit).offset(offset)).all()
         out = [{"id": str(s.id), "account": s.account, "currency": s.currency, "statement_id": s.statement_id,
                 "format": s.format, "file_name": s.file_name,
-                "opening": money_str(s.opening if s.opening is not None else Decimal(0), s.currency),
-                "closing": money_str(s.closing if s.closing is not None else Decimal(0), s.currency),
+                "opening": money_str(s.opening, s.currency) if s.opening is not None else None,  # null: not stated
+                "closing": money_str(s.closing, s.currency) if s.closing is not None else None,
                 "opening_date": s.opening_date.isoformat() if s.opening_date else None,
                 "closing_date": s.closing_date.isoformat() if s.closing_date else None,
                 "credits": money_str(s.credits, s.currency), "debits": money_str(s.debits, s.currency),

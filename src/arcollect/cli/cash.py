@@ -50,7 +50,8 @@ def cash_import(
         return
     for s in result["statements"]:
         echo(f"{s['account']} {s['currency']}: {s['lines']} lines, credits {s['credits']}, debits {s['debits']}, "
-             f"opening {s['opening']}, closing {s['closing']}, balance check {s['balance_check']}")
+             f"opening {s['opening'] or 'not stated'}, closing {s['closing'] or 'not stated'}, "
+             f"balance check {s['balance_check']}")
     echo(f"{result['created']} new lines, {result['duplicates']} duplicates")
 
 

@@ -25,8 +25,8 @@ Format = Literal["auto", "bai2", "camt", "mt940", "csv"]
 class StatementSummary(BaseModel):
     account: str
     currency: str
-    opening: str
-    closing: str
+    opening: str | None = Field(description="the opening balance the file states (null: it states none)")
+    closing: str | None = Field(description="the closing balance the file states (null: it states none)")
     credits: str
     debits: str
     balance_check: Literal["ok", "break", "n/a"]
