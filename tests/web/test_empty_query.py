@@ -52,7 +52,11 @@ def test_every_get_route_answers_200_with_each_optional_query_parameter_empty(se
     assert opened.status_code == 201, opened.text
     values = {"customer_id": quote(customer, safe=""), "kind": "statement", "dispute_id": opened.json()["id"],
               "language": "en", "name": "reminder", "period": "2026-Q3"}  # path and required query values
+    from arcollect.cashapp import service as cash
     from arcollect.risk import service as risk
+
+    run = cash.start_match_run(served.ctx)
+    values["run_id"] = cash.run_match(served.ctx, run_id=run["id"])["id"]  # a finished matching run
 
     risk.train(served.ctx)  # the prediction and forecast routes answer 409 until a model is stored
     web = served.browser("admin")
