@@ -81,7 +81,7 @@ def _phrases(paid: int, disputed: bool) -> dict[str, Callable[[float], str]]:
 
 def effect(days: float) -> str:
     """The factor's pull on the expected date: 'about 9 days later', 'about 2 days sooner'."""
-    if abs(days) < 0.5:
+    if round(abs(days)) == 0:
         return "less than a day"
     return f"about {_days(days)} {'later' if days > 0 else 'sooner'}"
 
@@ -118,7 +118,7 @@ def account_factors(per_invoice: dict[str, list[dict[str, Any]]], *, paid: int, 
     for name in ranked[:top]:
         key, f = strongest[name]
         days = sum(pulls[name]) / n if name in CUSTOMER_WIDE else f["days"]
-        if abs(days) < 0.5:
+        if round(abs(days)) == 0:
             continue
         text = sentence(f, paid=paid, disputed=key in disputed)
         out.append({"feature": name, "text": text if name in CUSTOMER_WIDE else f"invoice {key}: {text}",

@@ -382,15 +382,18 @@ def _stored(session: Session, as_of: dt.date) -> tuple[P.Model, PredictionModel]
 
 
 def late_chances(ctx: Context, *, as_of: dt.date, customer_pks: Sequence[int] | None = None,
-                 scope: CustomerScope = EVERYTHING) -> dict[str, float] | None:
-    """invoice id → p_late of the invoices open on the date (of those customers, else within the scope),
-    by the stored model; None while no model is learnt by the date (the worklist's priority then keeps
-    the customer's risk rating)."""
+                 scope: CustomerScope = EVERYTHING, collector: str | None = None) -> dict[str, float] | None:
+    """invoice id → p_late of the invoices open on the date (of those customers, else of the collector's
+    within the scope), by the stored model; None while no model is learnt by the date (the worklist's
+    priority then keeps the customer's risk rating)."""
     with ctx.sessions() as session:
         found = _stored(session, as_of)
         if found is None:
             return None
         model = found[0]
+        if collector is not None and customer_pks is None:
+            customer_pks = list(session.scalars(select(Customer.id).where(
+                Customer.collector == collector, *([scope.condition()] if scope.condition() is not None else []))))
         items = _open(session, as_of, scope, None, customer_pks)
         pks = sorted({i["customer_pk"] for i in items})
         rows, history = _book(session, as_of, None if customer_pks is None and scope.everything else pks)
@@ -423,6 +426,7 @@ def account_outlook(ctx: Context, *, customer_id: str, as_of: dt.date,
         invoices[item["invoice_id"]] = {
             "expected_date": p.expected_date.isoformat(), "p_late": p.p_late, "days_late": p.days_late,
             "past_due": as_of > item["due_date"],
-            "factors": X.plain(p.factors[:3], paid=paid, disputed=item["invoice_id"] in disputed)}
+            "factors": X.plain([f for f in p.factors if round(abs(f["days"]))][:3], paid=paid,
+                               disputed=item["invoice_id"] in disputed)}
     return {"model": info, "invoices": invoices, "paid": paid,
             "factors": X.account_factors({p.key: p.factors for p in preds}, paid=paid, disputed=disputed)}
