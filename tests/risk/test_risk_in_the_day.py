@@ -4,6 +4,7 @@ the scheduled training."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import func, select
 
@@ -94,3 +95,14 @@ def test_the_daily_run_retrains_when_the_model_is_missing_or_old(ctx, tmp_path):
         audits = session.scalars(select(AuditEntry).where(AuditEntry.entity == "prediction_model")).all()
     assert [a.entity_key for a in audits] == ["1", "2"]
     assert all(a.actor == "scheduler" and a.changes["metrics"]["model"]["mae"] is not None for a in audits)
+
+
+def test_the_worklist_command_of_the_day_trains_the_missing_model(ctx, cli, tmp_path):
+    """`arcollect worklist` (the daily run, from cron) trains version 1 when none is stored and says so on
+    stderr (its JSON stays clean); run again the same day, it keeps it."""
+    load_habits(ctx, tmp_path)
+    r = cli("worklist", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["as_of"] == TODAY.isoformat()
+    assert risk.latest_model(ctx)["version"] == 1
+    assert cli("worklist", "--format", "json").exit_code == 0 and risk.latest_model(ctx)["version"] == 1
