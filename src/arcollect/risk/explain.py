@@ -47,7 +47,8 @@ def _phrases(paid: int, disputed: bool) -> dict[str, Callable[[float], str]]:
         "hist_n": lambda v: ("no paid invoice yet: judged by similar customers" if v == 0
                              else f"has paid {_invoices(int(v))} so far" if v > 1 else "has paid one invoice so far"),
         "hist_mean": lambda v: f"pays {_late(v)} on average {over}",
-        "hist_median": lambda v: f"typically pays {_late(v)} (the middle of the last {_invoices(last)})",
+        "hist_median": lambda v: (f"half of its last {_invoices(last)} were paid more than {_late(v)}" if round(v) > 0
+                                  and last > 1 else f"typically pays {_late(v)} (median of the last {_invoices(last)})"),
         "hist_p75": lambda v: f"one invoice in four is paid more than {_late(v)}" if v > 0
         else "three invoices in four are paid on time or early",
         "hist_last": lambda v: f"paid its latest invoice {_late(v)}",

@@ -426,6 +426,9 @@ def account_outlook(ctx: Context, *, customer_id: str, as_of: dt.date,
         invoices[item["invoice_id"]] = {
             "expected_date": p.expected_date.isoformat(), "p_late": p.p_late, "days_late": p.days_late,
             "past_due": as_of > item["due_date"],
+            # a past-due invoice the model expected paid before today: the date it was expected (chase it)
+            "was_expected": (lambda d: d.isoformat() if d < as_of else None)(
+                item["due_date"] + dt.timedelta(days=int(round(p.days_late)))),
             "factors": X.plain([f for f in p.factors if round(abs(f["days"]))][:3], paid=paid,
                                disputed=item["invoice_id"] in disputed)}
     return {"model": info, "invoices": invoices, "paid": paid,
