@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     # advice's total within this tolerance, booked within these days of the advice's payment date.
     cash_advice_days: int = Field(default=5, ge=0, le=60)
     cash_advice_tolerance: Decimal = Field(default=Decimal("0.99"), ge=0, le=100)
+    # Payment prediction: the daily run (`arcollect worklist`) trains a new model when the stored one is older
+    # than this many days (or none is stored) and the ledger has enough settled history.
+    predict_retrain_days: int = Field(default=7, ge=1, le=365)
 
     @field_validator("cash_writeoff_auto_limit")
     @classmethod

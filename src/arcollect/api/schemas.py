@@ -61,6 +61,9 @@ class CustomerDetail(CustomerRead):
     open_balance: dict[str, str] = Field(description="Σ open invoice amounts per currency")
     unapplied_cash: dict[str, str] = {}
     unapplied_credits: dict[str, str] = {}
+    payment_outlook: dict[str, Any] | None = Field(
+        None, description="Once a payment-prediction model is trained: per open invoice its expected_date, "
+        "p_late and factors in plain words, the account's strongest factors and the model used; null before")
 
 
 def _timezones() -> list[str]:

@@ -11,9 +11,11 @@ from rich.table import Table
 
 from arcollect.promises import service as promises
 from arcollect.promises.models import CALL_OUTCOMES
-from arcollect.cli.common import check_format, console, context, echo, fail, parse_date, read_text
+from arcollect.cli.common import check_format, console, context, echo, err_console, fail, parse_date, read_text
+from arcollect.context import Context
 from arcollect.errors import ArcollectError
 from arcollect.playbook import service as playbooks
+from arcollect.risk import service as risk
 from arcollect.worklist import service as worklists
 
 promise_app = typer.Typer(help="Promises to pay.", no_args_is_help=True)
@@ -26,18 +28,32 @@ def _dump(data: object) -> None:
     echo(json.dumps(data, default=str, indent=2))
 
 
+def _retrain(ctx: Context) -> None:
+    with ctx.unit_of_work() as session:
+        done = risk.retrain_if_due(session, ctx.clock.now(), every_days=ctx.settings.predict_retrain_days,
+                                   actor=ctx.actor)
+    if done["trained"]:
+        m = done["metrics"].get("model", {})
+        err_console.print(f"Prediction model version {done['version']} trained ({done['reason']}): "
+                          f"MAE {m.get('mae')} days, {m.get('within_3')} % within ±3 days.")
+
+
 def worklist(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date (default: today)"),
     collector: Optional[str] = typer.Option(None, "--collector", help="One collector's worklist"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N accounts"),
 ) -> None:
-    """Run the playbook for the date (idempotent) and print the prioritized worklist."""
+    """Run the playbook for the date (idempotent) and print the prioritized worklist. The daily run (today,
+    everyone's) first retrains the payment-prediction model when it is older than
+    ARCOLLECT_PREDICT_RETRAIN_DAYS (or none is stored) and there is enough history."""
     fmt = check_format(fmt)
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
         date = date or ctx.clock.today()
+        if collector is None and date == ctx.clock.today():
+            _retrain(ctx)
         worklists.run(ctx, as_of=date, collector=collector)
         data = worklists.worklist(ctx, as_of=date, collector=collector, ensure=False, limit=limit)
     except ArcollectError as exc:

@@ -5,12 +5,13 @@ an invoice counts as settled only if it was fully paid by then (later payments a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from arcollect import audit
@@ -23,74 +24,175 @@ from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.money import money_str, quantize
 from arcollect.outreach.models import OutboxMessage
 from arcollect.promises import service as promises
+from arcollect.risk import explain as X
 from arcollect.risk import features as F
 from arcollect.risk import forecast as FC
 from arcollect.risk import prediction as P
 from arcollect.risk.models import PredictionModel
 
 ZERO = Decimal(0)
+log = logging.getLogger(__name__)
 DEFAULT_KEPT_RATE = Decimal("0.5")  # a customer with no resolved promise yet
 
 
-def _rows(session: Session, as_of: dt.date) -> list[F.InvoiceRow]:
-    """Every invoice issued by the date, as known on it."""
-    parent = aliased(Customer)
+SCOPED_MAX = 2000  # up to this many customers, only their part of the book is read (else all of it)
+
+
+def _pools(session: Session, as_of: dt.date, customer_pks: Sequence[int]) -> list[Any]:
+    """Settled invoices beyond the customers' own that their features read: every invoice of their groups
+    (a parent and its children) and the latest POOL_WINDOW settled before the date of their segments."""
+    groups, segments = set(), set()
+    for parent_pk, segment in session.execute(select(Customer.parent_pk, Customer.segment)
+                                              .where(Customer.id.in_(customer_pks))):
+        if parent_pk is not None:
+            groups.add(parent_pk)
+        segments.add(segment or "")
     written_off = select(WriteOff.invoice_pk).where(WriteOff.written_off_on <= as_of)
-    disputed = dict(session.execute(
-        select(DisputeItem.invoice_pk, func.min(Dispute.opened_on)).join(Dispute, Dispute.id == DisputeItem.dispute_pk)
-        .where(Dispute.opened_on <= as_of).group_by(DisputeItem.invoice_pk)).all())
+    settled = (Invoice.open_until < as_of, Invoice.issue_date <= as_of, Invoice.id.not_in(written_off))
+    parent = aliased(Customer)
+    base = (select(Invoice.id, Invoice.invoice_id, Customer.customer_id, Invoice.issue_date, Invoice.due_date,
+                   Invoice.amount, Invoice.open_until, Customer.segment, parent.customer_id)
+            .join(Customer, Customer.id == Invoice.customer_pk).outerjoin(parent, parent.id == Customer.parent_pk))
+    out: list[Any] = []
+    if groups:
+        members = select(Customer.id).where(or_(Customer.parent_pk.in_(groups),
+                                                (Customer.id.in_(groups)) & Customer.parent_pk.is_(None)))
+        out.extend(session.execute(base.where(*settled, Invoice.customer_pk.in_(members))))
+    for segment in segments:
+        same = or_(Customer.segment.is_(None), Customer.segment == "") if not segment else Customer.segment == segment
+        out.extend(session.execute(base.where(*settled, same).order_by(Invoice.open_until.desc())
+                                   .limit(F.POOL_WINDOW)))
+    return out
+
+
+def _rows(session: Session, as_of: dt.date, customer_pks: Sequence[int] | None = None) -> list[F.InvoiceRow]:
+    """Every invoice issued by the date, as known on it (``customer_pks``: theirs, and the settled invoices
+    of their groups and segments that their features read)."""
+    parent = aliased(Customer)
+    mine = (lambda column: column.in_(select(Invoice.id).where(Invoice.customer_pk.in_(customer_pks)))) \
+        if customer_pks is not None else None
+    written_off = select(WriteOff.invoice_pk).where(WriteOff.written_off_on <= as_of)
+    disputes = (select(DisputeItem.invoice_pk, func.min(Dispute.opened_on)).join(Dispute, Dispute.id == DisputeItem.dispute_pk)
+                .where(Dispute.opened_on <= as_of).group_by(DisputeItem.invoice_pk))
+    if mine is not None:
+        written_off = written_off.where(mine(WriteOff.invoice_pk))
+        disputes = disputes.where(mine(DisputeItem.invoice_pk))
+    disputed = dict(session.execute(disputes).all())
     written = set(session.scalars(written_off))
     stmt = (select(Invoice.id, Invoice.invoice_id, Customer.customer_id, Invoice.issue_date, Invoice.due_date,
                    Invoice.amount, Invoice.open_until, Customer.segment, parent.customer_id)
             .join(Customer, Customer.id == Invoice.customer_pk).outerjoin(parent, parent.id == Customer.parent_pk)
             .where(Invoice.issue_date <= as_of))
-    rows = []
-    for pk, key, cust, issued, due, amount, until, segment, parent_id in session.execute(stmt):
+    found = list(session.execute(stmt if customer_pks is None else stmt.where(Invoice.customer_pk.in_(customer_pks))))
+    if customer_pks is not None:
+        found.extend(_pools(session, as_of, customer_pks))
+    rows, seen = [], set()
+    for pk, key, cust, issued, due, amount, until, segment, parent_id in found:
+        if pk in seen:
+            continue
+        seen.add(pk)
         settled = until if until <= as_of and pk not in written else None
         rows.append(F.InvoiceRow(key=key, customer=cust, issue_date=issued, due_date=due, amount=amount,
                                  settled_on=settled, disputed_on=disputed.get(pk), segment=segment, parent=parent_id))
     return rows
 
 
-def _events(session: Session, as_of: dt.date) -> F.Events:
-    names = dict(session.execute(select(Customer.id, Customer.customer_id)).all())
+def _events(session: Session, as_of: dt.date, customer_pks: Sequence[int] | None = None) -> F.Events:
+    names = dict(session.execute(select(Customer.id, Customer.customer_id)
+                                 .where(*([] if customer_pks is None else [Customer.id.in_(customer_pks)]))).all())
     kept: dict[str, list[tuple[dt.date, bool]]] = defaultdict(list)
-    for cpk, states in promises.promise_states(session, within=None, as_of=as_of, lookback_days=3650).items():
+    for cpk, states in promises.promise_states(session, within=customer_pks, as_of=as_of, lookback_days=3650).items():
         for s in states:
             if s["status"] in ("kept", "partially_kept", "broken"):
                 kept[names[cpk]].append((s["pause_until"], s["status"] == "kept"))
     reminders: dict[str, list[dt.date]] = defaultdict(list)
-    for day, invoices in session.execute(select(OutboxMessage.as_of, OutboxMessage.invoices)
-                                         .where(OutboxMessage.status == "sent", OutboxMessage.as_of <= as_of)):
+    sent = select(OutboxMessage.as_of, OutboxMessage.invoices).where(OutboxMessage.status == "sent",
+                                                                     OutboxMessage.as_of <= as_of)
+    if customer_pks is not None:
+        sent = sent.where(OutboxMessage.customer_pk.in_(customer_pks))
+    for day, invoices in session.execute(sent):
         for key in invoices or []:
             reminders[key].append(day)
     return F.Events(promises=dict(kept), reminders=dict(reminders))
 
 
-def _book(session: Session, as_of: dt.date) -> tuple[list[F.InvoiceRow], F.History]:
-    rows = _rows(session, as_of)
-    return rows, F.History(rows, _events(session, as_of))
+def _book(session: Session, as_of: dt.date,
+          customer_pks: Sequence[int] | None = None) -> tuple[list[F.InvoiceRow], F.History]:
+    """The rows and their history: the whole book, or what a few customers' features read."""
+    if customer_pks is not None and len(customer_pks) > SCOPED_MAX:
+        customer_pks = None
+    rows = _rows(session, as_of, customer_pks)
+    return rows, F.History(rows, _events(session, as_of, customer_pks))
 
 
-def train(ctx: Context, *, as_of: dt.date | None = None) -> dict[str, Any]:
-    """Learn from the invoices settled before the date (default today) and store the model as a new version."""
-    day = as_of or ctx.clock.today()
+def _learn(session: Session, day: dt.date) -> tuple[P.Model, dict[str, Any]]:
+    """Fit and measure on the invoices settled before the date (InvalidInput: too little history)."""
     started = time.perf_counter()
-    with ctx.sessions() as session:
-        rows, history = _book(session, day)
+    rows, history = _book(session, day)
     try:
         model, metrics = P.fit_and_measure(history, rows, as_of=day)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     metrics["seconds"] = round(time.perf_counter() - started, 1)
-    with ctx.unit_of_work() as session:
-        version = (session.scalar(select(func.max(PredictionModel.version))) or 0) + 1
-        now = ctx.clock.now()
-        session.add(PredictionModel(version=version, kind="lightgbm", as_of=day, trained_at=now,
-                                    trained_by=ctx.actor, metrics=metrics, blob=model.dump()))
-        audit.record(session, at=now, actor=ctx.actor, action="train", entity="prediction_model",
-                     entity_key=str(version), changes={"as_of": day, "rows": model.trained_rows})
+    return model, metrics
+
+
+def _store(session: Session, model: P.Model, metrics: dict[str, Any], *, day: dt.date, now: dt.datetime,
+           actor: str) -> dict[str, Any]:
+    version = (session.scalar(select(func.max(PredictionModel.version))) or 0) + 1
+    session.add(PredictionModel(version=version, kind="lightgbm", as_of=day, trained_at=now,
+                                trained_by=actor, metrics=metrics, blob=model.dump()))
+    audit.record(session, at=now, actor=actor, action="train", entity="prediction_model",
+                 entity_key=str(version), changes={"as_of": day, "rows": model.trained_rows,
+                                                   "metrics": {k: metrics.get(k) for k in ("n", "model", "due_date")}})
     return {"version": version, "as_of": day.isoformat(), "trained_at": now.isoformat(), "metrics": metrics}
+
+
+def train(ctx: Context, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Learn from the invoices settled before the date (default today) and store the model as a new version."""
+    day = as_of or ctx.clock.today()
+    with ctx.sessions() as session:
+        model, metrics = _learn(session, day)
+    with ctx.unit_of_work() as session:
+        return _store(session, model, metrics, day=day, now=ctx.clock.now(), actor=ctx.actor)
+
+
+MIN_SETTLED = 40  # fit_and_measure's least history
+
+
+def retrain_if_due(session: Session, now: dt.datetime, *, every_days: int = 7,
+                   actor: str = "scheduler") -> dict[str, Any]:
+    """The scheduled training (the daily run; later a worker): a new version when the latest stored model
+    was trained ``every_days`` or more days before ``now`` (or none is stored) and the ledger has enough
+    settled history. Inside the caller's unit of work; returns what was done and why, and logs it."""
+    day = now.date()
+    last = session.execute(select(PredictionModel.version, PredictionModel.trained_at)
+                           .order_by(PredictionModel.version.desc()).limit(1)).first()
+    if last is not None:
+        trained_at = last.trained_at if last.trained_at.tzinfo else last.trained_at.replace(tzinfo=dt.timezone.utc)
+        age = (now - trained_at).total_seconds() / 86400
+        if age < every_days:
+            return {"trained": False, "version": last.version,
+                    "reason": f"model version {last.version} is {int(age)} days old (retrained every {every_days})"}
+    written_off = select(WriteOff.invoice_pk).where(WriteOff.written_off_on <= day)
+    settled = session.scalar(select(func.count()).select_from(Invoice)
+                             .where(Invoice.open_until < day, Invoice.id.not_in(written_off))) or 0
+    if settled < MIN_SETTLED:
+        reason = f"too little history to learn from: {settled} settled invoices (at least {MIN_SETTLED})"
+        log.info("prediction model not trained: %s", reason)
+        return {"trained": False, "version": None if last is None else last.version, "reason": reason}
+    try:
+        model, metrics = _learn(session, day)
+    except InvalidInput as exc:
+        log.info("prediction model not trained: %s", exc)
+        return {"trained": False, "version": None if last is None else last.version, "reason": str(exc)}
+    stored = _store(session, model, metrics, day=day, now=now, actor=actor)
+    m = metrics.get("model", {})
+    log.info("prediction model version %s trained on %s settled invoices: MAE %s d, %s %% within ±3 d (due-date "
+             "baseline MAE %s d)", stored["version"], metrics.get("trained_rows"), m.get("mae"), m.get("within_3"),
+             metrics.get("due_date", {}).get("mae"))
+    return {"trained": True, **stored,
+            "reason": "no model stored yet" if last is None else f"the stored model was {every_days}+ days old"}
 
 
 def latest_model(ctx: Context) -> dict[str, Any] | None:
@@ -125,22 +227,25 @@ def _model(ctx: Context, as_of: dt.date, train_if_missing: bool = True) -> tuple
         return P.Model.load(blob), version  # type: ignore[arg-type]
 
 
-def _open(session: Session, as_of: dt.date, scope: CustomerScope, customer_pk: int | None) -> list[dict[str, Any]]:
+def _open(session: Session, as_of: dt.date, scope: CustomerScope, customer_pk: int | None,
+          customer_pks: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Invoices open on the date with their open and disputed amounts."""
     applied = (select(Application.invoice_pk, func.sum(Application.amount).label("applied"))
                .join(Invoice, Invoice.id == Application.invoice_pk)
                .where(Application.applied_on <= as_of, Application.invoice_open_until > as_of)
                .group_by(Application.invoice_pk).subquery())
     stmt = (select(Invoice.invoice_id, Customer.customer_id, Customer.collector, Invoice.amount, Invoice.currency,
-                   Invoice.due_date, Invoice.disputed, Invoice.disputed_amount, applied.c.applied)
+                   Invoice.due_date, Invoice.disputed, Invoice.disputed_amount, applied.c.applied, Invoice.customer_pk)
             .join(Customer, Customer.id == Invoice.customer_pk).outerjoin(applied, applied.c.invoice_pk == Invoice.id)
             .where(Invoice.issue_date <= as_of, Invoice.open_until > as_of))
     if scope.condition() is not None:
         stmt = stmt.where(scope.condition())
     if customer_pk is not None:
         stmt = stmt.where(Invoice.customer_pk == customer_pk)
+    if customer_pks is not None:
+        stmt = stmt.where(Invoice.customer_pk.in_(customer_pks))
     out = []
-    for key, cust, collector, amount, cur, due, in_dispute, disputed_amount, paid in session.execute(stmt):
+    for key, cust, collector, amount, cur, due, in_dispute, disputed_amount, paid, cpk in session.execute(stmt):
         left = quantize(amount - (paid or ZERO), cur)
         if left <= 0:
             continue
@@ -148,34 +253,43 @@ def _open(session: Session, as_of: dt.date, scope: CustomerScope, customer_pk: i
         if in_dispute:
             part = left if disputed_amount is None else max(ZERO, min(disputed_amount, left))
         out.append({"invoice_id": key, "customer_id": cust, "collector": collector, "currency": cur,
-                    "open_amount": left, "disputed": quantize(part, cur), "due_date": due})
+                    "open_amount": left, "disputed": quantize(part, cur), "due_date": due, "customer_pk": cpk})
     return out
 
 
 def _predict(ctx: Context, as_of: dt.date, scope: CustomerScope, customer_id: str | None,
-             explain: int, train_if_missing: bool = True) -> tuple[list[dict[str, Any]], list[P.Prediction], P.Model, int]:
+             explain: int, train_if_missing: bool = True
+             ) -> tuple[list[dict[str, Any]], list[P.Prediction], P.Model, int, F.History]:
     model, version = _model(ctx, as_of, train_if_missing)
     with ctx.sessions() as session:
         customer_pk = ledger.scoped_customer(session, scope, customer_id).id if customer_id else None
         items = _open(session, as_of, scope, customer_pk)
-        rows, history = _book(session, as_of)
+        pks = sorted({i["customer_pk"] for i in items})
+        rows, history = _book(session, as_of, None if scope.everything and customer_pk is None else pks)
     by_key = {r.key: r for r in rows}
     preds = P.predict(model, history, [by_key[i["invoice_id"]] for i in items], as_of, explain=explain)
-    return items, preds, model, version
+    return items, preds, model, version, history
+
+
+def _paid(history: F.History, customer: str, as_of: dt.date) -> int:
+    """How many of the customer's invoices were settled before the date."""
+    track = history.customers.get(customer)
+    return int(track.stats(as_of)[0]) if track is not None else 0
 
 
 def predict(ctx: Context, *, as_of: dt.date, customer_id: str | None = None, scope: CustomerScope = EVERYTHING,
             explain: int = 3, train_if_missing: bool = True) -> list[dict[str, Any]]:
     """Every invoice open on the date with its expected payment date (never before the date), p_late and
     top factors (CONTRACT §10), oldest due first."""
-    items, preds, _, version = _predict(ctx, as_of, scope, customer_id, explain, train_if_missing)
+    items, preds, _, version, history = _predict(ctx, as_of, scope, customer_id, explain, train_if_missing)
     out = []
     for item, p in zip(items, preds):
+        factors = X.plain(p.factors, paid=_paid(history, item["customer_id"], as_of), disputed=item["disputed"] > 0)
         out.append({"invoice_id": item["invoice_id"], "customer_id": item["customer_id"],
                     "expected_date": p.expected_date.isoformat(), "p_late": p.p_late,
                     "days_late": p.days_late, "due_date": item["due_date"].isoformat(),
                     "currency": item["currency"], "open_amount": money_str(item["open_amount"], item["currency"]),
-                    "factors": p.factors, "model_version": version})
+                    "factors": factors, "model_version": version})
     out.sort(key=lambda r: (r["due_date"], r["invoice_id"]))
     return out
 
@@ -196,7 +310,7 @@ def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerSc
     apart and unapplied cash not counted twice."""
     if not 1 <= weeks <= 104:
         raise InvalidInput("weeks: between 1 and 104")
-    items, preds, model, version = _predict(ctx, as_of, scope, None, 0, train_if_missing)
+    items, preds, model, version, _ = _predict(ctx, as_of, scope, None, 0, train_if_missing)
     q_lo, q_hi = model.residuals
     open_items = []
     for item, p in zip(items, preds):
@@ -252,3 +366,70 @@ def backtest(ctx: Context, *, as_of: dt.date, weeks: int = 13) -> dict[str, Any]
                    Application.applied_on < as_of, Invoice.issue_date <= start, Invoice.open_until > start))]
     return {"made_on": start.isoformat(), **FC.backtest(made["weeks"], actual)}
 
+
+
+def _stored(session: Session, as_of: dt.date) -> tuple[P.Model, PredictionModel] | None:
+    """The latest stored model learnt by the date, loaded; None when there is none (or it no longer loads:
+    the next training replaces it)."""
+    m = session.scalar(select(PredictionModel).where(PredictionModel.as_of <= as_of)
+                       .order_by(PredictionModel.version.desc()).limit(1))
+    if m is None:
+        return None
+    try:
+        return P.Model.load(m.blob), m
+    except ValueError:
+        return None
+
+
+def late_chances(ctx: Context, *, as_of: dt.date, customer_pks: Sequence[int] | None = None,
+                 scope: CustomerScope = EVERYTHING, collector: str | None = None) -> dict[str, float] | None:
+    """invoice id → p_late of the invoices open on the date (of those customers, else of the collector's
+    within the scope), by the stored model; None while no model is learnt by the date (the worklist's
+    priority then keeps the customer's risk rating)."""
+    with ctx.sessions() as session:
+        found = _stored(session, as_of)
+        if found is None:
+            return None
+        model = found[0]
+        if collector is not None and customer_pks is None:
+            customer_pks = list(session.scalars(select(Customer.id).where(
+                Customer.collector == collector, *([scope.condition()] if scope.condition() is not None else []))))
+        items = _open(session, as_of, scope, None, customer_pks)
+        pks = sorted({i["customer_pk"] for i in items})
+        rows, history = _book(session, as_of, None if customer_pks is None and scope.everything else pks)
+    by_key = {r.key: r for r in rows}
+    preds = P.predict(model, history, [by_key[i["invoice_id"]] for i in items], as_of, explain=0)
+    return {p.key: p.p_late for p in preds}
+
+
+def account_outlook(ctx: Context, *, customer_id: str, as_of: dt.date,
+                    scope: CustomerScope = EVERYTHING) -> dict[str, Any] | None:
+    """One account's open invoices with their expected payment date, p_late and factors in plain words,
+    and the account's strongest factors; None while no model is learnt by the date."""
+    with ctx.sessions() as session:
+        found = _stored(session, as_of)
+        if found is None:
+            return None
+        model, stored = found
+        customer = ledger.scoped_customer(session, scope, customer_id)
+        items = _open(session, as_of, scope, customer.id)
+        rows, history = _book(session, as_of, [customer.id])
+        info = {"version": stored.version, "as_of": stored.as_of.isoformat(),
+                "trained_at": stored.trained_at.isoformat(), "mae": (stored.metrics or {}).get("model", {}).get("mae")}
+    by_key = {r.key: r for r in rows}
+    mine = [by_key[i["invoice_id"]] for i in items]
+    preds = P.predict(model, history, mine, as_of, explain=len(F.NAMES))
+    paid = _paid(history, customer.customer_id, as_of)
+    disputed = frozenset(r.key for r in mine if r.disputed_on is not None)
+    invoices = {}
+    for item, p in zip(items, preds):
+        invoices[item["invoice_id"]] = {
+            "expected_date": p.expected_date.isoformat(), "p_late": p.p_late, "days_late": p.days_late,
+            "past_due": as_of > item["due_date"],
+            # a past-due invoice the model expected paid before today: the date it was expected (chase it)
+            "was_expected": (lambda d: d.isoformat() if d < as_of else None)(
+                item["due_date"] + dt.timedelta(days=int(round(p.days_late)))),
+            "factors": X.plain([f for f in p.factors if round(abs(f["days"]))][:3], paid=paid,
+                               disputed=item["invoice_id"] in disputed)}
+    return {"model": info, "invoices": invoices, "paid": paid,
+            "factors": X.account_factors({p.key: p.factors for p in preds}, paid=paid, disputed=disputed)}

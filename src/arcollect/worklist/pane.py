@@ -134,3 +134,12 @@ def plain_reasons(notes: Sequence[str], fmt: Any = None) -> list[str]:
     if fmt is None:
         return out
     return [_AMOUNT.sub(lambda m: fmt(Decimal(m["num"].replace(",", "")), m["cur"]), r) for r in out]
+
+
+def next_account(items: Sequence[dict[str, Any]], customer_id: str) -> str | None:
+    """The account after ``customer_id`` in a worklist's order (the first one when it is not listed)."""
+    ids = [i["customer_id"] for i in items]
+    if customer_id in ids:
+        rest = ids[ids.index(customer_id) + 1:] + ids[:ids.index(customer_id)]
+        return rest[0] if rest else None
+    return ids[0] if ids else None

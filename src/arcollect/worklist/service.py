@@ -22,6 +22,7 @@ from arcollect import audit
 from arcollect.disputes import service as disputes
 from arcollect.escalations import service as escalations
 from arcollect.promises import service as promises
+from arcollect.risk import service as risk
 from arcollect.context import Context
 from arcollect.db import bulk_insert
 from arcollect.errors import Conflict, InvalidInput
@@ -34,7 +35,7 @@ from arcollect.playbook import service as playbooks
 from arcollect.playbook.rules import Playbook
 from arcollect.worklist import team
 from arcollect.worklist.models import Action, WorklistEntry, WorklistRun
-from arcollect.worklist.pane import contact_card, next_best_action, plain_reasons  # noqa: F401  (the pane, in plain words)
+from arcollect.worklist.pane import contact_card, next_account, next_best_action, plain_reasons  # noqa: F401  (the pane)
 from arcollect.worklist.team import collectors as team_collectors, targets as reassign_targets  # noqa: F401
 from arcollect.worklist.priority import score
 
@@ -123,9 +124,11 @@ def _run_at(ctx: Context, as_of: dt.date) -> dt.datetime:
     return now if now.date() == as_of else dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.timezone.utc)
 
 
-def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date,
-             lookback: int) -> tuple[dict[str, float], list[str], dt.date | None]:
+def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date, lookback: int,
+             chances: dict[str, float] | None) -> tuple[dict[str, float], list[str], dt.date | None]:
     dpd = [((as_of - i.due_date).days, i.open_amount) for i in account.items if not i.disputed]
+    upcoming = None if chances is None else [(i.open_amount, chances[i.invoice_id]) for i in account.items
+                                             if not i.disputed and i.due_date >= as_of and i.invoice_id in chances]
     contact = g.contacts.get(account.customer_pk, {})
     last = contact.get("last_contact")
     broken = promises.broken_promises(g.promises.get(account.customer_pk, ()), as_of - dt.timedelta(days=lookback))
@@ -133,7 +136,7 @@ def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date
     parts = score(past_due=dpd, risk=account.risk, broken_promises=broken,
                   days_since_contact=None if last is None else (as_of - last).days,
                   invoiced_12m=g.invoiced.get(account.customer_pk, Decimal(0)),
-                  callback_due=follow_up is not None and follow_up <= as_of)
+                  callback_due=follow_up is not None and follow_up <= as_of, upcoming=upcoming)
     notes: list[str] = []
     if follow_up is not None and follow_up <= as_of:
         notes.append(f"callback due {follow_up.isoformat()}" + (" (today)" if follow_up == as_of else " (overdue)"))
@@ -168,6 +171,7 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
         clock.lap("cases")
     current = playbooks.active(ctx)
     now = ctx.clock.now()
+    chances = risk.late_chances(ctx, as_of=as_of, customer_pks=customer_pks, scope=scope, collector=collector)
     with ctx.unit_of_work() as session:
         g = _gather(session, as_of=as_of, playbook=current.playbook, scope=scope, collector=collector,
                     customer_pks=customer_pks)
@@ -188,7 +192,7 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
                     "invoices": list(p.invoices), "amounts": {c: str(a) for c, a in p.amounts.items()},
                     "reasons": list(p.reasons), "needs_approval": p.needs_approval, "status": "open",
                     "playbook_version": current.version, "created_at": now})
-            parts, notes, follow_up = _explain(account, outcome, g, as_of, lookback)
+            parts, notes, follow_up = _explain(account, outcome, g, as_of, lookback, chances)
             entries.append({"customer_pk": account.customer_pk, "as_of": as_of, "collector": account.collector,
                             "segment": outcome.segment, "priority": parts["total"], "parts": parts, "notes": notes})
         clock.lap("evaluate")
@@ -583,12 +587,3 @@ def day_progress(ctx: Context, *, as_of: dt.date, collector: str | None = None,
         waiting = set(escalations.awaiting_decision(session, mine))  # listed until a manager decides them
         accounts, left = accounts | waiting, left | (waiting - worked)
     return {"done": len((accounts - left) | worked), "total": len(accounts)}
-
-
-def next_account(items: Sequence[dict[str, Any]], customer_id: str) -> str | None:
-    """The account after ``customer_id`` in a worklist's order (the first one when it is not listed)."""
-    ids = [i["customer_id"] for i in items]
-    if customer_id in ids:
-        rest = ids[ids.index(customer_id) + 1:] + ids[:ids.index(customer_id)]
-        return rest[0] if rest else None
-    return ids[0] if ids else None

@@ -14,6 +14,7 @@ from arcollect.api.schemas import (
 from arcollect.auth.permissions import EDIT_CUSTOMER, READ
 from arcollect.bounds import DayQuery
 from arcollect.ledger import service as ledger
+from arcollect.risk import service as risk
 
 router = APIRouter(tags=["customers"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -47,7 +48,9 @@ def get_customer(ctx: Ctx, caller: Caller, customer_id: str, as_of: DayQuery = N
                           children=view.children,
                           open_balance={c: money(a, c) for c, a in view.open_balance.items()},
                           unapplied_cash={c: money(a, c) for c, a in view.unapplied_cash.items()},
-                          unapplied_credits={c: money(a, c) for c, a in view.unapplied_credits.items()})
+                          unapplied_credits={c: money(a, c) for c, a in view.unapplied_credits.items()},
+                          payment_outlook=risk.account_outlook(ctx, customer_id=customer_id, as_of=view.as_of,
+                                                               scope=caller.scope))
 
 
 @router.patch("/customers/{customer_id}", response_model=CustomerRead,

@@ -1,4 +1,5 @@
-"""Account 360: header, contacts, open items, payments and applications, credits, timeline, balance chart."""
+"""Account 360: header, contacts, open items (with their predicted payment), payments and applications, credits,
+timeline, balance chart."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from arcollect.escalations import policy as E
 from arcollect.escalations import service as esc
 from arcollect.ledger import service as ledger
 from arcollect.promises import service as promises
+from arcollect.risk import service as risk
 from arcollect.charts import line_chart
 from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page, problems_text, redirect
 
@@ -65,7 +67,8 @@ def _account_page(request: Request, user: User, customer_id: str, as_of: dt.date
                                                         scope=disputes.CaseScope(customers=scope)),
                 can_escalate=user.can(ESCALATE), escalation_actions=E.ACTIONS,
                 account_escalations=esc.list_escalations(ctx, customer_id=customer_id, scope=scope),
-                bank_cash=cash.customer_cash(ctx, customer_id=customer_id, scope=scope))
+                bank_cash=cash.customer_cash(ctx, customer_id=customer_id, scope=scope),
+                outlook=risk.account_outlook(ctx, customer_id=customer_id, as_of=day, scope=scope))
 
 
 @router.post("/customers/{customer_id}/contact-details", dependencies=[needs(EDIT_CUSTOMER), Csrf])

@@ -21,6 +21,7 @@ from arcollect.playbook import service as playbooks
 from arcollect.promises import service as promises
 from arcollect.promises.models import CALL_OUTCOMES
 from arcollect.web.deps import Csrf, User, acting, form_date, get_ctx, needs, page, problems_text, redirect
+from arcollect.worklist import my_day
 from arcollect.worklist import service as worklists
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +92,8 @@ def my_worklist(request: Request, user: User, c: Annotated[str | None, Query(max
     panel = _panel_data(request, user, selected) if c else None
     return page(request, "worklist.html", nav="worklist", items=items, total=data["total"], selected=selected,
                 collector=who, page_no=page_no, pages=max(1, -(-data["total"] // PAGE)), panel=panel,
-                progress=_progress(request, user, who), answers=_answers(request, user))
+                progress=_progress(request, user, who), answers=_answers(request, user),
+                day=my_day.figures(ctx, as_of=ctx.clock.today(), collector=who, scope=user.scope))
 
 
 @router.get("/worklist/panel/{customer_id}")
