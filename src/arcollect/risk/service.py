@@ -241,7 +241,8 @@ def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerSc
 
 def backtest(ctx: Context, *, as_of: dt.date, weeks: int = 13) -> dict[str, Any]:
     """The forecast made ``weeks`` weeks before the date, against the payments applied since to the
-    invoices open then."""
+    invoices open then; with the naive baseline made the same day (each invoice's open amount, disputed
+    part apart, on its due date, or in the first week when already past due)."""
     start = as_of - dt.timedelta(days=7 * weeks)
     made = forecast(ctx, as_of=start, weeks=weeks)
     with ctx.sessions() as session:
@@ -250,5 +251,15 @@ def backtest(ctx: Context, *, as_of: dt.date, weeks: int = 13) -> dict[str, Any]
             .join(Invoice, Invoice.id == Application.invoice_pk)
             .where(Application.payment_pk.is_not(None), Application.applied_on >= start,
                    Application.applied_on < as_of, Invoice.issue_date <= start, Invoice.open_until > start))]
-    return {"made_on": start.isoformat(), **FC.backtest(made["weeks"], actual)}
-
+        naive = []
+        for item in _open(session, start, EVERYTHING, None):
+            on = max(start, item["due_date"])
+            naive.append(FC.OpenItem(key=item["invoice_id"], customer=item["customer_id"], currency=item["currency"],
+                                     open_amount=item["open_amount"], disputed=item["disputed"],
+                                     due_date=item["due_date"], expected=on, early=on, late=on))
+    baseline = FC.backtest(FC.forecast(naive, [], {}, as_of=start, weeks=weeks)["weeks"], actual)
+    return {"made_on": start.isoformat(), **FC.backtest(made["weeks"], actual),
+            "baseline": {"name": "due date", "mae": baseline["mae"], "wape": baseline["wape"],
+                         "currencies": baseline["currencies"],
+                         "weeks": [{"start": w["start"], "currency": w["currency"], "expected": w["expected"],
+                                    "error": w["error"]} for w in baseline["weeks"]]}}
