@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     # advice's total within this tolerance, booked within these days of the advice's payment date.
     cash_advice_days: int = Field(default=5, ge=0, le=60)
     cash_advice_tolerance: Decimal = Field(default=Decimal("0.99"), ge=0, le=100)
+    # Reports (docs/reports.md "Reporting currency"): a CSV file of exchange rates (date,from,to,rate; a
+    # relative path is under home) adds a reporting-currency figure to the metrics, the roll-forward and the
+    # forecast, in reporting_currency (empty: base_currency). Without the file every figure stays per currency.
+    fx_rates_file: Path | None = None
+    reporting_currency: str = ""
 
     @field_validator("cash_writeoff_auto_limit")
     @classmethod
@@ -135,7 +140,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part.strip()!r}: the limit must be zero or more")
         return value.strip()
 
-    @field_validator("base_currency")
+    @field_validator("base_currency", "reporting_currency")
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         return value.strip().upper()

@@ -172,6 +172,30 @@ def forecast(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied:
     return out
 
 
+def in_reporting(result: dict[str, Any], rep: Any) -> dict[str, Any]:
+    """A forecast's weeks, months and summary added up over its currencies in the reporting currency
+    (``rep``: an ``arcollect.fx.Reporting`` covering them): each amount at its currency's rate as of the
+    forecast's date, exactly, rounded once. A period's low and high are the sums of the currencies' bands
+    (a little wider than a joint band)."""
+    cur = rep.currency
+
+    def add_up(rows: Sequence[dict[str, Any]], names: Sequence[str], by: str | None) -> list[dict[str, Any]]:
+        sums: dict[Any, dict[str, Decimal]] = {}
+        heads: dict[Any, dict[str, Any]] = {}
+        for r in rows:
+            key = r[by] if by else None
+            heads.setdefault(key, {k: r[k] for k in ("start", "end") if k in r})
+            slot = sums.setdefault(key, {n: ZERO for n in names})
+            for n in names:
+                slot[n] += rep.convert(Decimal(r[n]), r["currency"])
+        return [{**heads[k], "currency": cur, **{n: money_str(v, cur) for n, v in sums[k].items()}} for k in sums]
+
+    money = ("expected", "low", "high", "promised")
+    summary = add_up(result["currencies"], ("open", "disputed", "unapplied", "expected", "beyond", "promised"), None)
+    return {"weeks": add_up(result["weeks"], money, "start"), "months": add_up(result["months"], money, "start"),
+            "summary": summary[0] if summary else None}
+
+
 def _errors(rows: Sequence[dict[str, Any]], currency: str) -> dict[str, Any]:
     abs_err = sum((abs(Decimal(r["error"])) for r in rows), ZERO)
     total = sum((Decimal(r["actual"]) for r in rows), ZERO)

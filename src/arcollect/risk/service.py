@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from arcollect import audit
+from arcollect import audit, fx
 from arcollect.context import Context
 from arcollect.disputes.models import Dispute, DisputeItem
 from arcollect.errors import Conflict, InvalidInput
@@ -236,6 +236,9 @@ def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerSc
                                         kind="instalment" if "plan" in s else "promise"))
     result = FC.forecast(open_items, promised, dict(unapplied), as_of=as_of, weeks=weeks)
     result["model_version"] = version
+    rep = fx.reporting(ctx.settings, {c["currency"] for c in result["currencies"]}, as_of)
+    if rep is not None:  # FX rates configured: the inflows added up in the reporting currency, saying which rates
+        result["reporting"] = {**rep.describe(), **(FC.in_reporting(result, rep) if rep.complete else {})}
     return result
 
 
