@@ -140,6 +140,12 @@ def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
 QUICK_CUSTOMERS = 2_000
 
 
+def load_note() -> str:
+    """The machine's load now: figures measured on a busy machine are slower than on an idle one."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+
+
 def over_backends(run_backend, *, description: str, prefix: str, note: str = "",  # noqa: ANN001
                   options=None) -> argparse.Namespace:  # noqa: ANN001
     """The benchmarks' shared command line: generate the book's CSV files once, then run ``run_backend(name, url,
@@ -161,6 +167,7 @@ def over_backends(run_backend, *, description: str, prefix: str, note: str = "",
     seconds, files = timed(lambda: write_csvs(work / "csv", args.customers, args.seed))
     print(f"generated in {seconds:.1f} s: " + ", ".join(f"{n:,} {k}" for k, (_, n) in files.items()))
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    print(load_note())
     try:
         if "sqlite" in backends:
             run_backend("SQLite", f"sqlite:///{work / 'bench.db'}", files)

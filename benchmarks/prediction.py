@@ -30,7 +30,7 @@ from arcollect.ledger.models import Invoice  # noqa: E402
 from arcollect.ledger import service as ledger  # noqa: E402
 from arcollect.risk import service as risk  # noqa: E402
 from arcollect.settings import Settings  # noqa: E402
-from benchmarks.ledger import AS_OF, measured_command, over_backends, timed, verdict  # noqa: E402
+from benchmarks.ledger import AS_OF, load_note, measured_command, over_backends, timed, verdict  # noqa: E402
 
 TRAIN_S, PREDICT_S, FORECAST_S = 300.0, 60.0, 30.0
 DEMO_CUSTOMERS, DEMO_SEED = 200, 42  # what `arcollect demo` loads
@@ -46,6 +46,7 @@ def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
         assert not result.errors, result.errors[:3]
         print(f"loaded {kind:<9} {rows:>9,} rows in {seconds:6.1f} s")
     day = AS_OF.isoformat()
+    print(load_note())
     seconds, peak = measured_command(url, "predict", "train", "--as-of", day, "--json")
     print(f"predict train --as-of {day}: {seconds:7.1f} s ({verdict(seconds, TRAIN_S)}), peak RSS {peak:,.0f} MB")
     model = risk.latest_model(ctx)
@@ -63,6 +64,7 @@ def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
     seconds, peak = measured_command(url, "report", "forecast", "--as-of", day, "--weeks", "13", "--json")
     print(f"report forecast --as-of {day} --weeks 13: {seconds:7.1f} s ({verdict(seconds, FORECAST_S)}), "
           f"peak RSS {peak:,.0f} MB")
+    print(load_note())
     ctx.dispose()
 
 
