@@ -1,4 +1,4 @@
-# arcollect — `make run` (install + demo + serve on 127.0.0.1:8000), `make test` (install + whole suite), `make bench`,
+# arcollect — `make run` (install + demo + serve on 127.0.0.1:8000), `make test` (install + whole suite), `make bench` (`make bench BENCH_ARGS=--quick`: a small smoke run),
 # `make fuzz` (the readers of untrusted files, long: FUZZ_EXAMPLES per target), `make screenshots` (the README's
 # images in docs/screenshots/, from the demo at 1280 px; the tests never write there).
 PYTHON ?= python3
@@ -37,6 +37,7 @@ test: install system-deps lint
 bench: install system-deps
 	$(BIN)/python benchmarks/ledger.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/reports.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/prediction.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/web.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/workbench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/outreach.py

@@ -2,6 +2,7 @@
 
     make bench                       # 100k customers, ~1.09M invoices, ~0.89M payments
     make bench BENCH_ARGS="--customers 10000"
+    make bench BENCH_ARGS=--quick    # smoke run, 2,000 customers
 
 Prints figures; asserts nothing. Targets: import ≥ 20,000 rows/s; aging of 1M open invoices by
 customer ≤ 1 s on PostgreSQL and ≤ 2 s on SQLite; aging command peak memory ≤ 500 MB.
@@ -13,6 +14,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -90,14 +92,24 @@ finally:
 """
 
 
-def aging_peak_memory_mb(url: str) -> tuple[float, float]:
-    """Run the real `arcollect aging` command in a child process: its wall time and its own peak RSS."""
+def measured_command(url: str, *args: str) -> tuple[float, float]:
+    """Run a real `arcollect --db URL ARGS…` command in a child process, its output thrown away: its wall
+    time (start-up included) and its own peak RSS in MB."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _MEASURED, "--db", url, "aging", "--as-of", AS_OF.isoformat(),
-                           "--by", "customer", "--format", "json", "--output", os.devnull],
+    done = subprocess.run([sys.executable, "-c", _MEASURED, "--db", url, *args],
                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     return elapsed, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def aging_peak_memory_mb(url: str) -> tuple[float, float]:
+    """Run the real `arcollect aging` command in a child process: its wall time and its own peak RSS."""
+    return measured_command(url, "aging", "--as-of", AS_OF.isoformat(), "--by", "customer", "--format", "json",
+                            "--output", os.devnull)
+
+
+def verdict(seconds: float, target: float) -> str:
+    return f"target ≤ {target:g} s: {'ok' if seconds <= target else 'OVER TARGET'}"
 
 
 def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
@@ -125,29 +137,51 @@ def run_backend(name: str, url: str, files: dict) -> None:  # noqa: ANN001
     ctx.dispose()
 
 
-def over_backends(run_backend, *, description: str, prefix: str, note: str = "") -> None:  # noqa: ANN001
+QUICK_CUSTOMERS = 2_000
+
+
+def load_note() -> str:
+    """The machine's load now: figures measured on a busy machine are slower than on an idle one."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def over_backends(run_backend, *, description: str, prefix: str, note: str = "",  # noqa: ANN001
+                  options=None) -> argparse.Namespace:  # noqa: ANN001
     """The benchmarks' shared command line: generate the book's CSV files once, then run ``run_backend(name, url,
-    files)`` on SQLite and on a private PostgreSQL cluster (``--backends``)."""
+    files)`` on SQLite and on a private PostgreSQL cluster (``--backends``). ``options(parser)`` adds a
+    benchmark's own arguments; the parsed arguments are returned."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=100_000, help="book size (default: the targets' 100,000)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run on {QUICK_CUSTOMERS:,} customers (the figures are not the targets')")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    if options is not None:
+        options(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.customers = min(args.customers, QUICK_CUSTOMERS)
     work = Path(tempfile.mkdtemp(prefix=prefix))
     print(f"generating {args.customers:,} customers (seed {args.seed}){note} into {work}")
     seconds, files = timed(lambda: write_csvs(work / "csv", args.customers, args.seed))
     print(f"generated in {seconds:.1f} s: " + ", ".join(f"{n:,} {k}" for k, (_, n) in files.items()))
-    backends = [b.strip() for b in args.backends.split(",")]
-    if "sqlite" in backends:
-        run_backend("SQLite", f"sqlite:///{work / 'bench.db'}", files)
-    if "postgresql" in backends:
-        from tests.pg import Cluster
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    print(load_note())
+    try:
+        if "sqlite" in backends:
+            run_backend("SQLite", f"sqlite:///{work / 'bench.db'}", files)
+        if "postgresql" in backends:
+            from tests.pg import Cluster
 
-        cluster = Cluster().start()
-        try:
-            run_backend("PostgreSQL (private cluster, fsync off)", cluster.create_database("bench"), files)
-        finally:
-            cluster.stop()
+            cluster = Cluster().start()
+            try:
+                run_backend("PostgreSQL (private cluster, fsync off)", cluster.create_database("bench"), files)
+            finally:
+                cluster.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the CSV files and the SQLite database (a few GB at full size)
+    return args
 
 
 def main() -> None:

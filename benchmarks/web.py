@@ -109,7 +109,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--think-ms", type=int, default=1000, help="Pause of each user between requests")
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2), help="arcollect serve --workers")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 customers, 5 s wrk runs")
     args = parser.parse_args()
+    if args.quick:
+        args.customers, args.seconds = min(args.customers, 2_000), min(args.seconds, 5)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: run `make system-deps`")
     work = Path(tempfile.mkdtemp(prefix="arcollect-webbench-"))

@@ -170,7 +170,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 customers, 200 of them dana's")
     args, _ = parser.parse_known_args()
+    if args.quick:
+        args.customers, args.mine, args.requests = min(args.customers, 2_000), min(args.mine, 200), min(args.requests, 20)
     work = Path(tempfile.mkdtemp(prefix="arcollect-workbench-"))
     print(f"workbench benchmark: {args.customers:,} customers × {args.invoices_per_customer} open invoices, "
           f"collector dana with {args.mine:,} accounts; {os.cpu_count()} CPUs")

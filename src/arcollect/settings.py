@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     # Payment prediction: the daily run (`arcollect worklist`) trains a new model when the stored one is older
     # than this many days (or none is stored) and the ledger has enough settled history.
     predict_retrain_days: int = Field(default=7, ge=1, le=365)
+    # Reports (docs/reports.md "Reporting currency"): a CSV file of exchange rates (date,from,to,rate; a
+    # relative path is under home) adds a reporting-currency figure to the metrics, the roll-forward and the
+    # forecast, in reporting_currency (empty: base_currency). Without the file every figure stays per currency.
+    fx_rates_file: Path | None = None
+    reporting_currency: str = ""
 
     @field_validator("cash_writeoff_auto_limit")
     @classmethod
@@ -138,7 +143,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part.strip()!r}: the limit must be zero or more")
         return value.strip()
 
-    @field_validator("base_currency")
+    @field_validator("base_currency", "reporting_currency")
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         return value.strip().upper()

@@ -66,6 +66,18 @@ def test_backtest_reports_the_error_of_each_week():
     assert [(w["actual"], w["error"], w["in_band"]) for w in got["weeks"]] == [("90.00", "-10.00", True),
                                                                              ("80.00", "30.00", False)]
     assert got["mae"] == "20.00" and got["wape"] == 23.5 and got["in_band"] == 1
+    assert got["currencies"] == [{"currency": "USD", "actual": "170.00", "mae": "20.00", "wape": 23.5, "in_band": 1}]
+
+
+def test_backtest_keeps_currencies_apart():
+    """Two currencies: each has its own MAE and WAPE (EUR week: 100 expected, 150 came → 50 ÷ 150 = 33.3 %;
+    USD: 100 expected, 90 came → 10 ÷ 90 = 11.1 %); no figure adds euros to dollars."""
+    weeks = [{"start": "2026-11-23", "end": "2026-11-29", "currency": c, "expected": "100.00", "low": "80.00",
+              "high": "120.00", "promised": "0.00"} for c in ("EUR", "USD")]
+    got = FC.backtest(weeks, [(D(2026, 11, 24), "EUR", Decimal("150.00")), (D(2026, 11, 25), "USD", Decimal("90.00"))])
+    assert [(c["currency"], c["mae"], c["wape"], c["in_band"]) for c in got["currencies"]] == [
+        ("EUR", "50.00", 33.3, 0), ("USD", "10.00", 11.1, 1)]
+    assert got["mae"] is None and got["wape"] is None
 
 
 def test_forecast_of_the_book_ties_out_to_open_receivables_and_puts_a_promise_in_its_week(ctx, tmp_path):

@@ -22,7 +22,7 @@ MENU = {  # what each role is offered, in order (Work | Manage | Settings)
               "Playbook", "Templates", "Users", "Imports", "Periods"],
     "stakeholder": ["Inbox", "Disputes"],
     "viewer": ["Accounts", "Outbox", "Disputes", "Dashboard", "Reports", "Aging"],
-    "cash_app": ["Accounts", "Outbox", "Disputes", "Cash", "Dashboard", "Aging", "Imports"],
+    "cash_app": ["Accounts", "Outbox", "Disputes", "Cash", "Dashboard", "Reports", "Aging", "Imports"],
 }
 
 

@@ -32,6 +32,18 @@ def _r(value: float | None, suffix: str = "") -> str:
     return "—" if value is None else f"{value:.1f}{suffix}"
 
 
+def reporting_note(rep: dict[str, Any]) -> str:
+    """What the reporting-currency figure used (or why there is none), in one line."""
+    used = "; ".join(f"{c}→{rep['currency']} {r['rate']} of {r['date']}"
+                     + (f" (inverse of {r['inverted_from']})" if "inverted_from" in r else "")
+                     for c, r in rep["rates"].items())
+    head = f"In {rep['currency']} as of {rep['as_of']}" + (f", rates {used}" if used else "") + f" ({rep['source']})"
+    if rep.get("missing"):
+        return (f"{head}: no {rep['currency']} figure — no rate for " + ", ".join(rep["missing"])
+                + f" on or before {rep['as_of']}")
+    return head
+
+
 def _run(fn: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         return fn(context(), **kwargs)
@@ -58,6 +70,17 @@ def metrics(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
                       _r(r["cei"], " %"), _m(r, "collected"), _r(r["pct_current"], " %"), _r(r["avg_days_to_pay"]),
                       _r(r["avg_days_late"]), _r(r["promise_kept_rate"], " %"), _m(r, "unapplied_cash"))
     console.print(table)
+    rep = doc.get("reporting")
+    if rep is not None:
+        echo(reporting_note(rep))
+        if rep["rows"]:
+            fx_table = Table("Key", "AR start", "AR end", "Current", "Credit sales", "Collected", "DSO", "BPDSO", "CEI",
+                             title=f"Metrics {doc['period']} in {rep['currency']}")
+            for r in rep["rows"]:
+                fx_table.add_row(r["key"], _m(r, "ar_start"), _m(r, "ar_end"), _m(r, "current_end"),
+                                 _m(r, "credit_sales"), _m(r, "collected"), _r(r["dso"]), _r(r["bpdso"]),
+                                 _r(r["cei"], " %"))
+            console.print(fx_table)
 
 
 @report_app.command("rollforward")
@@ -77,6 +100,14 @@ def rollforward(period: str = typer.Option(..., "--period", help=PERIOD_HELP),
                                                                      "written_off", "adjustments", "closing")),
                       "yes" if r["ties"] else "NO")
     console.print(table)
+    rep = doc.get("reporting")
+    if rep is not None:
+        echo(reporting_note(rep))
+        t = rep["total"]
+        if t is not None:
+            echo(f"Roll-forward in {rep['currency']}: " + ", ".join(
+                f"{n.replace('_', ' ')} {_m(t, n)}" for n in ("opening", "invoiced", "credited", "collected",
+                                                            "written_off", "adjustments", "rounding", "closing")))
 
 
 @report_app.command("causes")

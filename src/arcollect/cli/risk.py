@@ -91,5 +91,15 @@ def forecast_command(
     for c in data["currencies"]:
         echo(f"{c['currency']}: open {c['open']}, expected in {weeks} weeks {c['expected']}, beyond {c['beyond']}, "
              f"disputed apart {c['disputed']}, unapplied cash {c['unapplied']}")
+    rep = data.get("reporting")
+    if rep is not None:
+        from arcollect.cli.reports import reporting_note
+
+        echo(reporting_note(rep))
+        if rep.get("summary"):
+            t = rep["summary"]
+            weekly = ", ".join(f"{w['start']} {w['expected']}" for w in rep["weeks"])
+            echo(f"{rep['currency']}: open {t['open']}, expected in {weeks} weeks {t['expected']}, beyond {t['beyond']}, "
+                 f"disputed apart {t['disputed']}; per week: {weekly}")
 
 

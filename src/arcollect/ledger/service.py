@@ -1,6 +1,9 @@
 """Ledger use cases: the only module other packages and the interfaces call.
 
-Each function owns its transaction (one unit of work) and takes keyword-only arguments.
+Each function owns its transaction (one unit of work) and takes keyword-only arguments. Imports, the aging,
+the ledger totals and the demo are here; customer accounts (``ledger.customers``), money moving on invoices
+(``ledger.postings``) and the read models (``browse``, ``open_items``, ``period_queries``) live in their own
+modules and are re-exported, so callers keep using ``ledger.service``.
 """
 
 from __future__ import annotations
@@ -12,21 +15,19 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import func, select, text, type_coerce
-from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.context import Context
 from arcollect.db import Money, writing
-from arcollect.errors import Conflict, InvalidInput, NotFound
+from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import aging as A
 from arcollect.ledger import queries as Q
-from arcollect.ledger.balances import Movement, available_from
 from arcollect.ledger.import_base import TABLES_WRITTEN, ImportResult, Progress
 from arcollect.ledger.import_read import ReadLimits, parse_mapping, read_table
 from arcollect.ledger.import_rows import KINDS
 from arcollect.ledger.imports import import_table, write_rejected
 from arcollect.ledger.models import (
-    Application, CreditNote, Customer, Invoice, Payment, WriteOff,
+    Application, CreditNote, Customer, Invoice, Payment,
 )
 from arcollect.ledger.browse import (  # noqa: F401  (part of this service's interface)
     balance_history, contacts_of, customer_activity, customer_facets, customer_header, customer_hierarchy,
@@ -34,16 +35,23 @@ from arcollect.ledger.browse import (  # noqa: F401  (part of this service's int
     list_contacts, list_customers, list_documents, month_ends, scoped_customer, scoped_record,
 )
 from arcollect.ledger.dashboard import Dashboard
+from arcollect.ledger.customers import (  # noqa: F401  (part of this service's interface)
+    CONTACT_FIELDS, EDITABLE_FIELDS, FLAG_FIELDS, RISKS, CustomerOverview, assign_portfolio, clean_contact_details,
+    customer_overview, disputed_invoices, update_customer, update_customer_in,
+)
+from arcollect.ledger.postings import (  # noqa: F401  (part of this service's interface)
+    apply_document, apply_in, move_payment_in, record_payment_in, reverse_application, reverse_in, write_off,
+    write_off_in,
+)
 from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the workbench)
     OpenInvoice, customers_in, invoiced_between, open_invoices, open_items_by_customer, payments_applied, unapplied,
 )
 from arcollect.ledger.queries import open_amount_of  # noqa: F401
 from arcollect.ledger.period_queries import PeriodUnits, customer_groups, period_units  # noqa: F401  (reports)
-from arcollect.ledger.locks import lock_rows, lost_race
+from arcollect.ledger.locks import lock_rows, lost_race  # noqa: F401  (lock_rows: for cash application)
 from arcollect.ledger.scope import EVERYTHING, FULL_RIGHTS, CustomerScope, ImportRights
 from arcollect.ledger.uploads import discard_upload, find_upload, prune_uploads, save_upload  # noqa: F401
-from arcollect.money import quantize, to_decimal
-from arcollect.periods.guard import assert_open
+from arcollect.money import quantize
 
 ZERO = Decimal(0)
 
@@ -222,364 +230,6 @@ def export_aging(report: A.AgingReport, *, fmt: str) -> tuple[bytes, str]:
         write_xlsx(report, buffer)  # type: ignore[arg-type]
         return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     raise InvalidInput(f"format {fmt!r}: csv or xlsx")
-
-
-# ---- customers ---------------------------------------------------------------------------------
-@dataclass
-class CustomerOverview:
-    customer: dict[str, Any]
-    parent_id: str | None
-    children: list[str]
-    contacts: list[dict[str, Any]]
-    open_items: list[dict[str, Any]]
-    unapplied_cash: dict[str, Decimal]
-    unapplied_credits: dict[str, Decimal]
-    as_of: dt.date
-
-    @property
-    def open_balance(self) -> dict[str, Decimal]:
-        """Σ open amounts per currency."""
-        totals: dict[str, Decimal] = {}
-        for item in self.open_items:
-            totals[item["currency"]] = totals.get(item["currency"], ZERO) + item["open_amount"]
-        return totals
-
-    @property
-    def past_due(self) -> dict[str, Decimal]:
-        """Σ open amounts past their due date per currency (every currency with an open amount)."""
-        totals = dict.fromkeys(self.open_balance, ZERO)
-        for item in self.open_items:
-            if item["days_past_due"] > 0:
-                totals[item["currency"]] += item["open_amount"]
-        return totals
-
-
-def customer_overview(ctx: Context, *, customer_id: str, as_of: dt.date,
-                      scope: CustomerScope = EVERYTHING) -> CustomerOverview:
-    with ctx.sessions() as session:
-        c = scoped_customer(session, scope, customer_id)
-        parent = session.scalar(select(Customer.customer_id).where(Customer.id == c.parent_pk)) if c.parent_pk else None
-        children = list(session.scalars(select(Customer.customer_id).where(Customer.parent_pk == c.id)
-                                        .order_by(Customer.customer_id)))
-        contacts = contacts_of(session, c.id)
-        items = Q.open_items(session, c.id, as_of)
-        cash = Q.unapplied_by_customer(session, Payment, as_of, customer_ids=[customer_id])
-        credits = Q.unapplied_by_customer(session, CreditNote, as_of, customer_ids=[customer_id])
-        header = customer_header(c)
-    return CustomerOverview(header, parent, children, contacts, items,
-                            {k[1]: quantize(v, k[1]) for k, v in cash.items() if v},
-                            {k[1]: quantize(v, k[1]) for k, v in credits.items() if v}, as_of)
-
-
-CONTACT_FIELDS = ("email", "phone", "language", "timezone")
-FLAG_FIELDS = ("risk", "do_not_contact", "credit_hold")  # kept in arcollect; imports never touch them
-EDITABLE_FIELDS = CONTACT_FIELDS + FLAG_FIELDS
-RISKS = ("low", "medium", "high")
-
-
-def _risk(values: dict[str, str], column: str) -> str | None:
-    from arcollect.ledger.import_rows import CellError
-
-    value = values[column].lower()
-    if value and value not in RISKS:
-        raise CellError(column, f"{values[column]!r} is not a risk class (one of {', '.join(RISKS)})")
-    return value or None
-
-
-def _flag(values: dict[str, str], column: str) -> bool:
-    from arcollect.ledger.import_rows import bool_value
-
-    return bool_value(values, column)
-
-
-def clean_contact_details(changes: dict[str, Any]) -> dict[str, Any]:
-    """Validate a change of contact details and collections flags (contact details with the same
-    cell rules as the customers import). Blank values clear a field. Raises InvalidInput naming
-    every bad field.
-    """
-    from arcollect.ledger.import_rows import CellError, email_value, language_value, text, timezone_value
-
-    readers = {"email": email_value, "timezone": timezone_value, "language": language_value,
-               "phone": lambda values, column: text(values, column, max_len=64),
-               "risk": _risk, "do_not_contact": _flag, "credit_hold": _flag}
-    problems = [f"{k}: not editable here (one of {', '.join(EDITABLE_FIELDS)})" for k in changes
-                if k not in EDITABLE_FIELDS]
-    clean: dict[str, Any] = {}
-    for key in (k for k in EDITABLE_FIELDS if k in changes):
-        value = changes[key]
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif key in ("do_not_contact", "credit_hold") and value is None:
-            value = "false"
-        try:
-            clean[key] = readers[key]({key: (value or "").strip()}, key)
-        except CellError as err:
-            problems.append(f"{key}: {err.message}")
-    if problems:
-        raise InvalidInput("invalid customer update", problems)
-    return clean
-
-
-def update_customer(ctx: Context, *, customer_id: str, changes: dict[str, Any],
-                    scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
-    """Change a customer's contact details (email, phone, language, time zone) or collections flags
-    (risk, do-not-contact, credit hold); audited.
-
-    The ERP stays the master of everything else: the next import overwrites what it sends.
-    """
-    clean = clean_contact_details(changes)
-    with ctx.unit_of_work() as session:
-        return update_customer_in(session, scoped_customer(session, scope, customer_id), clean, now=ctx.clock.now(),
-                                  actor=ctx.actor)
-
-
-def update_customer_in(session: Session, c: Customer, clean: dict[str, Any], *, now: dt.datetime, actor: str,
-                       why: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``update_customer`` inside the caller's transaction with checked values (an approved escalation
-    puts the account on credit hold); audited with ``why`` beside the changes."""
-    before = customer_header(c)
-    for key, value in clean.items():
-        setattr(c, key, value)
-    c.updated_at = now
-    after = customer_header(c)
-    changed = audit.diff(before, after)
-    if changed:
-        audit.record(session, at=now, actor=actor, action="update", entity="customer", entity_key=c.customer_id,
-                     changes={**changed, **(why or {})})
-    return after
-
-
-def disputed_invoices(ctx: Context, *, customer_id: str, scope: CustomerScope = EVERYTHING) -> set[str]:
-    """The ids of a customer's invoices flagged in dispute."""
-    with ctx.sessions() as session:
-        c = scoped_customer(session, scope, customer_id)
-        return set(session.scalars(select(Invoice.invoice_id).where(Invoice.customer_pk == c.id, Invoice.disputed)))
-
-
-def assign_portfolio(ctx: Context, *, customer_ids: Sequence[str], collector: str | None = None,
-                     team: str | None = None, scope: CustomerScope = EVERYTHING) -> int:
-    """Set the collector and/or team of customers (all or nothing); audited per customer. Customers
-    outside ``scope`` (the caller's portfolio) are not found."""
-    ids = list(dict.fromkeys(i.strip() for i in customer_ids if i.strip()))
-    if not ids:
-        raise InvalidInput("name at least one customer")
-    now = ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        found = {c.customer_id: c for c in session.scalars(select(Customer).where(Customer.customer_id.in_(ids)))
-                 if scope.allows(c.collector, c.team)}
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise NotFound(f"customers not found: {', '.join(missing[:20])}" + (" …" if len(missing) > 20 else ""))
-        changed = 0
-        for cid in ids:
-            c = found[cid]
-            before = {"collector": c.collector, "team": c.team}
-            if collector is not None:
-                c.collector = collector
-            if team is not None:
-                c.team = team
-            diff = audit.diff(before, {"collector": c.collector, "team": c.team})
-            if diff:
-                changed += 1
-                c.updated_at = now
-                audit.record(session, at=now, actor=ctx.actor, action="assign", entity="customer",
-                             entity_key=cid, changes=diff)
-        return changed
-
-
-# ---- applications, reversals, write-offs -------------------------------------------------------
-def _invoice(session: Session, invoice_id: str) -> Invoice:
-    """The invoice, locked for the rest of the transaction: money is about to move onto it."""
-    inv = session.scalar(select(Invoice).where(Invoice.invoice_id == invoice_id).with_for_update())
-    if inv is None:
-        raise NotFound(f"invoice {invoice_id!r} not found")
-    return inv
-
-
-def _available(session: Session, column: Any, pk: int, total: Decimal, currency: str, on: dt.date) -> Decimal:
-    """What of an invoice (open) or document (unapplied) can be applied effective ``on``."""
-    moves = [Movement(a, d) for a, d in session.execute(
-        select(Application.amount, Application.applied_on).where(column == pk))]
-    return quantize(available_from(total, moves, on), currency)
-
-
-def apply_document(ctx: Context, *, invoice_id: str, amount: Decimal | str,
-                   payment_id: str | None = None, credit_note_id: str | None = None,
-                   applied_on: dt.date | None = None, source: str = "manual") -> int:
-    """Apply part of a payment or credit note to an invoice. Returns the application's key."""
-    if (payment_id is None) == (credit_note_id is None):
-        raise InvalidInput("name exactly one of payment_id or credit_note_id")
-    with ctx.unit_of_work() as session:
-        inv = _invoice(session, invoice_id)
-        if payment_id is not None:  # locked after the invoice (the order every money writer keeps)
-            doc = session.scalar(select(Payment).where(Payment.payment_id == payment_id).with_for_update())
-        else:
-            doc = session.scalar(select(CreditNote).where(CreditNote.credit_note_id == credit_note_id)
-                                 .with_for_update())
-        if doc is None:
-            raise NotFound(f"{'payment' if payment_id else 'credit note'} {payment_id or credit_note_id!r} not found")
-        doc_date = doc.received_date if isinstance(doc, Payment) else doc.issue_date
-        when = applied_on or max(doc_date, inv.issue_date, ctx.clock.today())
-        return apply_in(session, invoice=inv, document=doc, amount=amount, applied_on=when, source=source,
-                        now=ctx.clock.now(), actor=ctx.actor)
-
-
-def apply_in(session: Session, *, invoice: Invoice, document: Payment | CreditNote, amount: Decimal | str,
-             applied_on: dt.date, source: str, now: dt.datetime, actor: str) -> int:
-    """``apply_document`` inside the caller's transaction (cash application applies a bank line's payment to
-    several invoices all or nothing). The caller has locked the invoice, then the document (``lock_rows``,
-    ascending keys); what is open and unapplied is read here, inside the lock. Returns the application's key."""
-    inv, doc = invoice, document
-    value = quantize(to_decimal(amount), inv.currency)
-    if value <= 0:
-        raise InvalidInput(f"amount {value} must be greater than zero")
-    if isinstance(doc, Payment):
-        link, key, doc_id, doc_date = Application.payment_pk, "payment_pk", doc.payment_id, doc.received_date
-    else:
-        link, key, doc_id, doc_date = Application.credit_note_pk, "credit_note_pk", doc.credit_note_id, doc.issue_date
-    if doc.currency != inv.currency:
-        raise InvalidInput(f"currency mismatch: document in {doc.currency}, invoice in {inv.currency}")
-    when = applied_on
-    if when < doc_date or when < inv.issue_date:
-        raise InvalidInput(f"an application cannot be dated {when}, before the document ({doc_date}) "
-                           f"or the invoice ({inv.issue_date})")
-    assert_open(session, on=when, what=f"an application of {doc_id} to invoice {inv.invoice_id}")
-    left = _available(session, link, doc.id, doc.amount, doc.currency, when)
-    if value > left:
-        raise Conflict(f"only {left} of {doc_id} is unapplied from {when} on, not {value}")
-    open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, when)
-    if value > open_then:
-        raise Conflict(f"invoice {inv.invoice_id} has {open_then} open from {when} on, less than {value}")
-    app = Application(invoice_pk=inv.id, amount=value, currency=inv.currency, applied_on=when,
-                      source=source, created_at=now, created_by=actor, **{key: doc.id})
-    session.add(app)
-    session.flush()
-    Q.refresh_settled(session, Invoice, [inv.id])
-    Q.refresh_settled(session, type(doc), [doc.id])
-    audit.record(session, at=now, actor=actor, action="apply", entity="invoice",
-                 entity_key=inv.invoice_id, changes={"application": app.id, "amount": value,
-                                                     "from": doc_id, "applied_on": when})
-    return app.id
-
-
-def reverse_application(ctx: Context, *, application_id: int, reversed_on: dt.date | None = None,
-                        reason: str) -> int:
-    """Undo an application with a new, negative row (the original stays). Returns the reversal's key."""
-    with ctx.unit_of_work() as session:
-        return reverse_in(session, application_id=application_id, reversed_on=reversed_on or ctx.clock.today(),
-                          reason=reason, now=ctx.clock.now(), actor=ctx.actor)
-
-
-def reverse_in(session: Session, *, application_id: int, reversed_on: dt.date, reason: str, now: dt.datetime,
-               actor: str) -> int:
-    """``reverse_application`` inside the caller's transaction (cash application reverses every application
-    of a bank line's payment all or nothing). Returns the reversal's key."""
-    app = session.get(Application, application_id)
-    if app is None:
-        raise NotFound(f"application {application_id} not found")
-    # lock what the reversal moves money between; "already reversed" is decided inside the lock
-    lock_rows(session, Invoice, [app.invoice_pk])
-    for model, pk in ((Payment, app.payment_pk), (CreditNote, app.credit_note_pk)):
-        lock_rows(session, model, [pk])
-    if app.reverses_pk is not None:
-        raise Conflict(f"application {application_id} is itself a reversal")
-    if session.scalar(select(Application.id).where(Application.reverses_pk == app.id)):
-        raise Conflict(f"application {application_id} is already reversed")
-    when = reversed_on
-    if when < app.applied_on:
-        raise InvalidInput(f"a reversal cannot be dated before the application ({app.applied_on})")
-    assert_open(session, on=when, what=f"a reversal of application {application_id}")
-    rev = Application(invoice_pk=app.invoice_pk, payment_pk=app.payment_pk,
-                      credit_note_pk=app.credit_note_pk, write_off_pk=app.write_off_pk,
-                      amount=-app.amount, currency=app.currency, applied_on=when, reverses_pk=app.id,
-                      source="manual", created_at=now, created_by=actor)
-    session.add(rev)
-    session.flush()
-    Q.refresh_settled(session, Invoice, [app.invoice_pk])
-    if app.payment_pk:
-        Q.refresh_settled(session, Payment, [app.payment_pk])
-    if app.credit_note_pk:
-        Q.refresh_settled(session, CreditNote, [app.credit_note_pk])
-    invoice_id = session.scalar(select(Invoice.invoice_id).where(Invoice.id == app.invoice_pk))
-    audit.record(session, at=now, actor=actor, action="reverse", entity="invoice",
-                 entity_key=invoice_id, changes={"application": app.id, "reversal": rev.id,
-                                                 "amount": app.amount, "reason": reason})
-    return rev.id
-
-
-def record_payment_in(session: Session, *, payment_id: str, customer_pk: int | None, received_date: dt.date,
-                      amount: Decimal, currency: str, reference: str | None, payer_name: str | None,
-                      now: dt.datetime, actor: str, source: str) -> Payment:
-    """A payment received (cash application: a bank line becomes one), inside the caller's transaction;
-    audited. ``payment_id`` is unique: the same cash can never become two payments."""
-    value = quantize(to_decimal(amount), currency)
-    if value <= 0:
-        raise InvalidInput(f"a payment's amount must be greater than zero, not {value}")
-    assert_open(session, on=received_date, what=f"payment {payment_id}")
-    payment = Payment(payment_id=payment_id, customer_pk=customer_pk, received_date=received_date, amount=value,
-                      currency=currency, reference=(reference or None), payer_name=(payer_name or "")[:256] or None,
-                      created_at=now, updated_at=now)
-    session.add(payment)
-    session.flush()
-    audit.record(session, at=now, actor=actor, action="create", entity="payment", entity_key=payment_id,
-                 changes={"amount": value, "currency": currency, "received_date": received_date,
-                          "customer_pk": customer_pk, "source": source})
-    return payment
-
-
-def move_payment_in(session: Session, *, payment: Payment, customer_pk: int | None, now: dt.datetime, actor: str,
-                    reason: str) -> None:
-    """Put a payment (none of it applied) on another customer's account, or none (unidentified cash); audited."""
-    if payment.customer_pk == customer_pk:
-        return
-    applied = session.scalar(select(type_coerce(func.sum(Application.amount), Money()))
-                             .where(Application.payment_pk == payment.id)) or ZERO
-    if applied:
-        raise Conflict(f"payment {payment.payment_id} has {applied} applied; reverse its applications first")
-    assert_open(session, on=payment.received_date, what=f"payment {payment.payment_id} (its customer)")
-    audit.record(session, at=now, actor=actor, action="move", entity="payment", entity_key=payment.payment_id,
-                 changes={"customer_pk": [payment.customer_pk, customer_pk], "reason": reason})
-    payment.customer_pk = customer_pk
-    payment.updated_at = now
-
-
-def write_off(ctx: Context, *, invoice_id: str, amount: Decimal | str, written_off_on: dt.date,
-              reason: str, approved_by: str | None = None) -> int:
-    """Write part or all of an invoice's open amount off (bad debt, small balance)."""
-    with ctx.unit_of_work() as session:
-        return write_off_in(session, invoice=_invoice(session, invoice_id), amount=amount, on=written_off_on,
-                            reason=reason, approved_by=approved_by, now=ctx.clock.now(), actor=ctx.actor)
-
-
-def write_off_in(session: Session, *, invoice: Invoice, amount: Decimal | str, on: dt.date, reason: str,
-                 approved_by: str | None, now: dt.datetime, actor: str) -> int:
-    """``write_off`` inside the caller's transaction (an approved escalation writes several invoices off
-    all or nothing)."""
-    if not reason.strip():
-        raise InvalidInput("a write-off needs a reason")
-    inv = invoice
-    lock_rows(session, Invoice, [inv.id])
-    session.refresh(inv)  # as committed before the lock
-    value = quantize(to_decimal(amount), inv.currency)
-    if value <= 0:
-        raise InvalidInput(f"amount {value} must be greater than zero")
-    if on < inv.issue_date:
-        raise InvalidInput(f"a write-off cannot be dated before the invoice ({inv.issue_date})")
-    assert_open(session, on=on, what=f"a write-off of invoice {inv.invoice_id}")
-    open_then = _available(session, Application.invoice_pk, inv.id, inv.amount, inv.currency, on)
-    if value > open_then:
-        raise Conflict(f"invoice {inv.invoice_id} has {open_then} open from {on} on, less than the write-off {value}")
-    wo = WriteOff(invoice_pk=inv.id, amount=value, currency=inv.currency, written_off_on=on,
-                  reason=reason, approved_by=approved_by, created_at=now, created_by=actor)
-    session.add(wo)
-    session.flush()
-    session.add(Application(invoice_pk=inv.id, write_off_pk=wo.id, amount=value, currency=inv.currency,
-                            applied_on=on, source="write_off", created_at=now, created_by=actor))
-    session.flush()
-    Q.refresh_settled(session, Invoice, [inv.id])
-    audit.record(session, at=now, actor=actor, action="write_off", entity="invoice", entity_key=inv.invoice_id,
-                 changes={"amount": value, "reason": reason, "approved_by": approved_by, "on": on})
-    return wo.id
 
 
 # ---- ledger totals (the invariants of DESIGN §4) -----------------------------------------------

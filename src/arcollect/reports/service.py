@@ -10,6 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Sequence
 
+from arcollect import fx
 from arcollect.context import Context
 from arcollect.disputes import service as disputes
 from arcollect.errors import InvalidInput
@@ -18,6 +19,7 @@ from arcollect.ledger.scope import EVERYTHING, CustomerScope
 from arcollect.reports import causes as C
 from arcollect.reports import metrics as M
 from arcollect.reports import queries as R
+from arcollect.reports import reporting as RP
 from arcollect.reports import rollforward as RF
 from arcollect.reports.periods import Period, countback_windows, parse_period, trend_months
 from typing import Callable
@@ -193,7 +195,7 @@ def metrics(ctx: Context, *, period: str, by: str = "total", scope: CustomerScop
     plan, units, info, cases = _gather(ctx, period, by, scope, METRICS_BY, trend)
     p = plan.period
     keys = set(units.keys()) | {(g, c) for g, c, _ in cases}
-    rows = []
+    rows, groups = [], []
     cb_days = plan.cb_days[p.end]
     for key in _sorted_keys(keys, by, info):
         f = _with_cases(_figures(units, key, plan, p), cases, key[0], plan.f[(p.start, p.end)])
@@ -201,6 +203,8 @@ def metrics(ctx: Context, *, period: str, by: str = "total", scope: CustomerScop
             continue
         label, name = _label(by, key[0], info)
         rows.append(M.metrics_row(label, f, p.days, cb_days, name=name))
+        groups.append((label, name, f))
+    rep = fx.reporting(ctx.settings, {f.currency for _, _, f in groups}, p.end)
     trend_rows = []
     if by == "customer":  # 100k customers × months would be a book, not a report: the trend is the total
         units, cases = _rolled(units, cases)
@@ -213,8 +217,12 @@ def metrics(ctx: Context, *, period: str, by: str = "total", scope: CustomerScop
             r.pop("unapplied_cash", None)
         trend_rows.append({"period": m.label, "start": m.start.isoformat(), "end": m.end.isoformat(),
                            "days": m.days, "rows": m_rows})
-    return {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "by": by,
-            "rows": rows, "trend": trend_rows}
+    doc = {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "by": by,
+           "rows": rows, "trend": trend_rows}
+    if rep is not None:  # FX rates configured: the same rows in the reporting currency, saying which rates
+        doc["reporting"] = {**rep.describe(),
+                            "rows": RP.metrics_rows(groups, rep, p.days, cb_days) if rep.complete else []}
+    return doc
 
 
 def rollforward(ctx: Context, *, period: str, by: str = "total", scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
@@ -242,8 +250,13 @@ def rollforward(ctx: Context, *, period: str, by: str = "total", scope: Customer
         else:
             totals[key[1]] = RF.RollForward(currency=key[1])
             totals[key[1]].add(r)
-    return {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "by": by,
-            "rows": rows, "totals": [RF.to_json("total", totals[c]) for c in sorted(totals)]}
+    doc = {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "by": by,
+           "rows": rows, "totals": [RF.to_json("total", totals[c]) for c in sorted(totals)]}
+    rep = fx.reporting(ctx.settings, totals, p.end)
+    if rep is not None:  # FX rates configured: the book's roll-forward in the reporting currency
+        doc["reporting"] = {**rep.describe(),
+                            "total": RP.rollforward_total(totals.values(), rep) if rep.complete else None}
+    return doc
 
 
 def causes(ctx: Context, *, period: str, scope: CustomerScope = EVERYTHING, trend: int = TREND_MONTHS) -> dict[str, Any]:

@@ -172,9 +172,44 @@ def forecast(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied:
     return out
 
 
+def in_reporting(result: dict[str, Any], rep: Any) -> dict[str, Any]:
+    """A forecast's weeks, months and summary added up over its currencies in the reporting currency
+    (``rep``: an ``arcollect.fx.Reporting`` covering them): each amount at its currency's rate as of the
+    forecast's date, exactly, rounded once. A period's low and high are the sums of the currencies' bands
+    (a little wider than a joint band)."""
+    cur = rep.currency
+
+    def add_up(rows: Sequence[dict[str, Any]], names: Sequence[str], by: str | None) -> list[dict[str, Any]]:
+        sums: dict[Any, dict[str, Decimal]] = {}
+        heads: dict[Any, dict[str, Any]] = {}
+        for r in rows:
+            key = r[by] if by else None
+            heads.setdefault(key, {k: r[k] for k in ("start", "end") if k in r})
+            slot = sums.setdefault(key, {n: ZERO for n in names})
+            for n in names:
+                slot[n] += rep.convert(Decimal(r[n]), r["currency"])
+        return [{**heads[k], "currency": cur, **{n: money_str(v, cur) for n, v in sums[k].items()}} for k in sums]
+
+    money = ("expected", "low", "high", "promised")
+    summary = add_up(result["currencies"], ("open", "disputed", "unapplied", "expected", "beyond", "promised"), None)
+    return {"weeks": add_up(result["weeks"], money, "start"), "months": add_up(result["months"], money, "start"),
+            "summary": summary[0] if summary else None}
+
+
+def _errors(rows: Sequence[dict[str, Any]], currency: str) -> dict[str, Any]:
+    abs_err = sum((abs(Decimal(r["error"])) for r in rows), ZERO)
+    total = sum((Decimal(r["actual"]) for r in rows), ZERO)
+    return {"currency": currency, "actual": money_str(total, currency),
+            "mae": str(quantize(abs_err / len(rows), currency)) if rows else "0",
+            "wape": float((abs_err / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if total else None,
+            "in_band": sum(r["in_band"] for r in rows)}
+
+
 def backtest(weeks: Sequence[dict[str, Any]], actual: Iterable[tuple[dt.date, str, Decimal]]) -> dict[str, Any]:
     """A forecast's weeks against the cash that came ((date, currency, amount) rows): error per week
-    (actual − expected), whether it fell inside the band, MAE and WAPE (Σ|error| ÷ Σ actual, %)."""
+    (actual − expected), whether it fell inside the band, and per currency (``currencies``) the mean absolute
+    weekly error and WAPE (Σ|error| ÷ Σ actual, %). The top-level ``mae`` and ``wape`` are the only currency's
+    (None when the forecast has several: money of different currencies is not added up)."""
     got: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     index = [(dt.date.fromisoformat(w["start"]), dt.date.fromisoformat(w["end"]), w["currency"]) for w in weeks]
     for day, currency, amount in actual:
@@ -182,15 +217,13 @@ def backtest(weeks: Sequence[dict[str, Any]], actual: Iterable[tuple[dt.date, st
             if cur == currency and start <= day <= end:
                 got[(start.isoformat(), cur)] += amount
                 break
-    rows, abs_err, total = [], ZERO, ZERO
+    rows = []
     for w in weeks:
         came = got.get((w["start"], w["currency"]), ZERO)
         error = came - Decimal(w["expected"])
-        abs_err += abs(error)
-        total += came
         rows.append({**w, "actual": money_str(came, w["currency"]), "error": money_str(error, w["currency"]),
                      "in_band": Decimal(w["low"]) <= came <= Decimal(w["high"])})
-    n = len(rows)
-    return {"weeks": rows, "mae": str(quantize(abs_err / n, rows[0]["currency"])) if n else "0",
-            "wape": float((abs_err / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if total else None,
+    currencies = [_errors([r for r in rows if r["currency"] == c], c) for c in sorted({r["currency"] for r in rows})]
+    single = currencies[0] if len(currencies) == 1 else {"mae": None, "wape": None}
+    return {"weeks": rows, "currencies": currencies, "mae": single["mae"] if rows else "0", "wape": single["wape"],
             "in_band": sum(r["in_band"] for r in rows)}

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from arcollect import audit
+from arcollect import audit, fx
 from arcollect.context import Context
 from arcollect.disputes.models import Dispute, DisputeItem
 from arcollect.errors import Conflict, InvalidInput
@@ -350,12 +350,16 @@ def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerSc
                                         kind="instalment" if "plan" in s else "promise"))
     result = FC.forecast(open_items, promised, dict(unapplied), as_of=as_of, weeks=weeks)
     result["model_version"] = version
+    rep = fx.reporting(ctx.settings, {c["currency"] for c in result["currencies"]}, as_of)
+    if rep is not None:  # FX rates configured: the inflows added up in the reporting currency, saying which rates
+        result["reporting"] = {**rep.describe(), **(FC.in_reporting(result, rep) if rep.complete else {})}
     return result
 
 
 def backtest(ctx: Context, *, as_of: dt.date, weeks: int = 13) -> dict[str, Any]:
     """The forecast made ``weeks`` weeks before the date, against the payments applied since to the
-    invoices open then."""
+    invoices open then; with the naive baseline made the same day (each invoice's open amount, disputed
+    part apart, on its due date, or in the first week when already past due)."""
     start = as_of - dt.timedelta(days=7 * weeks)
     made = forecast(ctx, as_of=start, weeks=weeks)
     with ctx.sessions() as session:
@@ -364,8 +368,18 @@ def backtest(ctx: Context, *, as_of: dt.date, weeks: int = 13) -> dict[str, Any]
             .join(Invoice, Invoice.id == Application.invoice_pk)
             .where(Application.payment_pk.is_not(None), Application.applied_on >= start,
                    Application.applied_on < as_of, Invoice.issue_date <= start, Invoice.open_until > start))]
-    return {"made_on": start.isoformat(), **FC.backtest(made["weeks"], actual)}
-
+        naive = []
+        for item in _open(session, start, EVERYTHING, None):
+            on = max(start, item["due_date"])
+            naive.append(FC.OpenItem(key=item["invoice_id"], customer=item["customer_id"], currency=item["currency"],
+                                     open_amount=item["open_amount"], disputed=item["disputed"],
+                                     due_date=item["due_date"], expected=on, early=on, late=on))
+    baseline = FC.backtest(FC.forecast(naive, [], {}, as_of=start, weeks=weeks)["weeks"], actual)
+    return {"made_on": start.isoformat(), **FC.backtest(made["weeks"], actual),
+            "baseline": {"name": "due date", "mae": baseline["mae"], "wape": baseline["wape"],
+                         "currencies": baseline["currencies"],
+                         "weeks": [{"start": w["start"], "currency": w["currency"], "expected": w["expected"],
+                                    "error": w["error"]} for w in baseline["weeks"]]}}
 
 
 def _stored(session: Session, as_of: dt.date) -> tuple[P.Model, PredictionModel] | None:

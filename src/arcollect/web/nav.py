@@ -17,15 +17,11 @@ def _can(*permissions: str) -> Rule:
 
 
 def _reads_reports(p: Principal) -> bool:
-    """Portfolio reports are for those who oversee the work (ASSIGN) or whose job is reading (read access
-    without working accounts: viewers, cash application); a collector's day starts from their worklist."""
+    """The dashboard, the Reports page (metrics, roll-forward, causes) and the aging are for those who oversee
+    the work (ASSIGN) or whose job is reading the book (read access without working accounts: viewers, cash
+    application — who see every customer, as the pages do for them); a collector's day starts from their
+    worklist (the pages still open for them, on their own portfolio)."""
     return p.can(READ) and (p.can(ASSIGN) or not p.can(WORK))
-
-
-def _oversees(p: Principal) -> bool:
-    """The Reports page (metrics, roll-forward, causes) is for those who judge the team's work: managers and
-    admins (ASSIGN) and viewers (read access only)."""
-    return p.can(READ) and (p.can(ASSIGN) or not (p.can(WORK) or p.can(CASH)))
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ GROUPS: tuple[Group, ...] = (
         Link("escalations", "Escalations", "/escalations", lambda p: p.can(READ) and p.can(ASSIGN)),
         Link("triage", "Triage", "/inbound/triage", _can(ASSIGN)),
         Link("dashboard", "Dashboard", "/", _reads_reports),
-        Link("reports", "Reports", "/reports", _oversees),
+        Link("reports", "Reports", "/reports", _reads_reports),
         Link("aging", "Aging", "/aging", _reads_reports),
     )),
     Group("Settings", (
