@@ -72,6 +72,9 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/periods/{month}/close": ASSIGNERS,   # periods:close (managers, admins)
     "POST /api/v1/periods/{month}/reopen": ADMINS,
     "POST /api/v1/assistant/triage": WORKERS,
+    "POST /api/v1/assistant/proposals/{proposal_id}/approve": WORKERS,
+    "POST /api/v1/assistant/proposals/{proposal_id}/edit": WORKERS,
+    "POST /api/v1/assistant/proposals/{proposal_id}/reject": WORKERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,
