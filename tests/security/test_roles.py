@@ -151,7 +151,7 @@ FORM: dict[str, dict] = {
     "POST /cash/lines/{line_id}/apply": {"invoices": "X", "rows": "X", "amounts": "1.00", "customer_id": "{customer_id}"},
     "POST /cash/lines/{line_id}/unapply": {"reason": "misapplied"},
     "POST /cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
-    "POST /periods/close": {"month": "2026-10"},
+    "POST /periods/close": {"month": "2026-10", "proposal_id": "1"},
     "POST /periods/reopen": {"month": "2026-10", "reason": "late invoice"},
 }
 FILES = {"POST /api/v1/imports/{kind}", "POST /imports", "POST /disputes/{dispute_id}/attachments",
@@ -193,7 +193,7 @@ class World:
                        "message_id": "1", "dispute_id": dispute["id"], "item_id": item["id"], "escalation_id": "1",
                        "decision": "approve", "language": "en", "name": "reminder", "login": "vera",
                        "token_id": str(token), "collector": served.other, "line_id": "1",
-                       "month": "2026-10"}
+                       "month": "2026-10", "proposal_id": "1"}
         self.logins = {"admin": "admin", "manager": "mona", "collector": served.collector, "cash_app": "cash",
                        "stakeholder": "stan", "viewer": "vera"}
 

@@ -25,6 +25,15 @@ KINDS: dict[str, str] = {
     "log_reply": "Put the reply on the account's timeline",
 }
 
+# the intents (CONTRACT §11) and the facts read, in the words a page shows
+INTENT_WORDS: dict[str, str] = {
+    "promise_to_pay": "Promise to pay", "dispute": "Dispute", "paid": "Says it has paid", "invoice_copy": "Asks for a copy",
+    "out_of_office": "Out of office", "payment_plan": "Asks for a payment plan", "wrong_contact": "Wrong contact",
+    "other": "Other"}
+FACT_WORDS: dict[str, str] = {
+    "promise_date": "Pays by", "paid_date": "Paid on", "paid_reference": "Payment reference", "reason": "Reason",
+    "return_date": "Back on", "new_contact": "New contact"}
+
 # what a person may change before approving, per kind (field → how it is read)
 EDITABLE: dict[str, tuple[str, ...]] = {
     "record_promise": ("date", "amount", "invoices"),

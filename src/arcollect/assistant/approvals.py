@@ -124,7 +124,7 @@ def decide(ctx: Context, *, proposal_id: str, approve: bool, changes: Mapping[st
                 p.status, p.decided_by, p.decided_at, p.error = "rejected", ctx.actor, now, None
                 audit.record(session, at=now, actor=ctx.actor, action="reject", entity="assistant_proposal",
                              entity_key=str(p.id), changes={**trail, "note": (note or "").strip()[:500] or None})
-                return view(p, customer.customer_id if customer else None)
+                return view(p, customer.customer_id if customer else None, customer.currency if customer else None)
             result = execute.run(execute.joined(ctx, session), kind=p.kind, payload=payload,
                                  customer_id=customer.customer_id if customer else None,
                                  message_pk=triage.message_pk, proposal_pk=p.id,
@@ -137,7 +137,7 @@ def decide(ctx: Context, *, proposal_id: str, approve: bool, changes: Mapping[st
             audit.record(session, at=now, actor=ctx.actor, entity="assistant_proposal", entity_key=str(p.id),
                          action={"auto": "auto_approve", "edited": "edit_approve"}.get(p.status, "approve"),
                          changes={**trail, "original": p.original, "result": result})
-            return view(p, customer.customer_id if customer else None)
+            return view(p, customer.customer_id if customer else None, customer.currency if customer else None)
     except ArcollectError as exc:
         if stage == "run":
             _failed(ctx, proposal_id, exc)
@@ -157,8 +157,9 @@ def _failed(ctx: Context, proposal_id: str, exc: ArcollectError) -> None:
     log.info("assistant proposal %s not carried out: %s", proposal_id, type(exc).__name__)
 
 
-def view(p: AssistantProposal, customer_id: str | None) -> dict[str, Any]:
-    return {"id": str(p.id), "triage_id": str(p.triage_pk), "customer_id": customer_id, "kind": p.kind, "label": agent.KINDS.get(p.kind, p.kind),
+def view(p: AssistantProposal, customer_id: str | None, currency: str | None = None) -> dict[str, Any]:
+    return {"id": str(p.id), "triage_id": str(p.triage_pk), "customer_id": customer_id, "currency": currency,
+            "kind": p.kind, "label": agent.KINDS.get(p.kind, p.kind),
             "payload": dict(p.payload), "evidence": list(p.evidence or []), "confidence": p.confidence,
             "status": p.status, "proposed_at": p.proposed_at, "decided_by": p.decided_by, "decided_at": p.decided_at,
             "original": p.original, "result": p.result, "error": p.error, "editable": list(agent.EDITABLE.get(p.kind, ()))}
@@ -168,7 +169,7 @@ def proposals(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTHING, 
               status: str | None = "proposed", limit: int = 200) -> list[dict[str, Any]]:
     """Proposals (open ones by default) the caller may see, newest first."""
     with ctx.sessions() as session:
-        stmt = (select(AssistantProposal, Customer.customer_id)
+        stmt = (select(AssistantProposal, Customer.customer_id, Customer.currency)
                 .outerjoin(Customer, Customer.id == AssistantProposal.customer_pk)
                 .order_by(AssistantProposal.id.desc()).limit(limit))
         if status:
@@ -177,7 +178,7 @@ def proposals(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTHING, 
             stmt = stmt.where(AssistantProposal.customer_pk == ledger.scoped_customer(session, scope, customer_id).id)
         elif not scope.everything:
             stmt = stmt.where(scope.condition())
-        return [view(p, cid) for p, cid in session.execute(stmt).all()]
+        return [view(p, cid, cur) for p, cid, cur in session.execute(stmt).all()]
 
 
 def queue(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTHING, customer_id: str | None = None,
@@ -197,6 +198,7 @@ def queue(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTHING, cust
             evidence = [e for p in by_triage[tpk] for e in p["evidence"]] + list(reading.get("evidence") or [])
             text = reading.get("text") or (m.body_text if m else "") or ""
             out.append({"triage_id": str(t.id), "customer_id": reading.get("customer_id"), "intent": t.intent,
+                        "intent_words": agent.INTENT_WORDS.get(t.intent, t.intent), "invoices": reading.get("invoices") or [],
                         "confidence": t.confidence, "language": t.language, "facts": reading.get("facts") or {},
                         "from": m.from_addr if m else None, "subject": m.subject if m else None,
                         "received": m.fetched_at if m else t.created_at, "message_id": str(m.id) if m else None,

@@ -81,6 +81,7 @@ class ProposalRead(BaseModel):
     id: str
     triage_id: str
     customer_id: str | None
+    currency: str | None
     kind: Kind
     label: str
     payload: dict[str, Any]
