@@ -65,7 +65,7 @@ def plan(reading: Mapping[str, Any], *, on_timeline: bool) -> list[dict[str, Any
         own = [facts[f] for f in _FACT_OF.get(kind, ()) if facts.get(f)]
         if kind == "record_promise" and payload.get("amount_from") == "stated" and facts.get("amounts"):
             own.append(facts["amounts"][0])
-        evidence = list(dict.fromkeys([f["evidence"] for f in own if f.get("evidence")] + general))[:8]
+        evidence = _distinct([f["evidence"] for f in own if f.get("evidence")] + general)[:8]
         confidence = min([intent_conf, *(float(f.get("confidence") or 0.0) for f in own)])
         if kind == "snooze_until" and not payload.get("stated"):
             confidence = min(confidence, 0.5)  # no date was stated: a week is a guess
@@ -74,6 +74,12 @@ def plan(reading: Mapping[str, Any], *, on_timeline: bool) -> list[dict[str, Any
         out.append({"kind": "log_reply", "payload": {"note": None}, "evidence": general[:3],
                     "confidence": round(intent_conf, 3)})
     return out
+
+
+def _distinct(phrases: list[str]) -> list[str]:
+    """The phrases in order without repeats or phrases inside a longer one ("will pay" in "we will pay")."""
+    unique = list(dict.fromkeys(p.strip() for p in phrases if p and p.strip()))
+    return [p for p in unique if not any(p != q and p.casefold() in q.casefold() for q in unique)]
 
 
 def auto_rules(setting: str) -> dict[str, float]:
