@@ -90,6 +90,9 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /outbox/{message_id}/hold": ASSIGNERS,
     "POST /outbox/bulk": ASSIGNERS,
     "POST /inbound/{message_id}/link": ASSIGNERS,
+    "POST /assistant/proposals/{proposal_id}/approve": WORKERS,
+    "POST /assistant/proposals/{proposal_id}/edit": WORKERS,
+    "POST /assistant/proposals/{proposal_id}/reject": WORKERS,
     "POST /templates/{language}/{name}/preview": READERS,
     "POST /templates/{language}/{name}": ADMINS,
     "POST /customers/{customer_id}/contact-details": EDITORS,
@@ -137,6 +140,7 @@ JSON: dict[str, dict] = {
     "POST /api/v1/cash/lines/{line_id}/move": {"customer_id": "{customer_id}", "reason": "misapplied"},
     "POST /api/v1/cash/lines/{line_id}/writeoff": {"invoice_id": "X", "amount": "1.00", "reason": "bank_fee"},
     "POST /api/v1/periods/{month}/reopen": {"reason": "late invoice"},
+    "POST /api/v1/assistant/proposals/{proposal_id}/edit": {"changes": {"date": "2026-11-30"}},
 }
 FORM: dict[str, dict] = {
     "POST /disputes/{dispute_id}": {"comment": "a viewer's comment"},

@@ -52,7 +52,10 @@ _FACT_OF = {"record_promise": ("promise_date",), "mark_paid_check_cash": ("paid_
 
 def plan(reading: Mapping[str, Any], *, on_timeline: bool) -> list[dict[str, Any]]:
     """The proposals of a triage (CONTRACT §11's ``actions``), each ``{"kind", "payload", "evidence",
-    "confidence"}``; with an account whose timeline does not show the reply yet, also logging it there."""
+    "confidence"}``; with an account whose timeline does not show the reply yet, also logging it there. A reply
+    no account was found for gets none: it waits in triage to be linked (nothing could be carried out)."""
+    if not reading.get("customer_id"):
+        return []
     facts = reading.get("facts") or {}
     general = [e for e in reading.get("evidence") or [] if e]
     intent_conf = float(reading.get("confidence") or 0.0)
