@@ -78,9 +78,16 @@ def _dunned(ctx) -> set[str]:  # noqa: ANN001
     return {i for p in worklists.proposals(ctx, as_of=ctx.clock.today(), channel="email") for i in p["invoices"]}
 
 
+def _queued(ctx) -> set[str]:  # noqa: ANN001
+    """The invoices of today's open email actions (what the outbox would queue)."""
+    return {i for a in worklists.open_actions(ctx, as_of=ctx.clock.today(), channel="email") for i in a["invoices"]}
+
+
 def test_a_fetched_promise_is_proposed_and_recorded_only_when_approved_then_dunning_stops(ctx, tmp_path) -> None:  # noqa: ANN001
     _book(ctx, tmp_path)
     assert "INV-100" in _dunned(ctx)  # past due: the playbook would remind of it today
+    worklists.run(ctx, as_of=ctx.clock.today())  # today's worklist is built: an approval refreshes the account in it
+    assert "INV-100" in _queued(ctx)
     counts = _fetch(ctx, _reply("Hello, we will pay INV-100 by Friday.\n\nBest regards\nAnn"))
     assert counts["linked"] == 1 and counts["proposals"] >= 1
     [p] = [p for p in assistant.list_proposals(ctx) if p["kind"] == "record_promise"]
@@ -100,6 +107,7 @@ def test_a_fetched_promise_is_proposed_and_recorded_only_when_approved_then_dunn
     assert (promise["amount"], promise["date"], promise["invoices"]) == ("500.00", "2026-11-27", ["INV-100"])
     assert any(t["kind"] == "promise" for t in promises.timeline(ctx, customer_id="C1"))
     assert "INV-100" not in _dunned(ctx) and "INV-101" in _dunned(ctx)  # the promised invoice leaves dunning
+    assert "INV-100" not in _queued(ctx)  # and today's open email action for it
     [approved] = _audit(ctx, "approve")
     assert approved.actor == "alice" and approved.changes["evidence"] == p["evidence"]
     assert approved.changes["result"]["promise_id"] == promise["id"]
