@@ -123,6 +123,27 @@ class Settings(BaseSettings):
     # forecast, in reporting_currency (empty: base_currency). Without the file every figure stays per currency.
     fx_rates_file: Path | None = None
     reporting_currency: str = ""
+    # The assistant (docs/assistant.md): its proposals of these kinds are approved at once, without a person,
+    # when their confidence reaches the threshold — "record_promise:0.95,log_reply:0.8". Empty (the default):
+    # every proposal waits for a person.
+    assistant_auto_approve: str = ""
+
+    @field_validator("assistant_auto_approve")
+    @classmethod
+    def _auto_approve(cls, value: str) -> str:
+        for part in value.split(","):
+            kind, sep, threshold = part.strip().partition(":")
+            if not part.strip():
+                continue
+            if not sep or not kind.strip().replace("_", "").isalpha():
+                raise ValueError(f"{part.strip()!r}: write KIND:THRESHOLD, e.g. record_promise:0.95")
+            try:
+                number = float(threshold)
+            except ValueError:
+                raise ValueError(f"{part.strip()!r}: {threshold.strip()!r} is not a number between 0 and 1") from None
+            if not 0.0 <= number <= 1.0:
+                raise ValueError(f"{part.strip()!r}: the threshold is between 0 and 1")
+        return value.strip()
 
     @field_validator("cash_writeoff_auto_limit")
     @classmethod

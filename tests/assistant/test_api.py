@@ -15,3 +15,39 @@ def test_triage_roles(served) -> None:  # noqa: ANN001
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["intent"] == "promise_to_pay" and all(a["needs_approval"] for a in body["actions"])
+
+
+def test_proposals_are_listed_approved_edited_and_rejected_by_the_portfolio_owner_only(served) -> None:  # noqa: ANN001
+    """A fetched reply's proposals: the collector of the account lists and approves them; another collector
+    sees none and gets 404; a viewer 403; anonymous 401; a second approval 409; a bad edit 422, nothing done."""
+    from arcollect.outreach import mailbox
+    from arcollect.promises import service as promises
+    from tests.assistant.replies import promising_reply
+    from tests.assistant.test_agent import Box
+
+    ctx = served.ctx
+    cid, inv, amount, raw = promising_reply(ctx, served.collector)
+    before = len(promises.list_promises(ctx, customer_id=cid, as_of=ctx.clock.today()))
+    mailbox.fetch_mail(ctx, mailbox_factory=lambda: Box(raw))
+    url = "/api/v1/assistant/proposals"
+    assert served.client.get(url).status_code == 401
+    assert served.client.get(url, headers=served.h("vera")).status_code == 403
+    assert served.client.get(url, headers=served.h(served.other)).json()["items"] == []
+    r = served.client.get(url, params={"customer_id": cid}, headers=served.h(served.collector))
+    assert r.status_code == 200, r.text
+    [p] = [p for p in r.json()["items"] if p["kind"] == "record_promise"]
+    assert p["payload"]["invoices"] == [inv] and p["payload"]["amount"] == amount and p["evidence"]
+    assert served.client.post(f"{url}/{p['id']}/approve", headers=served.h(served.other)).status_code == 404
+    bad = served.client.post(f"{url}/{p['id']}/edit", json={"changes": {"amount": "-5"}}, headers=served.h(served.collector))
+    assert bad.status_code == 422 and "amount" in bad.text
+    assert len(promises.list_promises(ctx, customer_id=cid, as_of=ctx.clock.today())) == before
+    ok = served.client.post(f"{url}/{p['id']}/edit", json={"changes": {"date": "2026-11-30"}},
+                            headers=served.h(served.collector))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["status"] == "edited" and ok.json()["result"]["date"] == "2026-11-30"
+    assert served.client.post(f"{url}/{p['id']}/approve", headers=served.h(served.collector)).status_code == 409
+    assert len(promises.list_promises(ctx, customer_id=cid, as_of=ctx.clock.today())) == before + 1
+    rest = [q for q in served.client.get(url, headers=served.h(served.collector)).json()["items"]]
+    for q in rest:
+        r = served.client.post(f"{url}/{q['id']}/reject", json={"note": "not now"}, headers=served.h(served.collector))
+        assert r.status_code == 200 and r.json()["status"] == "rejected"

@@ -72,6 +72,9 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/periods/{month}/close": ASSIGNERS,   # periods:close (managers, admins)
     "POST /api/v1/periods/{month}/reopen": ADMINS,
     "POST /api/v1/assistant/triage": WORKERS,
+    "POST /api/v1/assistant/proposals/{proposal_id}/approve": WORKERS,
+    "POST /api/v1/assistant/proposals/{proposal_id}/edit": WORKERS,
+    "POST /api/v1/assistant/proposals/{proposal_id}/reject": WORKERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,
@@ -87,6 +90,9 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /outbox/{message_id}/hold": ASSIGNERS,
     "POST /outbox/bulk": ASSIGNERS,
     "POST /inbound/{message_id}/link": ASSIGNERS,
+    "POST /assistant/proposals/{proposal_id}/approve": WORKERS,
+    "POST /assistant/proposals/{proposal_id}/edit": WORKERS,
+    "POST /assistant/proposals/{proposal_id}/reject": WORKERS,
     "POST /templates/{language}/{name}/preview": READERS,
     "POST /templates/{language}/{name}": ADMINS,
     "POST /customers/{customer_id}/contact-details": EDITORS,
@@ -136,6 +142,7 @@ JSON: dict[str, dict] = {
     "POST /api/v1/cash/lines/{line_id}/move": {"customer_id": "{customer_id}", "reason": "misapplied"},
     "POST /api/v1/cash/lines/{line_id}/writeoff": {"invoice_id": "X", "amount": "1.00", "reason": "bank_fee"},
     "POST /api/v1/periods/{month}/reopen": {"reason": "late invoice"},
+    "POST /api/v1/assistant/proposals/{proposal_id}/edit": {"changes": {"date": "2026-11-30"}},
 }
 FORM: dict[str, dict] = {
     "POST /disputes/{dispute_id}": {"comment": "a viewer's comment"},
@@ -152,7 +159,7 @@ FORM: dict[str, dict] = {
     "POST /cash/lines/{line_id}/exclude": {"reason": "internal transfer"},
     "POST /cash/lines/{line_id}/move": {"customer_id": "{customer_id}", "reason": "misapplied"},
     "POST /cash/lines/{line_id}/writeoff": {"invoice_id": "X", "amount": "1.00", "reason": "bank_fee"},
-    "POST /periods/close": {"month": "2026-10"},
+    "POST /periods/close": {"month": "2026-10", "proposal_id": "1"},
     "POST /periods/reopen": {"month": "2026-10", "reason": "late invoice"},
 }
 FILES = {"POST /api/v1/imports/{kind}", "POST /imports", "POST /disputes/{dispute_id}/attachments",
@@ -194,7 +201,7 @@ class World:
                        "message_id": "1", "dispute_id": dispute["id"], "item_id": item["id"], "escalation_id": "1",
                        "decision": "approve", "language": "en", "name": "reminder", "login": "vera",
                        "token_id": str(token), "collector": served.other, "line_id": "1",
-                       "month": "2026-10"}
+                       "month": "2026-10", "proposal_id": "1"}
         self.logins = {"admin": "admin", "manager": "mona", "collector": served.collector, "cash_app": "cash",
                        "stakeholder": "stan", "viewer": "vera"}
 

@@ -15,7 +15,7 @@ from arcollect.web.deps import local_time
 from tests.conftest import csrf_of
 
 MENU = {  # what each role is offered, in order (Work | Manage | Settings)
-    "collector": ["My day", "Accounts", "Outbox", "Disputes"],
+    "collector": ["My day", "Accounts", "Outbox", "Disputes", "Triage"],
     "manager": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Dashboard", "Reports", "Aging",
                 "Imports", "Periods"],
     "admin": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Dashboard", "Reports", "Aging",

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from arcollect.assistant import clean, language, proposals
+from arcollect.assistant import approvals, clean, language, proposals
 from arcollect.calendar import zone
 from arcollect.cashapp import remittance as R
 from arcollect.context import Context
@@ -17,15 +17,17 @@ from arcollect.ledger import service as ledger
 from arcollect.ledger.models import Customer, Invoice
 from arcollect.ledger.open_items import open_items_by_customer
 from arcollect.outreach import inbound, mailbox
+from arcollect.outreach.models import InboundMessage
 
 MAX_RAW = 2_000_000
 
 
 def _account(session: Any, parsed: inbound.Parsed, text: str, quoted: str,
-             scope: ledger.CustomerScope) -> tuple[Customer | None, str | None]:
+             scope: ledger.CustomerScope, linked: tuple[int, str | None] | None = None) -> tuple[Customer | None, str | None]:
     """The customer the mail is about and why: as inbound mail links it (thread, sender, domain, invoice
-    numbers), then our dunning reference or a customer number the mail quotes. Outside the caller's scope: none."""
-    customer_pk, _, why = mailbox.link_message(session, parsed)
+    numbers) — or as it was linked when fetched (``linked``) —, then our dunning reference or a customer number
+    the mail quotes. Outside the caller's scope: none."""
+    customer_pk, _, why = (linked[0], None, linked[1]) if linked else mailbox.link_message(session, parsed)
     customer = session.get(Customer, customer_pk) if customer_pk else None
     if customer is None:
         rem = R.read([parsed.subject, text, quoted])
@@ -43,7 +45,8 @@ def _account(session: Any, parsed: inbound.Parsed, text: str, quoted: str,
     return customer, why
 
 
-def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
+def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVERYTHING,
+           linked: tuple[int, str | None] | None = None) -> dict[str, Any]:
     """CONTRACT §11: ``{"customer_id", "intent", "confidence", "invoices", "promise", "dispute", "actions",
     "evidence"}`` (plus ``language``, ``link`` and ``facts`` for people). Writes nothing to the database."""
     if not raw or not raw.strip():
@@ -54,7 +57,7 @@ def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVE
     text = clean.reply_text(text=parsed.text, html=parsed.html)
     quoted = clean.quoted_text(text=parsed.text, html=parsed.html)
     with ctx.sessions() as session:
-        customer, why = _account(session, parsed, text, quoted, scope)
+        customer, why = _account(session, parsed, text, quoted, scope, linked)
         tz = zone(customer.timezone if customer else None)
         written = parsed.sent_at or ctx.clock.now()
         as_of = written.astimezone(tz).date()
@@ -75,3 +78,46 @@ def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVE
                                    "evidence", "language", "link", "as_of", "facts", "text")}
 
 
+
+
+# ---- proposals: kept, queued, decided (assistant/approvals.py) ------------------------------------------
+
+
+def triage_inbound(ctx: Context, *, message_pk: int) -> dict[str, Any]:
+    """A fetched reply (``mail fetch`` calls this once it is stored): its triage and proposed actions kept for a
+    person to approve — nothing else changes — then the proposals an admin's auto-approval rule covers are
+    carried out. Bounces are not triaged."""
+    with ctx.sessions() as session:
+        m = session.get(InboundMessage, message_pk)
+        if m is None:
+            raise NotFound(f"inbound message {message_pk} not found")
+        if m.kind == "bounce":
+            return {"proposals": 0}
+        raw, linked = m.raw, ((m.customer_pk, m.match_reason) if m.customer_pk else None)
+        on_timeline = m.status == "linked"
+    reading = triage(ctx, raw=raw, linked=linked)
+    keys = approvals.store(ctx, message_pk=message_pk, reading=reading, on_timeline=on_timeline)
+    return {"proposals": len(keys), **approvals.auto_approve(ctx, proposal_pks=keys)}
+
+
+def approve(ctx: Context, *, proposal_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING,
+            changes: dict[str, Any] | None = None, permissions: frozenset[str] | None = None) -> dict[str, Any]:
+    """Carry out a proposal (with a person's ``changes`` first: edit and approve); audited with its evidence."""
+    return approvals.decide(ctx, proposal_id=proposal_id, approve=True, changes=changes, scope=scope,
+                            permissions=permissions)
+
+
+def reject(ctx: Context, *, proposal_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING,
+           note: str | None = None) -> dict[str, Any]:
+    """Turn a proposal down: nothing is done; audited with its evidence (and the note)."""
+    return approvals.decide(ctx, proposal_id=proposal_id, approve=False, note=note, scope=scope)
+
+
+def list_proposals(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTHING, customer_id: str | None = None,
+              status: str | None = "proposed", limit: int = 200) -> list[dict[str, Any]]:
+    return approvals.proposals(ctx, scope=scope, customer_id=customer_id, status=status, limit=limit)
+
+
+def queue(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTHING, customer_id: str | None = None,
+          limit: int = 100) -> list[dict[str, Any]]:
+    return approvals.queue(ctx, scope=scope, customer_id=customer_id, limit=limit)

@@ -121,6 +121,23 @@ def record_advice_in(ctx: Context, *, session: Any, message_pk: int, customer_pk
                                     tolerance=ctx.settings.cash_advice_tolerance)
 
 
+def attach_advice_of(ctx: Context, *, message_pk: int) -> dict[str, Any] | None:
+    """The remittance advice read from an inbound message, attached to its bank line now if it still waits and
+    the line is in (the assistant's approved "check the payment"); None when the message gave no advice.
+    Matching the line again is the next ``match`` run's work."""
+    from arcollect.cashapp.models import RemittanceAdvice
+
+    with ctx.unit_of_work() as session:
+        adv = session.scalar(select(RemittanceAdvice).where(RemittanceAdvice.message_pk == message_pk))
+        if adv is None:
+            return None
+        line = adv.line_pk
+        if adv.status == "waiting":
+            line = advices.attach(session, adv, now=ctx.clock.now(), actor=ctx.actor, days=ctx.settings.cash_advice_days,
+                                  tolerance=ctx.settings.cash_advice_tolerance, keep_note=True)
+        return {"advice": str(adv.id), "status": adv.status, "bank_line": str(line) if line else None, "note": adv.note}
+
+
 def match(ctx: Context, *, as_of: dt.date | None = None, matcher: Matcher | None = None,
           settings: Any = None, line_ids: Sequence[int] | None = None,
           progress: Progress | None = None, counted: Callable[[dict[str, int]], None] | None = None) -> dict[str, Any]:

@@ -27,7 +27,8 @@ def mail_fetch() -> None:
         return
     echo(f"fetched {counts['fetched']}: linked {counts['linked']}, triage {counts['triage']}, "
          f"bounced addresses {counts['bounces']}, already stored {counts['duplicates']}, "
-         f"remittance advices {counts['advices']} ({counts['advices_attached']} attached to a bank line)")
+         f"remittance advices {counts['advices']} ({counts['advices_attached']} attached to a bank line), "
+         f"assistant proposals {counts['proposals']} (waiting for approval)")
 
 
 @dunning_app.command("run")

@@ -5,6 +5,7 @@ bounced addresses, and leaves what matches nothing in the triage queue."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, Callable, Protocol
 
 from sqlalchemy import func, select, update
@@ -19,6 +20,8 @@ from arcollect.ledger.models import Contact, Customer, Invoice
 from arcollect.outreach import inbound
 from arcollect.outreach.models import InboundAttachment, InboundMessage, OutboxMessage
 from arcollect.promises import service as promises
+
+log = logging.getLogger(__name__)
 
 
 class Mailbox(Protocol):
@@ -109,6 +112,7 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
     mailbox = (mailbox_factory or (lambda: ImapMailbox(ctx.settings)))()
     counts = {"fetched": 0, "linked": 0, "triage": 0, "bounces": 0, "duplicates": 0, "advices": 0}
     advised: list[int] = []  # bank lines an advice of this fetch attached to
+    stored: list[int] = []   # the messages of this fetch, triaged by the assistant once stored
     try:
         messages = mailbox.fetch_new()
         processed = []
@@ -135,6 +139,7 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
                                      status="linked" if customer_pk else "triage", fetched_at=now)
                 session.add(row)
                 session.flush()
+                stored.append(row.id)
                 for name, content_type, data in parsed.attachments:
                     session.add(InboundAttachment(message_pk=row.id, filename=name[:500], content_type=content_type[:200],
                                                   data=data))
@@ -167,7 +172,20 @@ def fetch_mail(ctx: Context, *, mailbox_factory: Callable[[], Mailbox] | None = 
 
         cash.match(ctx, line_ids=advised)
     counts["advices_attached"] = len(advised)
+    counts["proposals"] = sum(_triage(ctx, pk) for pk in stored)
     return counts
+
+
+def _triage(ctx: Context, message_pk: int) -> int:
+    """The assistant reads a stored reply and keeps its proposals (nothing else changes until a person
+    approves). A reply it cannot read stays stored and in the queue as it is: the fetch goes on."""
+    from arcollect.assistant import service as assistant
+
+    try:
+        return assistant.triage_inbound(ctx, message_pk=message_pk)["proposals"]
+    except Exception as exc:  # noqa: BLE001 — the mail is stored already; a triage failure must not stop the fetch
+        log.warning("assistant triage of inbound message %s failed: %s", message_pk, type(exc).__name__)
+        return 0
 
 
 def _advice(ctx: Context, session: Any, row: InboundMessage, parsed: inbound.Parsed, customer_pk: int | None,

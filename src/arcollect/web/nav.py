@@ -51,7 +51,7 @@ GROUPS: tuple[Group, ...] = (
     Group("Manage", (
         Link("team", "Team", "/worklist/team", _can(ASSIGN)),
         Link("escalations", "Escalations", "/escalations", lambda p: p.can(READ) and p.can(ASSIGN)),
-        Link("triage", "Triage", "/inbound/triage", _can(ASSIGN)),
+        Link("triage", "Triage", "/inbound/triage", _can(ASSIGN, WORK)),  # replies: proposals to approve, mail to link
         Link("dashboard", "Dashboard", "/", _reads_reports),
         Link("reports", "Reports", "/reports", _reads_reports),
         Link("aging", "Aging", "/aging", _reads_reports),

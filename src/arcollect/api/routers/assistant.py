@@ -1,16 +1,20 @@
-"""/api/v1/assistant: triage one raw customer email (CONTRACT §11) — thin: read the body → the service."""
+"""/api/v1/assistant: triage one raw customer email (CONTRACT §11); the proposals of fetched replies — list,
+approve, edit and approve, reject — thin: read the body → the service."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.assistant import service as assistant
+from arcollect.assistant.agent import KINDS
+from arcollect.assistant.agent_models import PROPOSAL_STATUSES
 from arcollect.assistant.intents import INTENTS
 from arcollect.auth.permissions import WORK
 from arcollect.errors import InvalidInput
@@ -30,7 +34,7 @@ class Dispute(BaseModel):
 class Action(BaseModel):
     model_config = ConfigDict(extra="allow")  # each kind carries its own details (date, amount, invoices, …)
     kind: Literal["record_promise", "open_dispute", "mark_paid_check_cash", "send_invoice_copy", "snooze_until",
-                  "update_contact", "propose_payment_plan"]
+                  "update_contact", "propose_payment_plan"]  # log_reply is a proposal of a fetched reply only
     needs_approval: Literal[True]
 
 
@@ -65,3 +69,79 @@ async def triage(request: Request, ctx: Ctx, caller: Caller) -> TriageRead:
         raise InvalidInput(f"the email is larger than {assistant.MAX_RAW} bytes")
     result = await run_in_threadpool(lambda: assistant.triage(acting(ctx, caller), raw=raw, scope=caller.scope))
     return TriageRead(**result)
+
+
+# ---- proposals of fetched replies ------------------------------------------------------------------------
+
+Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+Status = Literal[PROPOSAL_STATUSES]  # type: ignore[valid-type]
+
+
+class ProposalRead(BaseModel):
+    id: str
+    triage_id: str
+    customer_id: str | None
+    currency: str | None
+    kind: Kind
+    label: str
+    payload: dict[str, Any]
+    evidence: list[str]
+    confidence: float
+    status: Status
+    proposed_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    original: dict[str, Any] | None
+    result: dict[str, Any] | None
+    error: str | None
+    editable: list[str]
+
+
+class ProposalPage(BaseModel):
+    items: list[ProposalRead]
+
+
+class ProposalEdit(BaseModel):
+    """The fields to change before approving (each kind lists its ``editable`` ones): date, amount, invoices,
+    reason, team, note, email, paid_on, reference."""
+    model_config = ConfigDict(extra="forbid")
+    changes: dict[str, str | list[Annotated[str, Field(max_length=64)]] | None] = Field(max_length=10)
+
+
+class ProposalReject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=500)
+
+
+@router.get("/assistant/proposals", response_model=ProposalPage, responses=responses(401, 403, 404),
+            dependencies=[needs(WORK)])
+def proposals(ctx: Ctx, caller: Caller, customer_id: Annotated[str | None, Query(max_length=64)] = None,
+              status: Status | None = "proposed") -> ProposalPage:
+    """The assistant's proposals the caller may see (open ones unless ``status`` says otherwise), newest first."""
+    rows = assistant.list_proposals(ctx, scope=caller.scope, customer_id=customer_id, status=status)
+    return ProposalPage(items=[ProposalRead(**r) for r in rows])
+
+
+@router.post("/assistant/proposals/{proposal_id}/approve", response_model=ProposalRead,
+             responses=responses(401, 403, 404, 409, 422), dependencies=[needs(WORK)])
+def approve(ctx: Ctx, caller: Caller, proposal_id: str) -> ProposalRead:
+    """Carry the proposal out as proposed (one transaction; refused: nothing changes, the proposal stays open
+    with the error)."""
+    return ProposalRead(**assistant.approve(acting(ctx, caller), proposal_id=proposal_id, scope=caller.scope,
+                                            permissions=caller.permissions))
+
+
+@router.post("/assistant/proposals/{proposal_id}/edit", response_model=ProposalRead,
+             responses=responses(401, 403, 404, 409, 422), dependencies=[needs(WORK)])
+def edit(ctx: Ctx, caller: Caller, proposal_id: str, body: ProposalEdit) -> ProposalRead:
+    """Change the proposal's editable fields and carry it out (status ``edited``; the original is kept)."""
+    return ProposalRead(**assistant.approve(acting(ctx, caller), proposal_id=proposal_id, scope=caller.scope,
+                                            changes=body.changes, permissions=caller.permissions))
+
+
+@router.post("/assistant/proposals/{proposal_id}/reject", response_model=ProposalRead,
+             responses=responses(401, 403, 404, 409), dependencies=[needs(WORK)])
+def reject(ctx: Ctx, caller: Caller, proposal_id: str, body: ProposalReject | None = None) -> ProposalRead:
+    """Turn the proposal down: nothing is done; audited."""
+    return ProposalRead(**assistant.reject(acting(ctx, caller), proposal_id=proposal_id, scope=caller.scope,
+                                           note=body.note if body else None))

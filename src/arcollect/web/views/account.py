@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from arcollect.assistant import service as assistant
 from arcollect.auth.permissions import DISPUTE, EDIT_CUSTOMER, ESCALATE, READ, WORK
 from arcollect.bounds import DayQuery
 from arcollect.cashapp import service as cash
@@ -68,7 +69,9 @@ def _account_page(request: Request, user: User, customer_id: str, as_of: dt.date
                 can_escalate=user.can(ESCALATE), escalation_actions=E.ACTIONS,
                 account_escalations=esc.list_escalations(ctx, customer_id=customer_id, scope=scope),
                 bank_cash=cash.customer_cash(ctx, customer_id=customer_id, scope=scope),
-                outlook=risk.account_outlook(ctx, customer_id=customer_id, as_of=day, scope=scope))
+                outlook=risk.account_outlook(ctx, customer_id=customer_id, as_of=day, scope=scope),
+                proposals=assistant.list_proposals(ctx, scope=scope, customer_id=customer_id) if user.can(WORK) else [],
+                reasons=disputes.reasons(ctx), teams=D.TEAMS)
 
 
 @router.post("/customers/{customer_id}/contact-details", dependencies=[needs(EDIT_CUSTOMER), Csrf])

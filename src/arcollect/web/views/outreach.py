@@ -7,8 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from arcollect.auth.permissions import ASSIGN, READ
+from arcollect.assistant import service as assistant
+from arcollect.assistant.agent import FACT_WORDS
+from arcollect.auth.permissions import ASSIGN, READ, WORK
 from arcollect.bounds import content_disposition
+from arcollect.disputes import service as disputes
+from arcollect.disputes.workflow import TEAMS
 from arcollect.errors import ArcollectError
 from arcollect.outreach import documents, mailbox
 from arcollect.outreach import outbox as outboxes
@@ -82,9 +86,15 @@ def bulk(request: Request, user: User, action: Short, ids: Annotated[list[str] |
 
 @router.get("/inbound/triage")
 def triage(request: Request, user: User, message: str | None = None, error: str | None = None) -> Response:
-    user.require(ASSIGN)
-    return page(request, "triage.html", nav="triage", rows=mailbox.triage(get_ctx(request)), message=message,
-                error=error)
+    """The replies the assistant read, with its proposals to approve (the caller's accounts; collections work),
+    and the mail no account could be matched to (for those who manage the team's work)."""
+    user.require(ASSIGN, WORK)
+    ctx = get_ctx(request)
+    replies = assistant.queue(ctx, scope=user.scope) if user.can(WORK) else []
+    rows = mailbox.triage(ctx) if user.can(ASSIGN) else []
+    return page(request, "triage.html", nav="triage", rows=rows, replies=replies, can_link=user.can(ASSIGN),
+                can_work=user.can(WORK), reasons=disputes.reasons(ctx), teams=TEAMS, fact_words=FACT_WORDS,
+                message=message, error=error)
 
 
 @router.post("/inbound/{message_id}/link", dependencies=[needs(ASSIGN), Csrf])
