@@ -11,7 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from arcollect import audit, fx
@@ -35,10 +35,11 @@ log = logging.getLogger(__name__)
 DEFAULT_KEPT_RATE = Decimal("0.5")  # a customer with no resolved promise yet
 
 
-SCOPED_MAX = 2000  # up to this many customers, only their part of the book is read (else all of it)
+SCOPED_MAX = 2000  # up to this many customers listed, only their part of the book is read (else all of it)
+Within = Sequence[int] | Select[Any]  # customers: their keys, or a query of them (a portfolio)
 
 
-def _pools(session: Session, as_of: dt.date, customer_pks: Sequence[int]) -> list[Any]:
+def _pools(session: Session, as_of: dt.date, customer_pks: Within) -> list[Any]:
     """Settled invoices beyond the customers' own that their features read: every invoice of their groups
     (a parent and its children) and the latest POOL_WINDOW settled before the date of their segments."""
     groups, segments = set(), set()
@@ -65,7 +66,7 @@ def _pools(session: Session, as_of: dt.date, customer_pks: Sequence[int]) -> lis
     return out
 
 
-def _rows(session: Session, as_of: dt.date, customer_pks: Sequence[int] | None = None) -> list[F.InvoiceRow]:
+def _rows(session: Session, as_of: dt.date, customer_pks: Within | None = None) -> list[F.InvoiceRow]:
     """Every invoice issued by the date, as known on it (``customer_pks``: theirs, and the settled invoices
     of their groups and segments that their features read)."""
     parent = aliased(Customer)
@@ -97,7 +98,7 @@ def _rows(session: Session, as_of: dt.date, customer_pks: Sequence[int] | None =
     return rows
 
 
-def _events(session: Session, as_of: dt.date, customer_pks: Sequence[int] | None = None) -> F.Events:
+def _events(session: Session, as_of: dt.date, customer_pks: Within | None = None) -> F.Events:
     names = dict(session.execute(select(Customer.id, Customer.customer_id)
                                  .where(*([] if customer_pks is None else [Customer.id.in_(customer_pks)]))).all())
     kept: dict[str, list[tuple[dt.date, bool]]] = defaultdict(list)
@@ -117,9 +118,9 @@ def _events(session: Session, as_of: dt.date, customer_pks: Sequence[int] | None
 
 
 def _book(session: Session, as_of: dt.date,
-          customer_pks: Sequence[int] | None = None) -> tuple[list[F.InvoiceRow], F.History]:
-    """The rows and their history: the whole book, or what a few customers' features read."""
-    if customer_pks is not None and len(customer_pks) > SCOPED_MAX:
+          customer_pks: Within | None = None) -> tuple[list[F.InvoiceRow], F.History]:
+    """The rows and their history: the whole book, or what some customers' features read."""
+    if isinstance(customer_pks, (list, tuple)) and len(customer_pks) > SCOPED_MAX:
         customer_pks = None
     rows = _rows(session, as_of, customer_pks)
     return rows, F.History(rows, _events(session, as_of, customer_pks))
@@ -228,7 +229,7 @@ def _model(ctx: Context, as_of: dt.date, train_if_missing: bool = True) -> tuple
 
 
 def _open(session: Session, as_of: dt.date, scope: CustomerScope, customer_pk: int | None,
-          customer_pks: Sequence[int] | None = None) -> list[dict[str, Any]]:
+          customer_pks: Within | None = None) -> list[dict[str, Any]]:
     """Invoices open on the date with their open and disputed amounts."""
     applied = (select(Application.invoice_pk, func.sum(Application.amount).label("applied"))
                .join(Invoice, Invoice.id == Application.invoice_pk)
@@ -264,8 +265,8 @@ def _predict(ctx: Context, as_of: dt.date, scope: CustomerScope, customer_id: st
     with ctx.sessions() as session:
         customer_pk = ledger.scoped_customer(session, scope, customer_id).id if customer_id else None
         items = _open(session, as_of, scope, customer_pk)
-        pks = sorted({i["customer_pk"] for i in items})
-        rows, history = _book(session, as_of, None if scope.everything and customer_pk is None else pks)
+        within = None if scope.everything else select(Customer.id).where(scope.condition())
+        rows, history = _book(session, as_of, [customer_pk] if customer_pk is not None else within)
     by_key = {r.key: r for r in rows}
     preds = P.predict(model, history, [by_key[i["invoice_id"]] for i in items], as_of, explain=explain)
     return items, preds, model, version, history
@@ -405,12 +406,12 @@ def late_chances(ctx: Context, *, as_of: dt.date, customer_pks: Sequence[int] | 
         if found is None:
             return None
         model = found[0]
-        if collector is not None and customer_pks is None:
-            customer_pks = list(session.scalars(select(Customer.id).where(
-                Customer.collector == collector, *([scope.condition()] if scope.condition() is not None else []))))
-        items = _open(session, as_of, scope, None, customer_pks)
-        pks = sorted({i["customer_pk"] for i in items})
-        rows, history = _book(session, as_of, None if customer_pks is None and scope.everything else pks)
+        within: Within | None = customer_pks
+        if within is None and (collector is not None or not scope.everything):
+            within = select(Customer.id).where(*([Customer.collector == collector] if collector is not None else []),
+                                               *([scope.condition()] if scope.condition() is not None else []))
+        items = _open(session, as_of, scope, None, within)
+        rows, history = _book(session, as_of, within)
     by_key = {r.key: r for r in rows}
     preds = P.predict(model, history, [by_key[i["invoice_id"]] for i in items], as_of, explain=0)
     return {p.key: p.p_late for p in preds}
