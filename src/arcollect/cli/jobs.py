@@ -21,7 +21,8 @@ def worker(
     name: Optional[str] = typer.Option(None, "--name", help="Worker name in logs and `arcollect jobs` (default host:pid)"),
     queue: Optional[List[str]] = typer.Option(None, "--queue", help="Only these queues (repeatable; default all)"),
     no_wait: bool = typer.Option(False, "--no-wait", help="Exit once the queue is empty (PostgreSQL)"),
-    no_schedule: bool = typer.Option(False, "--no-schedule", help="Do not defer the periodic jobs from this worker"),
+    no_schedule: bool = typer.Option(False, "--no-schedule", help="Do not defer the scheduled jobs from this worker "
+                                     "(it still retries the jobs of dead workers)"),
 ) -> None:
     """Run a worker: on PostgreSQL it takes jobs from the queue (start several, on several machines), defers the
     periodic ones (daily runs at each collector's morning, mail, sends, weekly report, retraining) and retries the

@@ -36,8 +36,9 @@ def _register(app: App, ctx: Context, spec: Spec) -> Any:
     return app.task(name=PREFIX + spec.name, pass_context=True, retry=spec.retry, queue=spec.queue)(run)
 
 
-def build_app(ctx: Context, *, schedule_jobs: bool = True) -> App:
-    """The App of this database with every task; ``schedule_jobs``: with the periodic schedule (a worker)."""
+def build_app(ctx: Context, *, schedule_jobs: bool = True, checks_stalled: bool = True) -> App:
+    """The App of this database with every task; ``schedule_jobs``: with the periodic schedule, ``checks_stalled``:
+    with the periodic check for jobs of dead workers (a worker has both, unless told otherwise)."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(ctx.settings.effective_database_url),
                                          min_size=1, max_size=4))
     tasks = {name: _register(app, ctx, spec) for name, spec in SPECS.items()}
@@ -66,8 +67,9 @@ def build_app(ctx: Context, *, schedule_jobs: bool = True) -> App:
         return {"retried": retried, "dropped": dropped}
 
     stall_task = app.task(name=PREFIX + "retry_stalled", pass_context=True, queueing_lock="retry-stalled")(retry_stalled)
-    if schedule_jobs:
+    if checks_stalled:
         app.periodic(cron=settings.worker_stalled_check_cron, periodic_id="stalled")(stall_task)
+    if schedule_jobs:
         for name, cron in schedule.periodic(settings):
             spec = SPECS[name]
             app.periodic(cron=cron, periodic_id=name, lock=spec.lock({}),
@@ -85,7 +87,7 @@ def defer_many(ctx: Context, spec: Spec, many: Sequence[dict[str, Any]]) -> list
     app = _running
     opened = app is None
     if app is None:
-        app = build_app(ctx, schedule_jobs=False)
+        app = build_app(ctx, schedule_jobs=False, checks_stalled=False)
         app.open()
     out = []
     try:
@@ -111,7 +113,7 @@ def run_worker(ctx: Context, *, name: str | None, concurrency: int, wait: bool, 
     """Run a procrastinate worker until SIGINT/SIGTERM (or, without ``wait``, until the queue is empty)."""
     global _running
     settings = ctx.settings
-    app = build_app(ctx, schedule_jobs=schedule_jobs and wait)
+    app = build_app(ctx, schedule_jobs=schedule_jobs and wait, checks_stalled=wait)
 
     async def main() -> None:
         global _running
