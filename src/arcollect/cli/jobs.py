@@ -77,14 +77,15 @@ def _pairs(values: list[str]) -> dict[str, object]:
         key, sep, raw = v.partition("=")
         if not sep or not key:
             raise InvalidInput(f"{v!r}: arguments are KEY=VALUE (e.g. as_of=2026-11-23)")
-        out[key] = {"true": True, "false": False}.get(raw.lower(), raw)
+        out[key] = ([p.strip() for p in raw.split(",") if p.strip()] if key.endswith("_ids")
+                    else {"true": True, "false": False}.get(raw.lower(), raw))
     return out
 
 
 @jobs_app.command("defer")
 def jobs_defer(task: str = typer.Argument(..., help="daily_run, queue_dunning, send_outbox, fetch_mail, import_file, "
                                                     "cash_import, cash_match, train_model, weekly_report, morning"),
-               args: Optional[List[str]] = typer.Argument(None, help="KEY=VALUE arguments of the job"),
+               args: Optional[List[str]] = typer.Argument(None, help="KEY=VALUE arguments of the job (…_ids: a comma-separated list)"),
                as_json: bool = typer.Option(False, "--json")) -> None:
     """Queue a job for the workers (PostgreSQL), or run it now in this process (SQLite)."""
     try:
