@@ -32,6 +32,8 @@ def _about(job: dict) -> str:
         parts.append(f"as of {a['as_of']}")
     if a.get("path"):
         parts.append(str(a["path"]).rsplit("/", 1)[-1])
+    if job.get("task") == "daily_run" and not a.get("collector") and not a.get("unassigned"):
+        parts.insert(0, "the whole book")
     return ", ".join(parts)
 
 
@@ -45,7 +47,9 @@ def jobs_page(request: Request, user: User, status: str | None = None) -> Respon
         r["what"] = TASK_WORDS.get(r["task"], r["task"].replace("_", " "))
         r["about"] = _about(r)
         r["words"] = STATUS_WORDS.get(r["status"], r["status"])
-        r["error_line"] = (r["last_error"] or "").split("\n")[0]
+        line = (r["last_error"] or "").split("\n")[0]
+        kind, sep, message = line.partition(": ")
+        r["error_line"] = message if sep and kind.isidentifier() else line  # "NotFound: …" → the message
     busy = any(r["status"] in ("queued", "running", "retrying") for r in rows)
     return page(request, "jobs.html", nav="jobs", jobs=rows, busy=busy, status=status, statuses=STATUS_WORDS,
                 queue=jobs.uses_queue(ctx))
