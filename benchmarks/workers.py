@@ -120,9 +120,12 @@ def main() -> None:
 
             seconds, peaks, info = _with_workers(ctx, n, work, daily_runs)
             daily[n] = seconds
+            runs_done = scalar(ctx, "SELECT EXTRACT(EPOCH FROM max(finished_at) - min(started_at)) FROM job_runs "
+                                    "WHERE task = 'daily_run'")
             proposed = scalar(ctx, "SELECT count(*) FROM actions")
             queued = scalar(ctx, "SELECT count(*) FROM outbox")
-            print(f"  daily run of {len(collectors)} collectors with {n} worker(s): {seconds:.1f} s ({proposed:,} "
+            print(f"  daily run of {len(collectors)} collectors with {n} worker(s): {seconds:.1f} s, of which the "
+                  f"collectors' worklist runs {float(runs_done):.1f} s (then the emails queued, one job at a time) ({proposed:,} "
                   f"actions, {queued:,} emails queued); jobs per worker {info['jobs per worker']}, failed "
                   f"{info['failed']}; peak memory per worker {', '.join(f'{p:.0f}' for p in peaks)} MB")
         if 1 in pdf and 2 in pdf:

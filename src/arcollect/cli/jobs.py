@@ -28,7 +28,7 @@ def worker(
     periodic ones (daily runs at each collector's morning, mail, sends, weekly report, retraining) and retries the
     jobs of workers that died; on SQLite it runs the schedule in this process (one worker per database)."""
     try:
-        ctx = context()
+        ctx = context().acting_as("worker")  # the audit log names the jobs' changes as the worker's
         from arcollect.jobs import service
 
         mode = "PostgreSQL queue" if service.uses_queue(ctx) else "SQLite, in-process schedule"
