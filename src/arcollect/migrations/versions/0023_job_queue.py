@@ -62,15 +62,16 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    for (name,) in bind.exec_driver_sql(
+    like = {"p": "procrastinate%"}
+    for (name,) in bind.execute(sa.text(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE 'procrastinate%'").all():
+            "WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE :p"), like).all():
         bind.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}" CASCADE')
-    for (signature,) in bind.exec_driver_sql(
+    for (signature,) in bind.execute(sa.text(
             "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = current_schema() AND p.proname LIKE 'procrastinate%'").all():
+            "WHERE n.nspname = current_schema() AND p.proname LIKE :p"), like).all():
         bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
-    for (name,) in bind.exec_driver_sql(
+    for (name,) in bind.execute(sa.text(
             "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE n.nspname = current_schema() AND t.typname LIKE 'procrastinate%' AND t.typtype IN ('e', 'c')").all():
+            "WHERE n.nspname = current_schema() AND t.typname LIKE :p AND t.typtype IN ('e', 'c')"), like).all():
         bind.exec_driver_sql(f'DROP TYPE IF EXISTS "{name}" CASCADE')
