@@ -17,6 +17,7 @@ from arcollect.jobs import runs, schedule
 from arcollect.jobs.tasks import SPECS, Spec
 
 PREFIX = "arcollect."
+QUEUE_KEEP_HOURS = 7 * 24
 log = logging.getLogger("arcollect.jobs")
 _running: App | None = None  # the worker's own app, open while it runs (jobs defer their follow-ups on it)
 
@@ -67,8 +68,15 @@ def build_app(ctx: Context, *, schedule_jobs: bool = True, checks_stalled: bool 
         return {"retried": retried, "dropped": dropped}
 
     stall_task = app.task(name=PREFIX + "retry_stalled", pass_context=True, queueing_lock="retry-stalled")(retry_stalled)
+    async def prune_queue(job_context: Any, timestamp: int) -> None:
+        """Finished jobs leave procrastinate's table after a week (``job_runs`` keeps arcollect's record)."""
+        await app.job_manager.delete_old_jobs(nb_hours=QUEUE_KEEP_HOURS, include_failed=True,
+                                              include_cancelled=True, include_aborted=True)
+
+    prune_task = app.task(name=PREFIX + "prune_queue", pass_context=True, queueing_lock="prune-queue")(prune_queue)
     if checks_stalled:
         app.periodic(cron=settings.worker_stalled_check_cron, periodic_id="stalled")(stall_task)
+        app.periodic(cron="17 3 * * *", periodic_id="prune")(prune_task)
     if schedule_jobs:
         for name, cron in schedule.periodic(settings):
             spec = SPECS[name]

@@ -3,7 +3,6 @@ short transaction of its own; and the listing of recent jobs and failures."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import socket
 from typing import Any
@@ -76,7 +75,7 @@ def _view(r: JobRun) -> dict[str, Any]:
 # procrastinate's statuses as the listing names them
 _QUEUE_STATUS = {"todo": "queued", "doing": "running", "succeeded": "succeeded", "failed": "failed",
                  "cancelled": "cancelled", "aborted": "aborted", "aborting": "aborted"}
-HIDDEN_TASKS = ("arcollect.retry_stalled", "builtin:procrastinate.builtin_tasks.remove_old_jobs")
+HIDDEN_TASKS = ("arcollect.retry_stalled", "arcollect.prune_queue")  # housekeeping, not listed
 
 
 def listing(ctx: Context, *, limit: int = 50, status: str | None = None) -> list[dict[str, Any]]:
@@ -116,7 +115,3 @@ def listing(ctx: Context, *, limit: int = 50, status: str | None = None) -> list
 
 def _has_queue(session: Any) -> bool:
     return bool(session.execute(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar())
-
-
-def recent_cutoff(now: dt.datetime, hours: int = 24) -> dt.datetime:
-    return now - dt.timedelta(hours=hours)
