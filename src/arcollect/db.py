@@ -172,6 +172,11 @@ def _alembic_config(connection: Any) -> Any:
     return config
 
 
+def alembic_include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Autogenerate and ``compare_metadata`` leave other tools' tables alone (procrastinate's job queue)."""
+    return not (type_ == "table" and reflected and compare_to is None and (name or "").startswith("procrastinate"))
+
+
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration (idempotent)."""
     from alembic import command

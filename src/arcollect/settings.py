@@ -145,6 +145,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part.strip()!r}: the threshold is between 0 and 1")
         return value.strip()
 
+    # Background jobs (docs/operations.md "Workers"). The daily run starts at this local hour in each
+    # collector's time zone ("login=Zone,login=Zone"; others: ``timezone``); mail is fetched every N minutes;
+    # the weekly portfolio report and the model's retraining follow cron lines (UTC).
+    jobs_daily_run_hour: int = Field(default=6, ge=0, le=23)
+    jobs_collector_timezones: str = ""
+    jobs_mail_fetch_minutes: int = Field(default=5, ge=1, le=60)
+    jobs_weekly_report_cron: str = "0 7 * * 1"
+    jobs_train_cron: str = "0 3 * * 0"
+    # Statement PDFs rendered by jobs go here (default HOME/statements; on several machines, a shared directory),
+    # this many per job.
+    jobs_statements_dir: Path | None = None
+    jobs_statements_chunk: int = Field(default=50, ge=1, le=10_000)
+    # Workers (PostgreSQL): a worker's heartbeat every N seconds; a worker silent for longer than the stall
+    # timeout is taken as dead, and its running jobs are retried (checked on this cron line; 6 fields: seconds).
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    worker_stalled_seconds: float = Field(default=30.0, gt=0)
+    worker_stalled_check_cron: str = "* * * * *"
+
     @field_validator("cash_writeoff_auto_limit")
     @classmethod
     def _writeoff_limits(cls, value: str) -> str:
@@ -162,6 +180,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part.strip()!r}: {amount.strip()!r} is not an amount") from None
             if not number.is_finite() or number < 0:
                 raise ValueError(f"{part.strip()!r}: the limit must be zero or more")
+        return value.strip()
+
+    @field_validator("jobs_collector_timezones")
+    @classmethod
+    def _collector_zones(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            login, sep, zone = part.partition("=")
+            if not sep or not login.strip():
+                raise ValueError(f"{part.strip()!r}: login=Time/Zone (e.g. ana=Europe/Berlin)")
+            try:
+                ZoneInfo(zone.strip())
+            except Exception:
+                raise ValueError(f"{part.strip()!r}: {zone.strip()!r} is not a time zone") from None
         return value.strip()
 
     @field_validator("base_currency", "reporting_currency")

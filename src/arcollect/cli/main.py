@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from arcollect import __version__
-from arcollect.cli import assistant, cash, close, disputes, escalations, ledger, outreach, reports, risk, users, workbench
+from arcollect.cli import assistant, cash, close, disputes, escalations, jobs, ledger, outreach, reports, risk, users, workbench
 from arcollect.cli.common import state
 
 app = typer.Typer(name="arcollect", help="arcollect — accounts-receivable collections.",
@@ -58,6 +58,8 @@ app.add_typer(reports.report_app, name="report")
 app.add_typer(risk.predict_app, name="predict")
 reports.report_app.command("forecast")(risk.forecast_command)
 app.add_typer(assistant.assistant_app, name="assistant")
+app.command("worker")(jobs.worker)
+app.add_typer(jobs.jobs_app, name="jobs")
 
 
 def main() -> None:

@@ -6,17 +6,13 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import arcollect.models  # noqa: F401  (registers every table on the metadata)
-from arcollect.db import Base
+from arcollect.db import Base, alembic_include_object
 
 config = context.config
 target_metadata = Base.metadata
 
 
-def _include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
-    # Tables of other tools (e.g. the job queue's) are not ours to manage.
-    if type_ == "table" and reflected and compare_to is None and name.startswith("procrastinate"):
-        return False
-    return True
+_include_object = alembic_include_object  # the job queue's tables are procrastinate's, not ours to manage
 
 
 def _run(connection) -> None:  # noqa: ANN001

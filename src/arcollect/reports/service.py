@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from arcollect import fx
 from arcollect.context import Context
@@ -337,9 +337,10 @@ def _managers(ctx: Context) -> list[tuple[str, str | None, str]]:
 
 
 def send_weekly(ctx: Context, *, as_of: dt.date | None = None,
-                sender_factory: Callable[[], Any] | None = None) -> dict[str, Any]:
+                sender_factory: Callable[[], Any] | None = None, skip: Collection[str] = ()) -> dict[str, Any]:
     """Email each manager the PDF portfolio report of their team (a manager without a team: the whole book).
-    Meant for a weekly schedule (cron: `arcollect report send-portfolio`); audited per email sent."""
+    Meant for a weekly schedule (cron: `arcollect report send-portfolio`, or the workers); audited per email
+    sent. ``skip``: logins already sent this report (a retried job sends nobody twice)."""
     from arcollect.outreach.smtp import SmtpSender, build_email, new_message_id
 
     as_of = as_of or ctx.clock.today()
@@ -351,6 +352,8 @@ def send_weekly(ctx: Context, *, as_of: dt.date | None = None,
     try:
         sender = (sender_factory or (lambda: SmtpSender(ctx.settings, bcc=False)))()
         for login, team, email in managers:
+            if login in skip:
+                continue
             scope = CustomerScope(teams=(team,)) if team else EVERYTHING
             data, _, name = portfolio_file(ctx, as_of=as_of, fmt="pdf", scope=scope)
             who = f"team {team}" if team else "the whole book"

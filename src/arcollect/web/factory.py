@@ -24,11 +24,11 @@ from arcollect.web.deps import field_words, page
 from arcollect.web.idempotent import Idempotent
 from arcollect.web.middleware import MULTIPART_SLACK, DropEmptyQuery, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
-from arcollect.web.views import (account, admin, assistant, auth, cases, cash, cash_match, imports, message_templates,
-                                 outreach, periods, portfolio, reports, workbench)
+from arcollect.web.views import (account, admin, assistant, auth, cases, cash, cash_match, imports, jobs,
+                                 message_templates, outreach, periods, portfolio, reports, workbench)
 
 VIEWS = tuple(m.router for m in (auth, portfolio, workbench, outreach, message_templates, account, cases, imports,
-                                  cash, cash_match, periods, reports, admin, assistant))
+                                  cash, cash_match, periods, reports, admin, assistant, jobs))
 
 
 def _is_api(request: Request) -> bool:

@@ -62,6 +62,7 @@ GROUPS: tuple[Group, ...] = (
         Link("admin", "Users", "/admin", _can(ADMIN)),
         Link("imports", "Imports", "/imports", _can(IMPORT)),
         Link("periods", "Periods", "/periods", _can(CLOSE)),  # month-end close
+        Link("jobs", "Jobs", "/admin/jobs", _can(ADMIN)),  # background jobs and their progress
     ), fold=True),
 )
 

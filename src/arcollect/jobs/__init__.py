@@ -1,0 +1,1 @@
+"""Background jobs: procrastinate tasks and schedules on PostgreSQL (several workers); in-process on SQLite."""
