@@ -31,13 +31,15 @@ class State:
 state = State()
 
 
-def context() -> Context:
+def context(*, migrate: bool = True) -> Context:
+    """The command's context; the schema is created or upgraded first unless ``migrate`` is False (backup,
+    restore and doctor look at the database as it is)."""
     if state.ctx is None:
         from arcollect.context import build_context
         from arcollect.settings import load_settings
 
         settings = load_settings(database_url=state.db)
-        state.ctx = build_context(settings, actor=_actor(), clock=state.clock)
+        state.ctx = build_context(settings, actor=_actor(), clock=state.clock, migrate_schema=migrate)
     return state.ctx
 
 
