@@ -288,4 +288,3 @@ class MeRead(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
-    database: Literal["ok"]
