@@ -86,7 +86,10 @@ def test_a_currency_changed_in_sql_and_an_invoice_shrunk_below_its_payments_are_
 
 def test_a_schema_behind_the_newest_migration_is_drift(cli, book):  # noqa: ANN001
     _sql(book, "UPDATE alembic_version SET version_num = '0018'")
-    code, report = _doctor(cli)
+    try:
+        code, report = _doctor(cli)
+    finally:  # the test database is shared by the tests that follow: put the schema's version back
+        _sql(book, "UPDATE alembic_version SET version_num = :v", v=head_revision())
     assert code == 3
     assert _drifted(report)["migrations"] == [
         f"schema: the database is at migration 0018, not {head_revision()}: run `arcollect init` to upgrade"]
