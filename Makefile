@@ -44,6 +44,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/cashapp.py $(CASHAPP_BENCH_ARGS)
 	$(BIN)/python benchmarks/assistant.py
 	$(BIN)/python benchmarks/workers.py $(WORKERS_BENCH_ARGS)
+	$(BIN)/python benchmarks/cli.py
 
 FUZZ_EXAMPLES ?= 20000
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Query
 from pydantic import Field
 
 from arcollect.errors import InvalidInput
@@ -27,8 +26,19 @@ _DAYS = f"a day between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
 # schemathesis see the range the server enforces.
 _YEARS = {"pattern": r"^(19[7-9][0-9]|2[01][0-9][0-9])-[0-9]{2}-[0-9]{2}$"}
 Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY, description=_DAYS, json_schema_extra=_YEARS)]  # JSON body
-DayQuery = Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=_DAYS,  # a query's day, optional
-                                          json_schema_extra=_YEARS)]
+
+
+def __getattr__(name: str) -> object:
+    """DayQuery, a query's optional day, is built on first use: FastAPI loads with the web app, not with
+    every command that checks a date."""
+    if name == "DayQuery":
+        from fastapi import Query
+
+        value = Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=_DAYS, json_schema_extra=_YEARS)]
+        globals()["DayQuery"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MAX_PK = 2**63 - 1  # BIGINT on PostgreSQL, INTEGER on SQLite
 

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     # `arcollect serve`: on SIGTERM, how long requests in progress may finish (seconds); then a long
     # import still running is stopped and rolled back.
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    # Operations (docs/operations.md). /metrics answers only a request carrying `Authorization: Bearer
+    # METRICS_TOKEN`; unset, /metrics is off (404). /readyz: workers count as seen when their heartbeat is
+    # this recent, and at least this many must be seen (0: workers are reported, not required).
+    metrics_token: str | None = None
+    ready_worker_seconds: float = Field(default=120.0, gt=0)
+    ready_min_workers: int = Field(default=0, ge=0)
+    # `arcollect backup`/`restore` on PostgreSQL: the directory of pg_dump/pg_restore (default: Debian's
+    # newest /usr/lib/postgresql/*/bin, else the PATH).
+    pg_bin_dir: Path | None = None
     # Idempotency keys (API Idempotency-Key header, forms): how long a key is remembered, how long a retry
     # waits for the first request still running (then 409), and the largest body a keyed request may carry.
     idempotency_key_hours: int = Field(24, ge=1, le=24 * 30)

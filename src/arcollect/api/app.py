@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from arcollect.api.routers import (admin, aging, assistant, cash, customers, disputes, documents, escalations, health, imports,
-                                   message_templates, outreach, periods, reports, risk, workbench)
+                                   message_templates, ops, outreach, periods, reports, risk, workbench)
 
 PREFIX = "/api/v1"
 ROUTERS = tuple(m.router for m in (customers, documents, aging, imports, workbench, outreach, disputes, escalations,
@@ -16,3 +16,4 @@ def include(app: Any) -> None:
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
     app.include_router(health.router, include_in_schema=False)  # /healthz at the root too
+    app.include_router(ops.router, include_in_schema=False)  # /readyz and /metrics at the root only

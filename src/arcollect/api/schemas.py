@@ -291,4 +291,3 @@ class MeRead(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
-    database: Literal["ok"]

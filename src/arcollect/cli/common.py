@@ -6,17 +6,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from arcollect.bounds import FIRST_DAY, LAST_DAY
-from arcollect.clock import Clock
-from arcollect.context import Context, build_context
 from arcollect.errors import ArcollectError, InvalidInput
-from arcollect.settings import load_settings
+
+if TYPE_CHECKING:  # the database layer loads when a command first asks for its context, not at start
+    from arcollect.clock import Clock
+    from arcollect.context import Context
 
 # Piped output keeps whole table rows (no terminal to fit); a terminal gets its own width.
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -32,10 +31,15 @@ class State:
 state = State()
 
 
-def context() -> Context:
+def context(*, migrate: bool = True) -> Context:
+    """The command's context; the schema is created or upgraded first unless ``migrate`` is False (backup,
+    restore and doctor look at the database as it is)."""
     if state.ctx is None:
+        from arcollect.context import build_context
+        from arcollect.settings import load_settings
+
         settings = load_settings(database_url=state.db)
-        state.ctx = build_context(settings, actor=_actor(), clock=state.clock)
+        state.ctx = build_context(settings, actor=_actor(), clock=state.clock, migrate_schema=migrate)
     return state.ctx
 
 
@@ -51,6 +55,8 @@ def _actor() -> str:
 def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
+    from arcollect.bounds import FIRST_DAY, LAST_DAY
+
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
@@ -100,6 +106,8 @@ def print_rows(fmt: str, rows: list[dict[str, Any]], columns: Sequence[str],
     if fmt == "json":
         echo(json.dumps(rows, indent=2))
         return
+    from rich.table import Table
+
     table = Table(*columns)
     for r in rows:
         table.add_row(*cells(r))

@@ -24,7 +24,9 @@ def worker(
     no_schedule: bool = typer.Option(False, "--no-schedule", help="Do not defer the scheduled jobs from this worker "
                                      "(it still retries the jobs of dead workers)"),
 ) -> None:
-    """Run a worker: on PostgreSQL it takes jobs from the queue (start several, on several machines), defers the
+    """Run a background worker (PostgreSQL: jobs from the queue; SQLite: the schedule in this process).
+
+    On PostgreSQL it takes jobs from the queue (start several, on several machines), defers the
     periodic ones (daily runs at each collector's morning, mail, sends, weekly report, retraining) and retries the
     jobs of workers that died; on SQLite it runs the schedule in this process (one worker per database)."""
     try:

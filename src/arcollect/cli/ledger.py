@@ -11,7 +11,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arcollect.disputes import service as disputes
 from arcollect.cli.common import console, context, echo, err_console, fail, parse_date
 from arcollect.errors import ArcollectError, InvalidInput
 from arcollect.ledger import aging as A
@@ -65,6 +64,8 @@ def import_(
         err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True)
     failed = bool(result.errors) and not partial
     if not failed:
+        from arcollect.disputes import service as disputes
+
         for dispute in disputes.after_import(ctx, kind):
             err_console.print(f"dispute {dispute} closed: the ledger shows its money settled", highlight=False)
     if as_json:

@@ -172,3 +172,12 @@ def send_portfolio(as_of: Optional[str] = typer.Option(None, "--as-of", help="YY
         echo(f"not sent: {problem}")
     if result["failed"]:
         raise typer.Exit(1)
+
+
+def _register_forecast() -> None:
+    from arcollect.cli.risk import forecast_command
+
+    report_app.command("forecast")(forecast_command)
+
+
+_register_forecast()

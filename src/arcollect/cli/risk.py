@@ -10,7 +10,14 @@ from rich.table import Table
 
 from arcollect.cli.common import check_format, console, context, echo, fail, parse_date
 from arcollect.errors import ArcollectError
-from arcollect.risk import service as risk
+
+
+
+def _risk():  # noqa: ANN202 - the model libraries load only for the commands that use them
+    from arcollect.risk import service
+
+    return service
+
 
 predict_app = typer.Typer(help="Expected payment date and p_late of every open invoice (trains a model if none is stored).",
                           invoke_without_command=True, no_args_is_help=False)
@@ -30,7 +37,7 @@ def predict(
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
-        rows = risk.predict(ctx, as_of=date or ctx.clock.today(), customer_id=customer)
+        rows = _risk().predict(ctx, as_of=date or ctx.clock.today(), customer_id=customer)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -54,7 +61,7 @@ def train(
     """Train the payment-prediction model on the ledger's own history and store it as a new version."""
     date = parse_date(as_of, "--as-of")
     try:
-        result = risk.train(context(), as_of=date)
+        result = _risk().train(context(), as_of=date)
     except ArcollectError as exc:
         fail(exc)
         return
@@ -77,7 +84,7 @@ def forecast_command(
     date = parse_date(as_of, "--as-of")
     try:
         ctx = context()
-        data = risk.forecast(ctx, as_of=date or ctx.clock.today(), weeks=weeks)
+        data = _risk().forecast(ctx, as_of=date or ctx.clock.today(), weeks=weeks)
     except ArcollectError as exc:
         fail(exc)
         return

@@ -154,20 +154,37 @@ def portfolio_assign(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on"),
     port: int = typer.Option(8000, "--port", help="TCP port"),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes"),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each with its own connection pool)"),
+    proxy: Optional[str] = typer.Option(None, "--behind-proxy", metavar="IPS",
+                                        help="Trust X-Forwarded-For/-Proto from these proxy addresses "
+                                             "(comma-separated, e.g. 127.0.0.1) — behind nginx or Caddy"),
 ) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
 
     from arcollect.cli.common import state
+    from arcollect.metrics import MULTIPROCESS_DIR
 
     ctx = context()  # migrates the schema once, before workers start
     grace = ctx.settings.shutdown_grace_seconds
     ctx.dispose()
-    import os
 
     if state.db:
         os.environ["ARCOLLECT_DATABASE_URL"] = state.db  # the app factory reads Settings in each worker
-    echo(f"arcollect serving on http://{host}:{port}/ (API at /api/v1, Ctrl+C to stop)")
-    uvicorn.run("arcollect.web.factory:app_from_settings", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=grace)
+    shared = None
+    if workers > 1 and not os.environ.get(MULTIPROCESS_DIR):  # /metrics adds up every worker's figures
+        shared = tempfile.mkdtemp(prefix="arcollect-metrics-")
+        os.environ[MULTIPROCESS_DIR] = shared
+    echo(f"arcollect serving on http://{host}:{port}/ with {workers} worker process{'es' if workers > 1 else ''} "
+         "(API at /api/v1, Ctrl+C to stop)")
+    try:
+        uvicorn.run("arcollect.web.factory:app_from_settings", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", proxy_headers=proxy is not None,
+                    forwarded_allow_ips=proxy, timeout_graceful_shutdown=grace)
+    finally:
+        if shared:
+            shutil.rmtree(shared, ignore_errors=True)

@@ -22,6 +22,7 @@ from arcollect.errors import ArcollectError
 from arcollect.settings import load_settings
 from arcollect.web.deps import field_words, page
 from arcollect.web.idempotent import Idempotent
+from arcollect.web.metrics import RequestMetrics, RouteLabel
 from arcollect.web.middleware import MULTIPART_SLACK, DropEmptyQuery, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
 from arcollect.web.views import (account, admin, assistant, auth, cases, cash, cash_match, imports, jobs,
@@ -32,7 +33,7 @@ VIEWS = tuple(m.router for m in (auth, portfolio, workbench, outreach, message_t
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(api.PREFIX) or request.url.path == "/healthz"
+    return request.url.path.startswith(api.PREFIX) or request.url.path in ("/healthz", "/readyz", "/metrics")
 
 
 def _error_page(request: Request, status: int, message: str, problems_: list[str] | None = None) -> Response:
@@ -76,11 +77,13 @@ def create_app(ctx: Context) -> FastAPI:
         return FileResponse(static / "favicon.ico", media_type="image/x-icon",
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    app.add_middleware(DropEmptyQuery)  # innermost: `?bucket=` means no filter on every page and endpoint
+    app.add_middleware(RouteLabel)  # innermost, next to the router: which route template answered
+    app.add_middleware(DropEmptyQuery)  # `?bucket=` means no filter on every page and endpoint
     app.add_middleware(Idempotent)  # after the NUL guard, around every route
     app.add_middleware(RejectNul)
     app.add_middleware(LimitBody, max_bytes=ctx.settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)  # outermost: times everything the app does for a request
 
     @app.exception_handler(ArcollectError)
     async def _arcollect(request: Request, exc: ArcollectError) -> Response:

@@ -1,0 +1,1 @@
+"""Operations: backup and restore, the ledger doctor, readiness checks (docs/operations.md)."""
