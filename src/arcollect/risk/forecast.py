@@ -215,7 +215,8 @@ def forecast(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied:
     for currency in sorted({i.currency for i in items} | {p.currency for p in promises}):
         mine = [i for i in items if i.currency == currency]
         cash = {c: a for (c, cur), a in unapplied.items() if cur == currency and a > 0}
-        masses, disputed, used, doubtful = _masses(mine, [p for p in promises if p.currency == currency], cash, currency, as_of)
+        masses, disputed, used, doubtful = _masses(mine, [p for p in promises if p.currency == currency], cash,
+                                                   currency, as_of)
         week_rows = _bucket(masses, periods, currency)
         out["weeks"].extend(week_rows)
         out["months"].extend(_bucket(masses, months, currency))
