@@ -96,8 +96,8 @@ def forecast_command(
         table.add_row(f"{w['start']} – {w['end']}", w["currency"], w["expected"], w["low"], w["high"], w["promised"])
     console.print(table)
     for c in data["currencies"]:
-        echo(f"{c['currency']}: open {c['open']}, expected in {weeks} weeks {c['expected']}, beyond {c['beyond']}, "
-             f"disputed apart {c['disputed']}, unapplied cash {c['unapplied']}")
+        echo(f"{c['currency']}: open {c['open']}, expected in {weeks} weeks {c['expected']}, beyond {c['beyond']} "
+             f"(of which doubtful {c.get('doubtful', '0')}), disputed apart {c['disputed']}, unapplied cash {c['unapplied']}")
     rep = data.get("reporting")
     if rep is not None:
         from arcollect.cli.reports import reporting_note
@@ -106,7 +106,7 @@ def forecast_command(
         if rep.get("summary"):
             t = rep["summary"]
             weekly = ", ".join(f"{w['start']} {w['expected']}" for w in rep["weeks"])
-            echo(f"{rep['currency']}: open {t['open']}, expected in {weeks} weeks {t['expected']}, beyond {t['beyond']}, "
-                 f"disputed apart {t['disputed']}; per week: {weekly}")
+            echo(f"{rep['currency']}: open {t['open']}, expected in {weeks} weeks {t['expected']}, beyond {t['beyond']} "
+                 f"(of which doubtful {t.get('doubtful', '0')}), disputed apart {t['disputed']}; per week: {weekly}")
 
 

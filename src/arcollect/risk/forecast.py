@@ -3,6 +3,11 @@
 Sources, each counted once:
 - open invoices at their predicted payment date, spread over three dates (early 25 %, expected 50 %,
   late 25 %: the model's held-out error quartiles);
+- an open invoice whose predicted date has already passed is re-estimated *given that it is still unpaid*
+  (``overdue_dates``): from the days late of the customer's (else its segment's, else the book's) invoices
+  that were paid at least as late as this one already is, the quartiles of the delay that remained; one more
+  than DOUBTFUL_DAYS past due, or later than the history shows MIN_HISTORY invoices ever paid, is
+  ``doubtful``: counted in ``beyond`` (and shown apart as ``doubtful``), in no week;
 - promises-to-pay and plan instalments: the promised money (what is still to pay, at most what is open on
   the invoices it covers) lands in the week of its date weighted by that customer's kept rate; the same
   amount leaves those invoices' predicted dates; the unweighted rest stays on them;
@@ -11,12 +16,15 @@ Sources, each counted once:
   customer's earliest expected inflows (``unapplied``).
 The band is expected ± 1.28 σ (an 80 % band), σ² = Σ amount² · p · (1 − p) over what may land in the week
 (each amount treated as landing there with its probability p), low never below zero.
-Every week's and month's money sums, plus ``beyond`` the horizon, add up to open − disputed − unapplied.
+Every week's and month's money sums, plus ``beyond`` the horizon (which holds ``doubtful``), add up to
+open − disputed − unapplied.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,6 +35,8 @@ from arcollect.money import allocate, money_str, quantize
 ZERO = Decimal(0)
 Z80 = Decimal("1.2816")
 SPREAD = ((Decimal("0.25"), "early"), (Decimal("0.50"), "expected"), (Decimal("0.25"), "late"))
+DOUBTFUL_DAYS = 180  # past due by more: doubtful, whatever the history
+MIN_HISTORY = 5  # paid invoices at least as late as this one that a re-estimate needs from one level of history
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,49 @@ class OpenItem:
     expected: dt.date
     early: dt.date
     late: dt.date
+    doubtful: bool = False  # not expected in any week (see overdue_dates)
+
+
+def _rank(ordered: Sequence[int], start: int, q: float) -> int:
+    """The q-quantile (nearest rank) of ordered[start:]."""
+    n = len(ordered) - start
+    return ordered[start + max(0, math.ceil(q * n) - 1)]
+
+
+def overdue_dates(as_of: dt.date, due_date: dt.date, pasts: Sequence[Sequence[int]], *,
+                  doubtful_days: int = DOUBTFUL_DAYS, least: int = MIN_HISTORY
+                  ) -> tuple[dt.date, dt.date, dt.date] | None:
+    """(early, expected, late) of an open invoice whose predicted payment date has passed, given that it is
+    still unpaid on ``as_of``; None when doubtful (more than ``doubtful_days`` past due, or no level of
+    history holds ``least`` invoices paid at least this late).
+
+    ``pasts``: days late (settled − due) of invoices settled before the date, each list sorted ascending,
+    most specific first (the customer's, its segment's, the book's). The first list holding ``least`` or more
+    invoices paid at least ``a`` = (as_of − due_date) days late is used: their remaining delays L − a give the
+    dates as_of + the 25th, 50th and 75th percentile (nearest rank: the ⌈q·n⌉-th smallest).
+
+    Worked example: as of 2026-11-23 an invoice due 2026-10-24 is a = 30 days late. The customer paid
+    [-2, 0, 3, 5, 31, 40, 44, 60, 95] days late: five were paid ≥ 30 days late (31, 40, 44, 60, 95), enough;
+    the delays that remained are 1, 10, 14, 30, 65 (n = 5): 25th percentile the ⌈1.25⌉ = 2nd = 10 days,
+    median the ⌈2.5⌉ = 3rd = 14, 75th the ⌈3.75⌉ = 4th = 30 → early 2026-12-03 (week 2 of weeks from
+    Mondays), expected 2026-12-07 (week 3), late 2026-12-23 (week 5); not 2026-11-23, week 1.
+
+    >>> D = dt.date
+    >>> overdue_dates(D(2026, 11, 23), D(2026, 10, 24), [[-2, 0, 3, 5, 31, 40, 44, 60, 95]])
+    (datetime.date(2026, 12, 3), datetime.date(2026, 12, 7), datetime.date(2026, 12, 23))
+    >>> overdue_dates(D(2026, 11, 23), D(2026, 5, 1), [[-2, 0, 3, 5, 31, 40, 44, 60, 95]]) is None  # 206 d
+    True
+    """
+    late_now = (as_of - due_date).days
+    if late_now > doubtful_days:
+        return None
+    for ordered in pasts:
+        start = bisect.bisect_left(ordered, late_now)
+        if len(ordered) - start >= least:
+            early, expected, late = (as_of + dt.timedelta(days=_rank(ordered, start, q) - late_now)
+                                     for q in (0.25, 0.5, 0.75))
+            return early, expected, late
+    return None
 
 
 @dataclass(frozen=True)
@@ -77,11 +130,11 @@ def _months(as_of: dt.date, until: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def _masses(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied: dict[str, Decimal],
-            currency: str, as_of: dt.date) -> tuple[list[_Mass], Decimal, Decimal]:
-    """Where the currency's money may land, and (disputed, unapplied used)."""
+            currency: str, as_of: dt.date) -> tuple[list[_Mass], Decimal, Decimal, Decimal]:
+    """Where the currency's money may land, and (disputed, unapplied used, doubtful)."""
     base = {i.key: max(ZERO, i.open_amount - i.disputed) for i in items}
     by_customer: dict[str, list[OpenItem]] = defaultdict(list)
-    for i in sorted(items, key=lambda i: (i.expected, i.due_date, i.key)):
+    for i in sorted(items, key=lambda i: (i.doubtful, i.expected, i.due_date, i.key)):
         by_customer[i.customer].append(i)
     used_unapplied = ZERO
     for customer, cash in unapplied.items():  # cash already received pays the earliest expected first
@@ -106,16 +159,20 @@ def _masses(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied: 
             base[i.key] -= take
             left -= take
         masses.append(_Mass(max(as_of, pr.date), weighted, pr.kept_rate, f"{pr.kind}:{n}", cover, promised=True))
+    doubtful = ZERO
     for i in items:
         amount = base[i.key]
         if amount <= 0:
+            continue
+        if i.doubtful:  # the unweighted rest of a promise on it stays doubtful too
+            doubtful += amount
             continue
         parts = allocate(amount, [w for w, _ in SPREAD], currency)
         for part, (weight, name) in zip(parts, SPREAD):
             if part:
                 masses.append(_Mass(max(as_of, getattr(i, name)), part, weight, i.key, amount))
     disputed = sum((min(i.disputed, i.open_amount) for i in items), ZERO)
-    return masses, disputed, used_unapplied
+    return masses, disputed, used_unapplied, doubtful
 
 
 def _bucket(masses: Iterable[_Mass], periods: Sequence[tuple[dt.date, dt.date]], currency: str) -> list[dict[str, Any]]:
@@ -150,7 +207,7 @@ def _bucket(masses: Iterable[_Mass], periods: Sequence[tuple[dt.date, dt.date]],
 def forecast(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied: dict[tuple[str, str], Decimal],
              *, as_of: dt.date, weeks: int = 13) -> dict[str, Any]:
     """The forecast as the CONTRACT's JSON: ``weeks`` (each with its currency), ``months`` and a summary
-    per currency (open, disputed, unapplied, beyond the horizon)."""
+    per currency (open, disputed, unapplied, beyond the horizon and, of that, doubtful)."""
     periods = _weeks(as_of, weeks)
     horizon_end = periods[-1][1] if periods else as_of
     months = _months(as_of, horizon_end)
@@ -158,16 +215,18 @@ def forecast(items: Sequence[OpenItem], promises: Sequence[Promised], unapplied:
     for currency in sorted({i.currency for i in items} | {p.currency for p in promises}):
         mine = [i for i in items if i.currency == currency]
         cash = {c: a for (c, cur), a in unapplied.items() if cur == currency and a > 0}
-        masses, disputed, used = _masses(mine, [p for p in promises if p.currency == currency], cash, currency, as_of)
+        masses, disputed, used, doubtful = _masses(mine, [p for p in promises if p.currency == currency], cash,
+                                                   currency, as_of)
         week_rows = _bucket(masses, periods, currency)
         out["weeks"].extend(week_rows)
         out["months"].extend(_bucket(masses, months, currency))
-        beyond = sum((m.amount for m in masses if m.when > horizon_end), ZERO)
+        beyond = sum((m.amount for m in masses if m.when > horizon_end), doubtful)
         in_horizon = sum((Decimal(w["expected"]) for w in week_rows), ZERO)
         out["currencies"].append({
             "currency": currency, "open": money_str(sum((i.open_amount for i in mine), ZERO), currency),
             "disputed": money_str(disputed, currency), "unapplied": money_str(used, currency),
             "expected": money_str(in_horizon, currency), "beyond": money_str(quantize(beyond, currency), currency),
+            "doubtful": money_str(quantize(doubtful, currency), currency),
             "promised": money_str(sum((Decimal(w["promised"]) for w in week_rows), ZERO), currency)})
     return out
 
@@ -191,7 +250,8 @@ def in_reporting(result: dict[str, Any], rep: Any) -> dict[str, Any]:
         return [{**heads[k], "currency": cur, **{n: money_str(v, cur) for n, v in sums[k].items()}} for k in sums]
 
     money = ("expected", "low", "high", "promised")
-    summary = add_up(result["currencies"], ("open", "disputed", "unapplied", "expected", "beyond", "promised"), None)
+    summary = add_up(result["currencies"], ("open", "disputed", "unapplied", "expected", "beyond", "doubtful",
+                                           "promised"), None)
     return {"weeks": add_up(result["weeks"], money, "start"), "months": add_up(result["months"], money, "start"),
             "summary": summary[0] if summary else None}
 

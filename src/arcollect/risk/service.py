@@ -4,6 +4,7 @@ an invoice counts as settled only if it was fully paid by then (later payments a
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 import time
@@ -260,7 +261,7 @@ def _open(session: Session, as_of: dt.date, scope: CustomerScope, customer_pk: i
 
 def _predict(ctx: Context, as_of: dt.date, scope: CustomerScope, customer_id: str | None,
              explain: int, train_if_missing: bool = True
-             ) -> tuple[list[dict[str, Any]], list[P.Prediction], P.Model, int, F.History]:
+             ) -> tuple[list[dict[str, Any]], list[P.Prediction], P.Model, int, F.History, list[F.InvoiceRow]]:
     model, version = _model(ctx, as_of, train_if_missing)
     with ctx.sessions() as session:
         customer_pk = ledger.scoped_customer(session, scope, customer_id).id if customer_id else None
@@ -268,8 +269,9 @@ def _predict(ctx: Context, as_of: dt.date, scope: CustomerScope, customer_id: st
         within = None if scope.everything else select(Customer.id).where(scope.condition())
         rows, history = _book(session, as_of, [customer_pk] if customer_pk is not None else within)
     by_key = {r.key: r for r in rows}
-    preds = P.predict(model, history, [by_key[i["invoice_id"]] for i in items], as_of, explain=explain)
-    return items, preds, model, version, history
+    mine = [by_key[i["invoice_id"]] for i in items]
+    preds = P.predict(model, history, mine, as_of, explain=explain)
+    return items, preds, model, version, history, mine
 
 
 def _paid(history: F.History, customer: str, as_of: dt.date) -> int:
@@ -282,7 +284,7 @@ def predict(ctx: Context, *, as_of: dt.date, customer_id: str | None = None, sco
             explain: int = 3, train_if_missing: bool = True) -> list[dict[str, Any]]:
     """Every invoice open on the date with its expected payment date (never before the date), p_late and
     top factors (CONTRACT §10), oldest due first."""
-    items, preds, _, version, history = _predict(ctx, as_of, scope, customer_id, explain, train_if_missing)
+    items, preds, _, version, history, _ = _predict(ctx, as_of, scope, customer_id, explain, train_if_missing)
     out = []
     for item, p in zip(items, preds):
         factors = X.plain(p.factors, paid=_paid(history, item["customer_id"], as_of), disputed=item["disputed"] > 0)
@@ -304,23 +306,56 @@ def _kept_rates(states: dict[int, list[dict[str, Any]]]) -> dict[int, Decimal]:
     return out
 
 
+def _late_history(history: F.History, as_of: dt.date) -> tuple[dict[str, list[int]], dict[str, list[int]], list[int]]:
+    """Days late of the invoices settled before the date, each list sorted: per customer, per segment, the book
+    (the segments' together: every settled invoice read)."""
+    def before(track: Any) -> list[int]:
+        return sorted(track.late[:bisect.bisect_left(track.dates, as_of)])
+
+    customers = {c: before(t) for c, t in history.customers.items()}
+    segments = {s: before(t) for s, t in history.segments.items()}
+    return customers, segments, sorted(v for late in segments.values() for v in late)
+
+
+def _open_items(items: Sequence[dict[str, Any]], preds: Sequence[P.Prediction], rows: Sequence[F.InvoiceRow],
+                history: F.History, model: P.Model, as_of: dt.date) -> list[FC.OpenItem]:
+    """The forecast's open items: at the model's date with its error quartiles, or, once the model's date has
+    passed (or the invoice is over DOUBTFUL_DAYS past due), re-estimated given it is still unpaid."""
+    q_lo, q_hi = model.residuals
+    late_history: tuple[dict[str, list[int]], dict[str, list[int]], list[int]] | None = None
+    out = []
+    for item, p, row in zip(items, preds, rows):
+        expected = p.expected_date
+        early = max(as_of, expected + dt.timedelta(days=int(round(min(0.0, q_lo)))))
+        late = expected + dt.timedelta(days=int(round(max(0.0, q_hi))))
+        doubtful = False
+        predicted = item["due_date"] + dt.timedelta(days=int(round(p.days_late)))
+        if predicted < as_of or (as_of - item["due_date"]).days > FC.DOUBTFUL_DAYS:
+            if late_history is None:
+                late_history = _late_history(history, as_of)
+            customers, segments, book = late_history
+            dates = FC.overdue_dates(as_of, item["due_date"], [customers.get(row.customer, []),
+                                                               segments.get(row.segment or "", []), book])
+            if dates is None:
+                doubtful = True
+            else:
+                early, expected, late = dates
+        out.append(FC.OpenItem(
+            key=item["invoice_id"], customer=item["customer_id"], currency=item["currency"],
+            open_amount=item["open_amount"], disputed=item["disputed"], due_date=item["due_date"], expected=expected,
+            early=early, late=late, doubtful=doubtful))
+    return out
+
+
 def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerScope = EVERYTHING,
              train_if_missing: bool = True) -> dict[str, Any]:
     """Expected inflows per week and month, per currency (CONTRACT §10), from the predictions of every open
-    invoice, open promises and plan instalments (weighted by the customer's kept rate), disputed amounts
+    invoice (re-estimated, once its predicted date has passed, given it is still unpaid), open promises and plan instalments (weighted by the customer's kept rate), disputed amounts
     apart and unapplied cash not counted twice."""
     if not 1 <= weeks <= 104:
         raise InvalidInput("weeks: between 1 and 104")
-    items, preds, model, version, _ = _predict(ctx, as_of, scope, None, 0, train_if_missing)
-    q_lo, q_hi = model.residuals
-    open_items = []
-    for item, p in zip(items, preds):
-        expected = p.expected_date
-        open_items.append(FC.OpenItem(
-            key=item["invoice_id"], customer=item["customer_id"], currency=item["currency"],
-            open_amount=item["open_amount"], disputed=item["disputed"], due_date=item["due_date"], expected=expected,
-            early=max(as_of, expected + dt.timedelta(days=int(round(min(0.0, q_lo))))),
-            late=expected + dt.timedelta(days=int(round(max(0.0, q_hi))))))
+    items, preds, model, version, history, rows = _predict(ctx, as_of, scope, None, 0, train_if_missing)
+    open_items = _open_items(items, preds, rows, history, model, as_of)
     with ctx.sessions() as session:
         cond = scope.condition()
         within = select(Customer.id).where(cond) if cond is not None else None
