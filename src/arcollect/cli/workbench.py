@@ -44,8 +44,9 @@ def worklist(
     fmt: str = typer.Option("table", "--format", help="table | json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N accounts"),
 ) -> None:
-    """Run the playbook for the date (idempotent) and print the prioritized worklist. The daily run (today,
-    everyone's) first retrains the payment-prediction model when it is older than
+    """Run the playbook for the date (idempotent) and print the prioritized worklist.
+
+    The daily run (today, everyone's) first retrains the payment-prediction model when it is older than
     ARCOLLECT_PREDICT_RETRAIN_DAYS (or none is stored) and there is enough history."""
     fmt = check_format(fmt)
     date = parse_date(as_of, "--as-of")
