@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any, Sequence
 
-from arcollect.assistant import extract, intents
+from arcollect.assistant import extract, intents, model
 from arcollect.cashapp import remittance as R
 from arcollect.disputes.workflow import DEFAULT_TEAM
 from arcollect.money import money_str, sum_money
@@ -39,7 +39,7 @@ def read(text: str, *, subject: str, as_of: dt.date, auto_reply: bool = False, s
          currency: str | None = None, month_first: bool = False) -> dict[str, Any]:
     """The triage of a cleaned reply. ``known_invoices``: the account's invoice ids (None: no account — the
     labelled numbers are shown as written); ``open_items``: its open invoices (for the amount of a promise)."""
-    found = intents.classify(text, subject=subject, auto_reply=auto_reply)
+    found = model.classify(text, subject=subject, auto_reply=auto_reply)
     facts = extract.facts(text, as_of=as_of, intent=found.intent, subject=subject, sender=sender,
                           month_first=month_first)
     if known_invoices is not None:
