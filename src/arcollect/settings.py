@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     # advice's total within this tolerance, booked within these days of the advice's payment date.
     cash_advice_days: int = Field(default=5, ge=0, le=60)
     cash_advice_tolerance: Decimal = Field(default=Decimal("0.99"), ge=0, le=100)
+    # The assistant's optional language model: an OpenAI-compatible chat-completions endpoint (Ollama, vLLM,
+    # llama.cpp's server, a hosted API). Off unless LLM_BASE_URL and LLM_MODEL are set; see docs/assistant.md
+    # for exactly what is sent. Personal data (addresses, IBANs, phone numbers, contacts' names) is masked
+    # before sending unless LLM_MASK is false.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    llm_mask: bool = True
+    llm_max_response_bytes: int = Field(default=200_000, ge=1000, le=10_000_000)
 
     @field_validator("cash_writeoff_auto_limit")
     @classmethod

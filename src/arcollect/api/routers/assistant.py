@@ -48,6 +48,7 @@ class TriageRead(BaseModel):
     as_of: str
     facts: dict[str, Any]
     text: str
+    llm: dict[str, Any] | None = None  # the language model used, if any: provider, used, fallback, masked
 
 
 _BODY = {"requestBody": {"required": True, "description": "One raw email (RFC 5322) as it arrived",
