@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from arcollect.assistant import clean, language, proposals, providers, refine
+from arcollect.assistant import clean, draft_queue, language, proposals, providers, refine
 from arcollect.assistant.masking import Masker
 from arcollect.calendar import zone
 from arcollect.cashapp import remittance as R
@@ -105,3 +105,28 @@ def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVE
                                    "evidence", "language", "link", "as_of", "facts", "text", "llm")}
 
 
+
+
+def draft(ctx: Context, *, raw: bytes, kind: str | None = None, tone: str | None = None,
+          dispute_id: str | None = None, scope: ledger.CustomerScope = ledger.EVERYTHING,
+          provider: providers.Provider | None = None) -> dict[str, Any]:
+    """The reply to one customer email, drafted from its triage and queued in the outbox awaiting approval:
+    ``{"id", "customer_id", "status", "kind", "language", "to", "subject", "text", "attachment", "llm"}``.
+    ``kind`` defaults from the intent (promise → confirm_promise, dispute → acknowledge_dispute, invoice copy
+    → invoice_copy); ``tone`` from the account's last dunning message."""
+    llm = provider or providers.from_settings(ctx.settings)
+    result = triage(ctx, raw=raw, scope=scope, provider=llm)
+    parsed = inbound.parse(raw)
+    with ctx.sessions() as session:
+        customer = session.scalar(select(Customer).where(Customer.customer_id == result["customer_id"])) \
+            if result["customer_id"] else None
+        masker = masker_for(ctx, session, customer, parsed.from_name)
+    return draft_queue.queue(ctx, triage=result, reply_to=parsed.from_addr, reply_message_id=parsed.message_id,
+                             subject=parsed.subject or "", sender_name=parsed.from_name, kind=kind, tone=tone,
+                             dispute_id=dispute_id, scope=scope, provider=llm, masker=masker)
+
+
+def edit_draft(ctx: Context, *, message_id: str, subject: str | None = None, text: str | None = None,
+               scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
+    """The collector's edit of a draft awaiting approval (then ``outbox approve`` sends it on its way)."""
+    return draft_queue.edit(ctx, message_id=message_id, subject=subject, text=text, scope=scope)
