@@ -72,6 +72,8 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/periods/{month}/close": ASSIGNERS,   # periods:close (managers, admins)
     "POST /api/v1/periods/{month}/reopen": ADMINS,
     "POST /api/v1/assistant/triage": WORKERS,
+    "POST /api/v1/assistant/drafts": WORKERS,
+    "PATCH /api/v1/assistant/drafts/{message_id}": WORKERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,
