@@ -171,6 +171,16 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
     worker_stalled_seconds: float = Field(default=30.0, gt=0)
     worker_stalled_check_cron: str = "* * * * *"
+    # The assistant's optional language model: an OpenAI-compatible chat-completions endpoint (Ollama, vLLM,
+    # llama.cpp's server, a hosted API). Off unless LLM_BASE_URL and LLM_MODEL are set; see docs/assistant.md
+    # for exactly what is sent. Personal data (addresses, IBANs, phone numbers, contacts' names) is masked
+    # before sending unless LLM_MASK is false.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    llm_mask: bool = True
+    llm_max_response_bytes: int = Field(default=200_000, ge=1000, le=10_000_000)
 
     @field_validator("cash_writeoff_auto_limit")
     @classmethod

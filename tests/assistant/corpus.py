@@ -331,7 +331,8 @@ def _join(lang: str, parts: list[str]) -> str:
     return f" {dict(en='and', de='und', fr='et', es='y')[lang]} ".join(parts)
 
 
-def _one(rng: random.Random, sid: str, lang: str, intent: str, reason: str | None, split: str = "dev") -> Sample:
+def _one(rng: random.Random, sid: str, lang: str, intent: str, reason: str | None, split: str = "dev",
+         template: str | None = None) -> Sample:
     L = "en" if lang == "en_us" else lang
     month_first = lang == "en_us"
     as_of = dt.date(2026, 1, 5) + dt.timedelta(days=rng.randrange(340))
@@ -353,7 +354,9 @@ def _one(rng: random.Random, sid: str, lang: str, intent: str, reason: str | Non
     slots["back"] = _day_words(L, back) if rng.random() < 0.6 else _dmy(L, back, month_first)
     phrase, promised = date_phrase(rng, lang, as_of, month_first)
     slots["date"] = phrase
-    if split == "blind":
+    if template is not None:
+        pass
+    elif split == "blind":
         template = rng.choice(BLIND_DISPUTES[reason][L] if intent == "dispute" and reason else BLIND[intent][L])
     elif split == "heldout":
         template = rng.choice(HELDOUT_DISPUTES[reason][L] if intent == "dispute" and reason else HELDOUT[intent][L])

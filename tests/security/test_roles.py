@@ -75,6 +75,8 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/assistant/proposals/{proposal_id}/approve": WORKERS,
     "POST /api/v1/assistant/proposals/{proposal_id}/edit": WORKERS,
     "POST /api/v1/assistant/proposals/{proposal_id}/reject": WORKERS,
+    "POST /api/v1/assistant/drafts": WORKERS,
+    "PATCH /api/v1/assistant/drafts/{message_id}": WORKERS,
     # ---- web forms
     "POST /login": EVERYONE,
     "POST /logout": EVERYONE,

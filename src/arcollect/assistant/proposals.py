@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any, Sequence
 
-from arcollect.assistant import extract, intents
+from arcollect.assistant import extract, intents, model
 from arcollect.cashapp import remittance as R
 from arcollect.disputes.workflow import DEFAULT_TEAM
 from arcollect.money import money_str, sum_money
@@ -36,17 +36,40 @@ def resolve(numbers: Sequence[str], known: Sequence[str]) -> list[str]:
 
 def read(text: str, *, subject: str, as_of: dt.date, auto_reply: bool = False, sender: str | None = None,
          known_invoices: Sequence[str] | None = None, open_items: Sequence[dict[str, Any]] = (),
-         currency: str | None = None, month_first: bool = False) -> dict[str, Any]:
+         currency: str | None = None, month_first: bool = False,
+         override: dict[str, Any] | None = None) -> dict[str, Any]:
     """The triage of a cleaned reply. ``known_invoices``: the account's invoice ids (None: no account — the
-    labelled numbers are shown as written); ``open_items``: its open invoices (for the amount of a promise)."""
-    found = intents.classify(text, subject=subject, auto_reply=auto_reply)
+    labelled numbers are shown as written); ``open_items``: its open invoices (for the amount of a promise);
+    ``override``: a language model's validated reading (refine.triage), which replaces the offline intent
+    and the facts it states."""
+    found = model.classify(text, subject=subject, auto_reply=auto_reply)
+    if override is not None:
+        found = intents.Intent(override["intent"], override["confidence"],
+                               tuple(override["evidence"]) or found.evidence, found.scores)
     facts = extract.facts(text, as_of=as_of, intent=found.intent, subject=subject, sender=sender,
                           month_first=month_first)
+    if override is not None:
+        _apply(facts, override)
     if known_invoices is not None:
         invoices = resolve(facts.invoices, known_invoices)
     else:
         invoices = [n for n, ev in zip(facts.invoices, facts.invoice_evidence) if not ev.strip().isdigit()]
     return _result(found, facts, invoices=invoices, open_items=list(open_items), currency=currency, as_of=as_of)
+
+
+def _apply(facts: extract.Facts, override: dict[str, Any]) -> None:
+    """The model's facts over the offline ones (the offline ones stay where it states nothing)."""
+    said = "language model: " + " · ".join(override["evidence"])[:200]
+    if override.get("promise_date") is not None:
+        facts.promise_date = extract.Fact(override["promise_date"], said, override["confidence"])
+    if override.get("promise_amount") is not None:
+        facts.amounts = [extract.Fact(override["promise_amount"], said, override["confidence"]), *facts.amounts]
+    if override.get("reason"):
+        facts.reason = extract.Fact(override["reason"], said, override["confidence"])
+    for n in override.get("invoices", ()):
+        if n not in facts.invoices:
+            facts.invoices.append(n)
+            facts.invoice_evidence.append(n)
 
 
 def _open_of(open_items: list[dict[str, Any]], invoices: list[str], currency: str | None) -> Decimal | None:

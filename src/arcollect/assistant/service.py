@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from arcollect.assistant import approvals, clean, language, proposals
+from arcollect.assistant import approvals, clean, draft_queue, language, proposals, providers, refine
+from arcollect.assistant.masking import Masker
 from arcollect.calendar import zone
 from arcollect.cashapp import remittance as R
 from arcollect.context import Context
 from arcollect.errors import InvalidInput, NotFound
 from arcollect.ledger import service as ledger
-from arcollect.ledger.models import Customer, Invoice
+from arcollect.ledger.models import Contact, Customer, Invoice
 from arcollect.ledger.open_items import open_items_by_customer
 from arcollect.outreach import inbound, mailbox
 from arcollect.outreach.models import InboundMessage
@@ -45,10 +46,35 @@ def _account(session: Any, parsed: inbound.Parsed, text: str, quoted: str,
     return customer, why
 
 
+def masker_for(ctx: Context, session: Any, customer: Customer | None, *extra: str | None) -> Masker:
+    """The masker of a request about this account: its contacts' names and ``extra`` names (the sender's)."""
+    names: list[str | None] = list(extra)
+    if customer is not None:
+        names += list(session.scalars(select(Contact.name).where(Contact.customer_pk == customer.id)))
+    return Masker.for_names(names, enabled=ctx.settings.llm_mask)
+
+
+def _model_reading(provider: providers.Provider, text: str, subject: str, as_of: Any,
+                   masker: Masker) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(the model's validated reading or None, what to show about it: provider, used, fallback, masked)."""
+    info: dict[str, Any] = {"provider": provider.name, "used": False, "fallback": None}
+    if not provider.enabled:
+        return None, info
+    try:
+        reading = refine.triage(provider, text=text, subject=subject, as_of=as_of, masker=masker)
+    except providers.ProviderError as exc:
+        info["fallback"] = f"offline result kept: {exc}"
+        return None, {**info, "masked": masker.summary()}
+    return reading, {**info, "used": True, "masked": masker.summary()}
+
+
 def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVERYTHING,
-           linked: tuple[int, str | None] | None = None) -> dict[str, Any]:
+           linked: tuple[int, str | None] | None = None,
+           provider: providers.Provider | None = None) -> dict[str, Any]:
     """CONTRACT §11: ``{"customer_id", "intent", "confidence", "invoices", "promise", "dispute", "actions",
-    "evidence"}`` (plus ``language``, ``link`` and ``facts`` for people). Writes nothing to the database."""
+    "evidence"}`` (plus ``language``, ``link``, ``facts`` and ``llm`` for people). Writes nothing to the
+    database. With a language model configured (or ``provider`` given) its validated reading replaces the
+    offline one; when it fails, the offline result stands and ``llm.fallback`` says why."""
     if not raw or not raw.strip():
         raise InvalidInput("the email is empty")
     if len(raw) > MAX_RAW:
@@ -67,15 +93,19 @@ def triage(ctx: Context, *, raw: bytes, scope: ledger.CustomerScope = ledger.EVE
         if customer is not None:
             known = list(session.scalars(select(Invoice.invoice_id).where(Invoice.customer_pk == customer.id)))
             open_items = open_items_by_customer(session, customer_pks=[customer.id], as_of=as_of).get(customer.id, [])
-        result = proposals.read(text, subject=parsed.subject, as_of=as_of, auto_reply=parsed.kind == "auto_reply",
-                                sender=parsed.from_addr, known_invoices=known, open_items=open_items,
-                                currency=customer.currency if customer else None, month_first=month_first)
+        masker = masker_for(ctx, session, customer, parsed.from_name)
+    llm = provider or providers.from_settings(ctx.settings)
+    reading, llm_info = _model_reading(llm, text, parsed.subject or "", as_of, masker)
+    result = proposals.read(text, subject=parsed.subject, as_of=as_of, auto_reply=parsed.kind == "auto_reply",
+                            sender=parsed.from_addr, known_invoices=known, open_items=open_items,
+                            currency=customer.currency if customer else None, month_first=month_first,
+                            override=reading)
     lang = language.base(customer.language if customer else None)
     result.update({"customer_id": customer.customer_id if customer else None,
                    "language": language.detect(text, default=lang or "en"),
-                   "link": why, "as_of": as_of.isoformat(), "text": text[:4000]})
+                   "link": why, "as_of": as_of.isoformat(), "text": text[:4000], "llm": llm_info})
     return {k: result[k] for k in ("customer_id", "intent", "confidence", "invoices", "promise", "dispute", "actions",
-                                   "evidence", "language", "link", "as_of", "facts", "text")}
+                                   "evidence", "language", "link", "as_of", "facts", "text", "llm")}
 
 
 
@@ -121,3 +151,26 @@ def list_proposals(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTH
 def queue(ctx: Context, *, scope: ledger.CustomerScope = ledger.EVERYTHING, customer_id: str | None = None,
           limit: int = 100) -> list[dict[str, Any]]:
     return approvals.queue(ctx, scope=scope, customer_id=customer_id, limit=limit)
+def draft(ctx: Context, *, raw: bytes, kind: str | None = None, tone: str | None = None,
+          dispute_id: str | None = None, scope: ledger.CustomerScope = ledger.EVERYTHING,
+          provider: providers.Provider | None = None) -> dict[str, Any]:
+    """The reply to one customer email, drafted from its triage and queued in the outbox awaiting approval:
+    ``{"id", "customer_id", "status", "kind", "language", "to", "subject", "text", "attachment", "llm"}``.
+    ``kind`` defaults from the intent (promise → confirm_promise, dispute → acknowledge_dispute, invoice copy
+    → invoice_copy); ``tone`` from the account's last dunning message."""
+    llm = provider or providers.from_settings(ctx.settings)
+    result = triage(ctx, raw=raw, scope=scope, provider=llm)
+    parsed = inbound.parse(raw)
+    with ctx.sessions() as session:
+        customer = session.scalar(select(Customer).where(Customer.customer_id == result["customer_id"])) \
+            if result["customer_id"] else None
+        masker = masker_for(ctx, session, customer, parsed.from_name)
+    return draft_queue.queue(ctx, triage=result, reply_to=parsed.from_addr, reply_message_id=parsed.message_id,
+                             subject=parsed.subject or "", sender_name=parsed.from_name, kind=kind, tone=tone,
+                             dispute_id=dispute_id, scope=scope, provider=llm, masker=masker)
+
+
+def edit_draft(ctx: Context, *, message_id: str, subject: str | None = None, text: str | None = None,
+               scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
+    """The collector's edit of a draft awaiting approval (then ``outbox approve`` sends it on its way)."""
+    return draft_queue.edit(ctx, message_id=message_id, subject=subject, text=text, scope=scope)

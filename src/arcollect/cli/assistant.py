@@ -1,10 +1,11 @@
-"""Assistant commands (CONTRACT §11): assistant triage FILE [--json]."""
+"""Assistant commands (CONTRACT §11): assistant triage FILE [--json] · assistant draft FILE · assistant edit-draft ID."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -54,3 +55,46 @@ def triage(file: Path = typer.Argument(..., metavar="FILE", help="One raw email 
                             if k not in ("kind", "needs_approval") and v not in (None, ""))
         lines.append(f"  - {a['kind']}" + (f": {details}" if details else ""))
     echo("\n".join(lines))
+
+
+@assistant_app.command("draft")
+def draft(file: Path = typer.Argument(..., metavar="FILE", help="The customer's email (RFC 5322, .eml); - reads stdin"),
+          kind: Optional[str] = typer.Option(None, "--kind", help="confirm_promise | acknowledge_dispute | invoice_copy "
+                                             "(default: from the reply's intent)"),
+          tone: Optional[str] = typer.Option(None, "--tone", help="friendly | firm (default: the account's dunning stage)"),
+          dispute: Optional[str] = typer.Option(None, "--dispute", metavar="ID", help="The case to acknowledge"),
+          as_json: bool = typer.Option(False, "--json", help="Print the draft as JSON")) -> None:
+    """Draft the reply to a customer's email in their language and queue it in the outbox awaiting approval
+    (edit it with `assistant edit-draft`, send it with `outbox approve` + `outbox send`)."""
+    try:
+        result = assistant.draft(context(), raw=_raw(file), kind=kind, tone=tone, dispute_id=dispute)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if as_json:
+        echo(json.dumps(result, ensure_ascii=False))
+        return
+    llm = result["llm"] or {}
+    echo(f"Draft {result['id']} for {result['customer_id']} ({result['kind']}, {result['language']}) — "
+         f"{result['status']}, to {', '.join(result['to'])}"
+         + (f", attachment {result['attachment']}" if result["attachment"] else "")
+         + (f"\n(language model: {llm['fallback']})" if llm.get("fallback") else "")
+         + f"\nSubject: {result['subject']}\n\n{result['text']}")
+
+
+@assistant_app.command("edit-draft")
+def edit_draft(message_id: str = typer.Argument(..., metavar="ID"),
+               subject: Optional[str] = typer.Option(None, "--subject"),
+               text_file: Optional[Path] = typer.Option(None, "--text-file", help="The new text (- reads stdin)"),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Edit a draft that awaits approval."""
+    try:
+        text = None if text_file is None else _raw(text_file).decode("utf-8")
+        result = assistant.edit_draft(context(), message_id=message_id, subject=subject, text=text)
+    except UnicodeDecodeError:
+        fail(InvalidInput(f"{text_file}: not UTF-8 text"))
+        return
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(json.dumps(result, ensure_ascii=False) if as_json else f"draft {result['id']} updated")

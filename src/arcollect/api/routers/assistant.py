@@ -52,6 +52,7 @@ class TriageRead(BaseModel):
     as_of: str
     facts: dict[str, Any]
     text: str
+    llm: dict[str, Any] | None = None  # the language model used, if any: provider, used, fallback, masked
 
 
 _BODY = {"requestBody": {"required": True, "description": "One raw email (RFC 5322) as it arrived",
@@ -145,3 +146,44 @@ def reject(ctx: Ctx, caller: Caller, proposal_id: str, body: ProposalReject | No
     """Turn the proposal down: nothing is done; audited."""
     return ProposalRead(**assistant.reject(acting(ctx, caller), proposal_id=proposal_id, scope=caller.scope,
                                            note=body.note if body else None))
+class DraftRead(BaseModel):
+    id: str
+    customer_id: str
+    status: str
+    kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy"]
+    language: str
+    to: list[str]
+    subject: str
+    text: str
+    attachment: str | None
+    llm: dict[str, Any] | None = None
+
+
+class DraftUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = Field(default=None, min_length=1, max_length=500)
+    text: str | None = Field(default=None, min_length=1, max_length=20_000)
+
+
+@router.post("/assistant/drafts", response_model=DraftRead, status_code=201, responses=responses(401, 403, 404, 409, 422),
+             dependencies=[needs(WORK)], openapi_extra=_BODY)
+async def create_draft(request: Request, ctx: Ctx, caller: Caller,
+                       kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy"] | None = Query(None),
+                       tone: Literal["friendly", "firm"] | None = Query(None),
+                       dispute: str | None = Query(None, max_length=20)) -> DraftRead:
+    """Draft the reply to one raw customer email and queue it in the outbox awaiting approval (the same email
+    drafted twice gives the same draft)."""
+    raw = await request.body()
+    if len(raw) > assistant.MAX_RAW:
+        raise InvalidInput(f"the email is larger than {assistant.MAX_RAW} bytes")
+    result = await run_in_threadpool(lambda: assistant.draft(acting(ctx, caller), raw=raw, kind=kind, tone=tone,
+                                                             dispute_id=dispute, scope=caller.scope))
+    return DraftRead(**result)
+
+
+@router.patch("/assistant/drafts/{message_id}", response_model=DraftRead, responses=responses(401, 403, 404, 409, 422),
+              dependencies=[needs(WORK)])
+def update_draft(message_id: str, body: DraftUpdate, ctx: Ctx, caller: Caller) -> DraftRead:
+    """The collector's edit of a draft that awaits approval."""
+    return DraftRead(**assistant.edit_draft(acting(ctx, caller), message_id=message_id, subject=body.subject,
+                                            text=body.text, scope=caller.scope))
