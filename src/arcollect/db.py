@@ -172,6 +172,16 @@ def _alembic_config(connection: Any) -> Any:
     return config
 
 
+def not_modelled(type_: str, name: str | None) -> bool:
+    """Database objects that exist without a model, which schema comparisons leave alone: other tools' tables
+    (the job queue's) and the full-text index (``fts_*`` FTS5 tables on SQLite, ``ix_fts_*`` GIN indexes on
+    PostgreSQL), created by the migrations and ``assistant reindex``."""
+    name = name or ""
+    if type_ == "table":
+        return name.startswith(("procrastinate", "fts_"))
+    return type_ == "index" and name.startswith("ix_fts_")
+
+
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration (idempotent)."""
     from alembic import command

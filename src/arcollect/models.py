@@ -13,3 +13,4 @@ from arcollect.outreach import models as outreach_models  # noqa: F401
 from arcollect.cashapp import models as cashapp_models  # noqa: F401
 from arcollect.periods import models as periods_models  # noqa: F401
 from arcollect.risk import models as risk_models  # noqa: F401
+from arcollect.assistant import models as assistant_models  # noqa: F401

@@ -6,17 +6,16 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import arcollect.models  # noqa: F401  (registers every table on the metadata)
-from arcollect.db import Base
+from arcollect.db import Base, not_modelled
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
-    # Tables of other tools (e.g. the job queue's) are not ours to manage.
-    if type_ == "table" and reflected and compare_to is None and name.startswith("procrastinate"):
-        return False
-    return True
+    # Tables of other tools (e.g. the job queue's) and the full-text index objects the migrations create
+    # by hand (SQLite FTS5 tables, PostgreSQL expression indexes) are not the models' to manage.
+    return not (reflected and compare_to is None and not_modelled(type_, name))
 
 
 def _run(connection) -> None:  # noqa: ANN001
