@@ -45,8 +45,10 @@ class Source:
 
 
 def _activity_title(a: Any) -> str:
-    what = "Call" + (f" ({a.outcome.replace('_', ' ')})" if a.outcome else "") if a.kind == "call" \
-        else a.kind.capitalize() + " note"
+    if a.kind == "call":
+        what = "Call" + (f" ({a.outcome.replace('_', ' ')})" if a.outcome else "")
+    else:
+        what = "Note" if a.kind == "note" else f"{a.kind.capitalize()} note"
     return f"{what} by {a.actor}"
 
 

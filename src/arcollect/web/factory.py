@@ -25,10 +25,10 @@ from arcollect.web.idempotent import Idempotent
 from arcollect.web.middleware import MULTIPART_SLACK, DropEmptyQuery, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
 from arcollect.web.views import (account, admin, auth, cases, cash, imports, message_templates, outreach, periods,
-                                 portfolio, reports, workbench)
+                                 portfolio, reports, search, workbench)
 
 VIEWS = tuple(m.router for m in (auth, portfolio, workbench, outreach, message_templates, account, cases, imports,
-                                  cash, periods, reports, admin))
+                                  cash, periods, reports, search, admin))
 
 
 def _is_api(request: Request) -> bool:
