@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from html import escape
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import and_, bindparam, false, func, literal_column, select, table, text, true
@@ -38,33 +39,40 @@ class Source:
 
     kind: str
     model: Any
-    title: Callable[[Any], str]
+    title: Callable[[Any], list[tuple[str, bool]]]
     body: tuple[str, ...]       # the columns a snippet is taken from, best first
     date: Any                   # the column the date range filters on (None: undated)
     weights: tuple[float, ...]  # SQLite bm25 column weights, in search_index.TABLES order
 
 
-def _activity_title(a: Any) -> str:
+Title = list[tuple[str, bool]]  # (text, whether it is the record's own text: highlighted; else our label)
+
+
+def _activity_title(a: Any) -> Title:
     if a.kind == "call":
         what = "Call" + (f" ({a.outcome.replace('_', ' ')})" if a.outcome else "")
     else:
         what = "Note" if a.kind == "note" else f"{a.kind.capitalize()} note"
-    return f"{what} by {a.actor}"
+    return [(f"{what} by {a.actor}", False)]
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("account", Customer, lambda c: f"{c.name} ({c.customer_id})", ("email",), None, (10.0, 5.0, 2.0)),
-    Source("invoice", Invoice, lambda i: f"Invoice {i.invoice_id}" + (f" · PO {i.po_number}" if i.po_number else ""),
+    Source("account", Customer, lambda c: [(c.name, True), (" (", False), (c.customer_id, True), (")", False)],
+           ("email",), None, (10.0, 5.0, 2.0)),
+    Source("invoice", Invoice, lambda i: [("Invoice ", False), (i.invoice_id, True)]
+           + ([(" · PO ", False), (i.po_number, True)] if i.po_number else []),
            ("description", "po_number"), Invoice.issue_date, (10.0, 5.0, 1.0)),
-    Source("email", OutboxMessage, lambda m: f"Sent: {m.subject}", ("body_text",), OutboxMessage.created_at, (3.0, 1.0)),
-    Source("email", InboundMessage, lambda m: f"Received: {m.subject or '(no subject)'}", ("body_text", "from_addr"),
-           InboundMessage.fetched_at, (3.0, 2.0, 1.0)),
+    Source("email", OutboxMessage, lambda m: [("Sent: ", False), (m.subject, True)], ("body_text",),
+           OutboxMessage.created_at, (3.0, 1.0)),
+    Source("email", InboundMessage, lambda m: [("Received: ", False), (m.subject or "(no subject)", bool(m.subject))],
+           ("body_text", "from_addr"), InboundMessage.fetched_at, (3.0, 2.0, 1.0)),
     Source("note", Activity, _activity_title, ("note",), Activity.at, (1.0,)),
-    Source("dispute", Dispute, lambda d: f"Dispute {d.id} · {d.reason.replace('_', ' ')} · {d.status.replace('_', ' ')}",
+    Source("dispute", Dispute, lambda d: [(f"Dispute {d.id} · ", False), (d.reason.replace("_", " "), True),
+                                          (f" · {d.status.replace('_', ' ')}", False)],
            ("note", "reason"), Dispute.opened_on, (2.0, 1.0)),
-    Source("dispute", DisputeEvent, lambda e: f"Dispute {e.dispute_pk} · comment by {e.actor}", ("text",),
+    Source("dispute", DisputeEvent, lambda e: [(f"Dispute {e.dispute_pk} · comment by {e.actor}", False)], ("text",),
            DisputeEvent.at, (1.0,)),
-    Source("sop", SopDocument, lambda s: s.title, ("body",), SopDocument.uploaded_at, (5.0, 1.0)),
+    Source("sop", SopDocument, lambda s: [(s.title, True)], ("body",), SopDocument.uploaded_at, (5.0, 1.0)),
 )
 
 
@@ -220,13 +228,15 @@ def _result(source: Source, row: Any, q: T.Query, exact: bool) -> dict[str, Any]
     kind = source.kind
     if source.model is Activity and rec.kind == "call":
         kind = "call"
-    title = source.title(rec)
+    parts = source.title(rec)
+    title = "".join(t for t, _ in parts)
+    title_html = "".join(T.mark(t, q) if data else escape(t) for t, data in parts)
     texts = [getattr(rec, c) for c in source.body]
     body = next((t for t in texts if T.matched(t, q)), texts[0])
-    return {"kind": kind, "id": _key(source, rec), "title": title, "title_html": T.highlight(title, q, width=300),
+    return {"kind": kind, "id": _key(source, rec), "title": title, "title_html": title_html,
             "snippet": T.highlight(body, q), "customer_id": customer_id, "customer_name": customer_name,
             "date": _date(source, rec), "url": _url(source, rec, customer_id), "exact": exact,
-            "score": round(float(rank or 0.0), 6), "_title_hit": _holds_every_word(title, q)}
+            "score": round(float(rank or 0.0), 6), "_title_hit": _holds_every_word(" ".join(t for t, data in parts if data), q)}
 
 
 def _holds_every_word(title: str, q: T.Query) -> bool:

@@ -88,7 +88,7 @@ def _matches(word: str, wanted: set[str]) -> bool:
     return any(w == x or (_prefix(x) and w.startswith(x)) for x in wanted)
 
 
-def _marked(text: str, wanted: set[str]) -> str:
+def _marked(text: str, wanted: set[str]) -> str:  # noqa: D103
     out, at = [], 0
     for m in _WORD.finditer(text):
         if _matches(m.group(), wanted):
@@ -122,3 +122,8 @@ def matched(text: str | None, q: Query) -> bool:
     """Whether ``text`` holds one of the query's words (which field a snippet is taken from)."""
     wanted = q.all_words
     return any(_matches(m.group(), wanted) for m in _WORD.finditer(text or ""))
+
+
+def mark(text: str | None, q: Query) -> str:
+    """All of ``text`` HTML-escaped, the query's words in ``<mark>`` (titles: short, never cut)."""
+    return _marked(text or "", q.all_words)

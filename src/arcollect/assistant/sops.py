@@ -5,6 +5,7 @@ nh3), searched by ``assistant ask``. Upload and delete are audited."""
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import PurePath
 from typing import Any
 
@@ -66,7 +67,11 @@ def _view(doc: SopDocument, *, body: bool = False) -> dict[str, Any]:
     out = {"id": str(doc.id), "title": doc.title, "filename": doc.filename, "size": doc.size,
            "uploaded_at": doc.uploaded_at.isoformat(), "uploaded_by": doc.uploaded_by}
     if body:
-        out.update(markdown=doc.body, html=render(doc.body))
+        html = render(doc.body)
+        heading = f"<h1>{escape(doc.title)}</h1>"
+        if html.startswith(heading):  # the page's own heading says it already
+            html = html[len(heading):].lstrip("\n")
+        out.update(markdown=doc.body, html=html)
     return out
 
 
