@@ -174,11 +174,13 @@ def _alembic_config(connection: Any) -> Any:
 
 def not_modelled(type_: str, name: str | None) -> bool:
     """Database objects that exist without a model, which schema comparisons leave alone: other tools' tables
-    (the job queue's) and the full-text index (``fts_*`` FTS5 tables on SQLite, ``ix_fts_*`` GIN indexes on
-    PostgreSQL), created by the migrations and ``assistant reindex``."""
+    (the job queue's) and the full-text index (``fts_*`` FTS5 tables on SQLite; the ``fts_document`` generated
+    columns and their ``ix_fts_*`` GIN indexes on PostgreSQL), created by the migrations and ``assistant reindex``."""
     name = name or ""
     if type_ == "table":
         return name.startswith(("procrastinate", "fts_"))
+    if type_ == "column":
+        return name == "fts_document"  # PostgreSQL's generated tsvector column of a searched table
     return type_ == "index" and name.startswith("ix_fts_")
 
 

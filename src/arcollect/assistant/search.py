@@ -11,7 +11,7 @@ from html import escape
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import and_, bindparam, false, func, literal_column, select, table, text, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from arcollect.assistant import search_index as I
 from arcollect.assistant import search_terms as T
@@ -76,6 +76,22 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
+LOADED: dict[Any, tuple[str, ...]] = {  # what a result shows: never a message's raw bytes or attachment
+    Customer: ("id", "customer_id", "name", "email"),
+    Invoice: ("id", "invoice_id", "po_number", "description", "issue_date"),
+    OutboxMessage: ("id", "subject", "body_text", "created_at", "sent_at"),
+    InboundMessage: ("id", "subject", "body_text", "from_addr", "fetched_at", "sent_at"),
+    Activity: ("id", "kind", "outcome", "actor", "note", "at"),
+    Dispute: ("id", "reason", "status", "note", "opened_on"),
+    DisputeEvent: ("id", "dispute_pk", "actor", "text", "at"),
+    SopDocument: ("id", "title", "body", "uploaded_at"),
+}
+
+
+def _only(model: Any) -> Any:
+    return load_only(*(getattr(model, a) for a in LOADED[model]))
+
+
 def _match(dialect: str, model: Any, q: T.Query, n: int) -> tuple[list[Any], Any, Any | None]:
     """(joins, WHERE condition, rank expression — higher is better) of the full-text match on ``model``."""
     name = model.__tablename__
@@ -84,7 +100,7 @@ def _match(dialect: str, model: Any, q: T.Query, n: int) -> tuple[list[Any], Any
         weights = ", ".join(str(w) for w in next(s.weights for s in SOURCES if s.model is model))
         cond = text(f"fts_{name} MATCH :m{n}").bindparams(bindparam(f"m{n}", T.fts5_match(q)))
         return [(fts, literal_column(f"fts_{name}.rowid") == model.id)], cond, literal_column(f"-bm25(fts_{name}, {weights})")
-    doc = literal_column(I.pg_document(name))
+    doc = literal_column(f"{name}.{I.PG_COLUMN}")
     tsq = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam(f"q{n}", T.pg_tsquery(q)))
     return [], doc.op("@@")(tsq), func.ts_rank_cd(doc, tsq)
 
@@ -163,10 +179,10 @@ def _query(session: Session, source: Source, n: int, q: T.Query, *, scope: CaseS
         return stmt
 
     if dialect == "sqlite":
-        stmt = joined(select(model, rank.label("rank"), *cust))
+        stmt = joined(select(model, rank.label("rank"), *cust)).options(_only(model))
         return list(session.execute(stmt.where(*where).order_by(literal_column("rank").desc()).limit(limit)))
     ids = joined(select(model.id)).where(*where).limit(PG_CANDIDATES).subquery()
-    stmt = joined(select(model, rank.label("rank"), *cust).join(ids, ids.c.id == model.id))
+    stmt = joined(select(model, rank.label("rank"), *cust).join(ids, ids.c.id == model.id)).options(_only(model))
     return list(session.execute(stmt.order_by(literal_column("rank").desc()).limit(limit)))
 
 
@@ -180,11 +196,12 @@ def _exact(session: Session, q: T.Query, scope: CaseScope, kinds: set[str], cust
     extra = [Customer.id == customer_pk] if customer_pk is not None else []
     if "invoice" in kinds:
         stmt = select(Invoice, Customer.customer_id, Customer.name).join(Customer, Customer.id == Invoice.customer_pk) \
-            .where(Invoice.invoice_id.in_(keys), *extra)
+            .where(Invoice.invoice_id.in_(keys), *extra).options(_only(Invoice))
         for row in session.execute(stmt if cond is None else stmt.where(cond)):
             found[("invoice", row[0].invoice_id)] = row
     if "account" in kinds:
-        stmt = select(Customer, Customer.customer_id, Customer.name).where(Customer.customer_id.in_(keys), *extra)
+        stmt = select(Customer, Customer.customer_id, Customer.name).where(Customer.customer_id.in_(keys), *extra) \
+            .options(_only(Customer))
         for row in session.execute(stmt if cond is None else stmt.where(cond)):
             found[("account", row[0].customer_id)] = row
     return found

@@ -4,16 +4,17 @@ database keeps its index current by itself, whatever code writes the rows (ORM, 
 - SQLite: one FTS5 *external-content* table per searched table (``fts_<table>``: no copy of the text, the
   rows stay in their own table), kept current by three triggers per table (after insert, delete, and update
   of the searched columns) — the pattern the FTS5 documentation gives for external content.
-- PostgreSQL: one GIN expression index per table (``ix_fts_<table>``) on a ``tsvector`` of the searched
-  columns. PostgreSQL maintains it like any index: no trigger, no extra column, nothing to forget.
+- PostgreSQL: a stored generated ``tsvector`` column per table (``fts_document GENERATED ALWAYS AS (…)
+  STORED``, computed by PostgreSQL on every insert and update: no trigger, nothing to forget; the models do not
+  map it, so the ORM never reads or writes it) with a GIN index (``ix_fts_<table>``). Stored, not an
+  expression index: ranking and the index recheck read the stored vector instead of recomputing it per row.
 
 ``reindex`` rebuilds both from the rows (and recreates SQLite's triggers): for a database copied without its
 index, or after a migration that rebuilt a searched table on SQLite (batch mode drops a table's triggers).
 
 The same normalisation is applied on both sides so that a word is found the same way on either database:
 lower case, accents dropped (é → e), ASCII punctuation a separator ("INV-1042" → "inv 1042", an email address
-its parts). The migration 0022 holds a frozen copy of ``TABLES`` and ``pg_document``; a test checks that the
-PostgreSQL queries still use the indexes."""
+its parts). The migration 0022 holds a frozen copy of ``TABLES`` and ``pg_document``."""
 
 from __future__ import annotations
 
@@ -57,11 +58,13 @@ def _literal(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+PG_COLUMN = "fts_document"
+
+
 def pg_document(table: str, columns: tuple[str, ...] | None = None) -> str:
-    """The tsvector expression of ``table``'s searched columns — the GIN index's expression, which the queries
-    repeat word for word so that PostgreSQL uses the index."""
+    """The tsvector expression of ``table``'s searched columns (the generated column's definition)."""
     cols = columns or TABLES[table]
-    joined = " || ' ' || ".join(f"coalesce({table}.{c}::text, '')" for c in cols)
+    joined = " || ' ' || ".join(f"coalesce({c}::text, '')" for c in cols)
     return (f"to_tsvector('simple'::regconfig, translate(lower(left({joined}, {MAX_INDEXED_CHARS})), "
             f"{_literal(PUNCTUATION + _LETTERS_FROM)}, {_literal(' ' * len(PUNCTUATION) + _LETTERS_TO)}))")
 
@@ -91,7 +94,9 @@ def sqlite_statements(table: str) -> list[str]:
 
 
 def pg_statements(table: str) -> list[str]:
-    return [f"CREATE INDEX IF NOT EXISTS ix_fts_{table} ON {table} USING gin (({pg_document(table)}))"]
+    return [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
+            f"GENERATED ALWAYS AS ({pg_document(table)}) STORED",
+            f"CREATE INDEX IF NOT EXISTS ix_fts_{table} ON {table} USING gin ({PG_COLUMN})"]
 
 
 def rebuild(connection: Any) -> dict[str, int]:
@@ -119,5 +124,7 @@ def missing(connection: Any) -> list[str]:
         want = [n for t in TABLES for n in (f"fts_{t}", f"fts_{t}_ai", f"fts_{t}_ad", f"fts_{t}_au")]
     else:
         have = {r[0] for r in connection.execute(text("SELECT indexname FROM pg_indexes"))}
-        want = [f"ix_fts_{t}" for t in TABLES]
+        have |= {f"{r[0]}.{PG_COLUMN}" for r in connection.execute(text(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = :c"), {"c": PG_COLUMN})}
+        want = [n for t in TABLES for n in (f"ix_fts_{t}", f"{t}.{PG_COLUMN}")]
     return [n for n in want if n not in have]

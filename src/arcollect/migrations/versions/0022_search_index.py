@@ -1,4 +1,4 @@
-"""full-text search (assistant ask): SOP documents; SQLite FTS5 tables with triggers, PostgreSQL GIN indexes
+"""full-text search (assistant ask): SOP documents; SQLite FTS5 tables with triggers, PostgreSQL generated tsvector columns with GIN indexes
 
 Revision ID: 0022
 Revises: 0020
@@ -50,7 +50,7 @@ def _literal(s):
 
 
 def _pg_document(table):
-    joined = " || ' ' || ".join(f"coalesce({table}.{c}::text, '')" for c in TABLES[table])
+    joined = " || ' ' || ".join(f"coalesce({c}::text, '')" for c in TABLES[table])
     src, dst = _letters()
     return (f"to_tsvector('simple'::regconfig, translate(lower(left({joined}, 100000)), "
             f"{_literal(PUNCTUATION + src)}, {_literal(' ' * len(PUNCTUATION) + dst)}))")
@@ -92,7 +92,9 @@ def upgrade() -> None:
             for statement in _sqlite(table):
                 op.execute(statement)
         elif dialect == "postgresql":
-            op.execute(f"CREATE INDEX IF NOT EXISTS ix_fts_{table} ON {table} USING gin (({_pg_document(table)}))")
+            op.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS fts_document tsvector "
+                       f"GENERATED ALWAYS AS ({_pg_document(table)}) STORED")
+            op.execute(f"CREATE INDEX IF NOT EXISTS ix_fts_{table} ON {table} USING gin (fts_document)")
 
 
 def downgrade() -> None:
@@ -104,4 +106,5 @@ def downgrade() -> None:
             op.execute(f"DROP TABLE IF EXISTS fts_{table}")
         elif dialect == "postgresql":
             op.execute(f"DROP INDEX IF EXISTS ix_fts_{table}")
+            op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS fts_document")
     op.drop_table('sop_documents')
