@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from arcollect.assistant import search  # noqa: E402
 from arcollect.context import build_context  # noqa: E402
@@ -49,11 +49,8 @@ def _activity(ctx) -> int:  # noqa: ANN001
     at = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc)
     written = 0
     with ctx.unit_of_work() as s:
-        rows = list(s.execute(select(Customer.id, Customer.name, Invoice.invoice_id)
-                              .join(Invoice, Invoice.customer_pk == Customer.id).distinct(Customer.id)
-                              if s.get_bind().dialect.name == "postgresql" else
-                              select(Customer.id, Customer.name, Invoice.invoice_id)
-                              .join(Invoice, Invoice.customer_pk == Customer.id).group_by(Customer.id)))
+        rows = list(s.execute(select(Customer.id, Customer.name, func.min(Invoice.invoice_id))
+                              .join(Invoice, Invoice.customer_pk == Customer.id).group_by(Customer.id, Customer.name)))
         for start in range(0, len(rows), 5000):
             chunk = rows[start:start + 5000]
             acts, mails = [], []
@@ -100,7 +97,7 @@ def measure(ctx, label: str) -> None:  # noqa: ANN001
                 times.append((time.perf_counter() - start) * 1000)
             p50, p95 = statistics.median(times), sorted(times)[-1]
             verdict = "ok" if p95 <= TARGET_MS else "OVER TARGET"
-            print(f"{who:<22} {name:<36} p50 {p50:7.1f} ms  max {p95:7.1f} ms  ({found['total']:>3} shown; "
+            print(f"{who:<22} {name:<36} p50 {p50:7.1f} ms  max {p95:7.1f} ms  ({found['total']:>3} found; "
                   f"target ≤ {TARGET_MS:.0f} ms: {verdict})")
 
 
