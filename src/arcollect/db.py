@@ -172,9 +172,21 @@ def _alembic_config(connection: Any) -> Any:
     return config
 
 
+def not_modelled(type_: str, name: str | None) -> bool:
+    """Database objects that exist without a model, which schema comparisons leave alone: other tools' tables
+    (the job queue's) and the full-text index (``fts_*`` FTS5 tables on SQLite; the ``fts_document`` generated
+    columns and their ``ix_fts_*`` GIN indexes on PostgreSQL), created by the migrations and ``assistant reindex``."""
+    name = name or ""
+    if type_ == "table":
+        return name.startswith(("procrastinate", "fts_"))
+    if type_ == "column":
+        return name == "fts_document"  # PostgreSQL's generated tsvector column of a searched table
+    return type_ == "index" and name.startswith("ix_fts_")
+
+
 def alembic_include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Autogenerate and ``compare_metadata`` leave other tools' tables alone (procrastinate's job queue)."""
-    return not (type_ == "table" and reflected and compare_to is None and (name or "").startswith("procrastinate"))
+    """Autogenerate and ``compare_metadata`` leave alone what exists without a model (``not_modelled``)."""
+    return not (reflected and compare_to is None and not_modelled(type_, name))
 
 
 def migrate(engine: Engine) -> None:

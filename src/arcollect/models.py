@@ -15,3 +15,4 @@ from arcollect.periods import models as periods_models  # noqa: F401
 from arcollect.risk import models as risk_models  # noqa: F401
 from arcollect.assistant import agent_models as assistant_models  # noqa: F401
 from arcollect.jobs import models as jobs_models  # noqa: F401
+from arcollect.assistant import models as assistant_search_models  # noqa: F401

@@ -122,6 +122,10 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /cash/lines/{line_id}/writeoff": CASHIERS,
     "POST /periods/close": ASSIGNERS,
     "POST /periods/reopen": ADMINS,
+    "POST /api/v1/sops": ADMINS,                # sops:edit (everyone reads them)
+    "DELETE /api/v1/sops/{sop_id}": ADMINS,
+    "POST /sops": ADMINS,
+    "POST /sops/{sop_id}/delete": ADMINS,
 }
 
 # What each refused request sends: a well-formed request, so that only the role can be the reason.
@@ -165,7 +169,7 @@ FORM: dict[str, dict] = {
     "POST /periods/reopen": {"month": "2026-10", "reason": "late invoice"},
 }
 FILES = {"POST /api/v1/imports/{kind}", "POST /imports", "POST /disputes/{dispute_id}/attachments",
-         "POST /api/v1/cash/statements", "POST /cash/statements"}
+         "POST /api/v1/cash/statements", "POST /cash/statements", "POST /api/v1/sops", "POST /sops"}
 
 # The same route asked for more than its entry allows: (route, what is sent, the roles it is for).
 VARIANTS = [
@@ -203,7 +207,7 @@ class World:
                        "message_id": "1", "dispute_id": dispute["id"], "item_id": item["id"], "escalation_id": "1",
                        "decision": "approve", "language": "en", "name": "reminder", "login": "vera",
                        "token_id": str(token), "collector": served.other, "line_id": "1",
-                       "month": "2026-10", "proposal_id": "1"}
+                       "month": "2026-10", "proposal_id": "1", "sop_id": "1"}
         self.logins = {"admin": "admin", "manager": "mona", "collector": served.collector, "cash_app": "cash",
                        "stakeholder": "stan", "viewer": "vera"}
 

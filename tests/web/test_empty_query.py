@@ -51,7 +51,7 @@ def test_every_get_route_answers_200_with_each_optional_query_parameter_empty(se
                                 json={"invoices": [{"invoice_id": invoice}], "reason": "pricing"})
     assert opened.status_code == 201, opened.text
     values = {"customer_id": quote(customer, safe=""), "kind": "statement", "dispute_id": opened.json()["id"],
-              "language": "en", "name": "reminder", "period": "2026-Q3"}  # path and required query values
+              "language": "en", "name": "reminder", "period": "2026-Q3", "q": "INV"}  # path and required query values
     from arcollect.cashapp import service as cash
     from arcollect.risk import service as risk
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from arcollect.api.routers import (admin, aging, assistant, cash, customers, disputes, documents, escalations, health, imports,
-                                   message_templates, ops, outreach, periods, reports, risk, workbench)
+                                   message_templates, ops, outreach, periods, reports, risk, search, workbench)
 
 PREFIX = "/api/v1"
 ROUTERS = tuple(m.router for m in (customers, documents, aging, imports, workbench, outreach, disputes, escalations,
-                                  message_templates, cash, periods, reports, risk, assistant, admin, health))
+                                  message_templates, cash, periods, reports, risk, assistant, search, admin, health))
 
 
 def include(app: Any) -> None:

@@ -19,9 +19,10 @@ ANSWER = "cases:answer"           # stakeholders: read and answer the cases rout
 ESCALATE = "escalations:work"     # propose escalations and decide them (the escalation matrix says at what amount)
 CASH = "cash:apply"               # import bank files, match, apply, unapply and exclude bank lines, see unidentified cash
 CLOSE = "periods:close"           # see the periods, close a month (reopening one is for admins: periods.service checks)
+SOPS = "sops:edit"                # upload and delete the team's SOPs (everyone signed in reads them)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE, ESCALATE, CASH, CLOSE}),
+    "admin": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, ADMIN, WORK, PLAYBOOK, DISPUTE, ESCALATE, CASH, CLOSE, SOPS}),
     "manager": frozenset({READ, EDIT_CUSTOMER, IMPORT, ASSIGN, WORK, DISPUTE, ESCALATE, CASH, CLOSE}),
     "collector": frozenset({READ, EDIT_CUSTOMER, WORK, DISPUTE, ESCALATE}),
     "cash_app": frozenset({READ, IMPORT, CASH}),
@@ -45,6 +46,7 @@ PLAIN: dict[str, str] = {
     ESCALATE: "propose or decide escalations",
     CASH: "apply bank cash (import bank files, match, apply, unapply or exclude bank lines)",
     CLOSE: "close accounting months",
+    SOPS: "upload or delete the team's SOPs",
 }
 assert set(PLAIN) == set().union(*PERMISSIONS.values()), "every permission has its plain words"
 

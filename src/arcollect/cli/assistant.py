@@ -1,4 +1,6 @@
-"""Assistant commands (CONTRACT §11): assistant triage FILE [--json] · assistant draft FILE · assistant edit-draft ID."""
+"""Assistant commands (CONTRACT §11): assistant triage FILE [--json]; assistant draft FILE; assistant edit-draft ID;
+assistant ask "QUERY" (search everything),
+assistant reindex; assistant sop add/list/show/delete (the team's SOPs)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from typing import Optional
 
 import typer
 
+from arcollect.assistant import search as search_service
 from arcollect.assistant import service as assistant
-from arcollect.cli.common import context, echo, fail
+from arcollect.assistant import sops as sop_service
+from arcollect.cli.common import context, echo, fail, parse_date
 from arcollect.errors import ArcollectError, InvalidInput
 
 assistant_app = typer.Typer(help="The assistant: customer replies read offline, actions proposed for approval.",
@@ -98,3 +102,100 @@ def edit_draft(message_id: str = typer.Argument(..., metavar="ID"),
         fail(exc)
         return
     echo(json.dumps(result, ensure_ascii=False) if as_json else f"draft {result['id']} updated")
+@assistant_app.command("ask")
+def ask(query: str = typer.Argument(..., metavar="QUERY", help="Words to find; \"a phrase\" in quotes"),
+        kind: list[str] = typer.Option([], "--kind", help="Only these kinds (repeat): account, invoice, email, note, "
+                                                           "call, dispute, sop"),
+        customer: str | None = typer.Option(None, "--customer", help="Only this customer's records"),
+        date_from: str | None = typer.Option(None, "--from", help="Dated on or after YYYY-MM-DD"),
+        date_to: str | None = typer.Option(None, "--to", help="Dated on or before YYYY-MM-DD"),
+        limit: int = typer.Option(20, "--limit", help="At most this many results (1–200)"),
+        fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+    """Search accounts, invoices, emails in and out, notes, call logs, disputes and SOPs: best first (the exact
+    invoice or customer number typed leads), each with the words found highlighted."""
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("table or json", param_hint="--format")
+    kinds = [k.strip() for k in ",".join(kind).split(",") if k.strip()] or None
+    try:
+        found = search_service.search(context(), query=query, kinds=kinds, customer_id=customer,
+                                      date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to"),
+                                      limit=limit)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    if fmt == "json":
+        echo(json.dumps(found, ensure_ascii=False))
+        return
+    if not found["results"]:
+        echo(f"Nothing found for {query!r}." if found["terms"] else "Type a word to search for.")
+        return
+    import re
+
+    plain = re.compile(r"</?mark>")
+    from html import unescape
+
+    for r in found["results"]:
+        who = f"  [{r['customer_id']}] {r['customer_name']}" if r["customer_id"] else ""
+        echo(f"{r['kind']:<8} {r['title']}{who}" + (f"  · {r['date'][:10]}" if r["date"] else "")
+             + ("  (exact number)" if r["exact"] else ""))
+        if r["snippet"]:
+            echo("         " + unescape(plain.sub("*", r["snippet"])))
+    echo(f"{found['total']} found" + (f", {len(found['results'])} shown" if found["total"] > len(found["results"]) else ""))
+
+
+@assistant_app.command("reindex")
+def reindex() -> None:
+    """Rebuild the full-text index of `assistant ask` from the records (needed only for a database copied
+    without its index; writes keep it current by themselves)."""
+    try:
+        done = search_service.reindex(context())
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"Reindexed ({done['dialect']}): " + ", ".join(f"{t} {n:,}" for t, n in done["tables"].items()))
+
+
+sop_app = typer.Typer(help="The team's SOPs (markdown): shown to everyone, searched by `assistant ask`.",
+                      no_args_is_help=True)
+assistant_app.add_typer(sop_app, name="sop")
+
+
+@sop_app.command("add")
+def sop_add(file: Path = typer.Argument(..., metavar="FILE", help="A markdown file (.md, .markdown, .txt)"),
+            title: str | None = typer.Option(None, "--title", help="Default: the document's first # heading")) -> None:
+    """Upload one SOP; prints its id."""
+    try:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"{file}: cannot read: {exc}") from None
+        doc = sop_service.upload(context(), data=data, filename=file.name, title=title)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(doc["id"])
+
+
+@sop_app.command("list")
+def sop_list(fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+    """The SOPs, by title."""
+    docs = sop_service.list_sops(context())
+    if fmt == "json":
+        echo(json.dumps(docs, ensure_ascii=False))
+        return
+    for d in docs:
+        echo(f"{d['id']:>5}  {d['title']}  ({d['filename'] or 'no file name'}, {d['size']:,} bytes, "
+             f"{d['uploaded_at'][:16].replace('T', ' ')} UTC by {d['uploaded_by']})")
+    if not docs:
+        echo("No SOPs yet: arcollect assistant sop add FILE.md")
+
+
+@sop_app.command("delete")
+def sop_delete(sop_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Delete one SOP (audited)."""
+    try:
+        doc = sop_service.delete(context(), sop_id=sop_id)
+    except ArcollectError as exc:
+        fail(exc)
+        return
+    echo(f"Deleted SOP {doc['id']}: {doc['title']}")

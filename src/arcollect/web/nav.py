@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from arcollect.auth.permissions import ADMIN, ANSWER, ASSIGN, CASH, CLOSE, IMPORT, PLAYBOOK, READ, WORK, Principal
+from arcollect.auth.permissions import ADMIN, ANSWER, ASSIGN, CASH, CLOSE, IMPORT, PLAYBOOK, READ, SOPS, WORK, Principal
 
 Rule = Callable[[Principal], bool]
 
@@ -63,6 +63,7 @@ GROUPS: tuple[Group, ...] = (
         Link("imports", "Imports", "/imports", _can(IMPORT)),
         Link("periods", "Periods", "/periods", _can(CLOSE)),  # month-end close
         Link("jobs", "Jobs", "/admin/jobs", _can(ADMIN)),  # background jobs and their progress
+        Link("sops", "SOPs", "/sops", _can(SOPS)),  # upload/delete; everyone reads them from the search page
     ), fold=True),
 )
 
@@ -86,7 +87,8 @@ def menu(principal: Principal, current: str | None = None) -> list[MenuGroup]:
 
 
 def can_search(principal: Principal) -> bool:
-    """The header's customer search answers those who may open customers (not, say, a stakeholder)."""
+    """The header's search box (everything: accounts, invoices, mail, notes, disputes, SOPs) is for those who may
+    open customers; a stakeholder works from their inbox and dispute list."""
     return principal.can(READ)
 
 

@@ -5,7 +5,7 @@ procrastinate's tables, types and functions come from its own schema.sql of the 
 brings its migrations (procrastinate/sql/migrations/*.sql): apply them in a new revision like this one.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-03 12:00:00
 """
 from typing import Sequence, Union
@@ -17,7 +17,7 @@ import arcollect.db
 
 
 revision: str = '0023'
-down_revision: Union[str, None] = '0021'
+down_revision: Union[str, None] = '0022'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
