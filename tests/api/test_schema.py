@@ -51,6 +51,12 @@ CROSS_FIELD_RULES = {
                                       "start, years 1900–2999" for name in ("metrics", "rollforward", "causes")},
     "POST /api/v1/cash/lines/{line_id}/apply": "invoices or a customer; invoices of one customer, in the line's "
                                                "currency, with the amounts open",
+    "POST /api/v1/cash/lines/{line_id}/move": "a customer that exists; invoices of that customer, in the line's "
+                                              "currency, each amount above zero and within what is open",
+    "POST /api/v1/assistant/drafts": "the email must be linked to an account in the caller's portfolio and state "
+                                     "what the draft answers (a promise, a dispute that exists, a copy asked for)",
+    "PATCH /api/v1/assistant/drafts/{message_id}": "a subject or a text to change",
+    "POST /api/v1/sops": "the upload must be a markdown file (.md, .markdown, .txt) of UTF-8 text up to 1 MB",
 }
 
 

@@ -106,7 +106,8 @@ def test_import_file_json_is_the_contract_shape(ctx, tmp_path):
     assert first == {"account": "DE89370400440532013000", "currency": "EUR", "opening": "100.00", "closing": "1087.50",
                      "credits": "1000.00", "debits": "12.50", "balance_check": "ok", "lines": 2}
     assert second["balance_check"] == "n/a" and second["lines"] == 1
-    assert (second["opening"], second["closing"]) == (None, None)  # the file states no balance: null, not 0.00
+    # the file states no balance: CONTRACT §9's money strings, and balance_check n/a says they were not stated
+    assert (second["opening"], second["closing"]) == ("0.00", "0.00")
     assert cash.import_file(ctx, path=path, parse=lambda *a: parsed)["duplicates"] == 3
 
 

@@ -44,7 +44,13 @@ def _date_params(route) -> list[str]:  # noqa: ANN001
     def dated(annotation) -> bool:  # noqa: ANN001
         return annotation is dt.date or dt.date in typing.get_args(annotation)
 
-    return [p.name for p in route.route.dependant.query_params if dated(p.field_info.annotation)]
+    return [p.alias or p.name for p in route.route.dependant.query_params if dated(p.field_info.annotation)]
+
+
+def _required(route, name: str) -> dict[str, str]:  # noqa: ANN001
+    """The other required query values of the route, filled plainly, so that only the date is wrong."""
+    return {(p.alias or p.name): "x" for p in route.route.dependant.query_params
+            if p.field_info.is_required() and (p.alias or p.name) != name}
 
 
 # ---- pure bounds -------------------------------------------------------------------------------
@@ -129,8 +135,9 @@ def test_days_outside_the_calendar_answer_422_naming_the_field(served, day: str)
                 path = route.path.replace("{customer_id}", customer)
                 if "{" in path:
                     path = _with_ids(path)
-                r = (served.client.get(path, params={name: day}, headers=served.h("admin")) if api
-                     else browser.get(path, params={name: day}))
+                params = {**_required(route, name), name: day}
+                r = (served.client.get(path, params=params, headers=served.h("admin")) if api
+                     else browser.get(path, params=params))
                 assert r.status_code in (404, 422), (route.path, name, r.status_code, r.text[:300])
                 if r.status_code == 422:  # the API names the parameter, a page names it in words ("As of")
                     assert (name if api else field_words(name)) in r.text, (route.path, r.text[:300])

@@ -164,6 +164,7 @@ def store(session: Session, statements: Sequence[ParsedStatement], *, file_name:
     return {"statements": out, "created": created, "duplicates": duplicates}
 
 
-def _money(value: Decimal | None, currency: str) -> str | None:
-    """A stated balance as a money string; None (JSON null) when the file states none (balance_check n/a)."""
-    return money_str(value, currency) if value is not None else None
+def _money(value: Decimal | None, currency: str) -> str:
+    """A stated balance as a money string; "0.00" when the file states none (CONTRACT §9 keeps money strings:
+    ``balance_check`` is then ``n/a``, which says the balance was not stated)."""
+    return money_str(value if value is not None else Decimal(0), currency)

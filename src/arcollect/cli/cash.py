@@ -49,8 +49,9 @@ def cash_import(
         echo(json.dumps(result))
         return
     for s in result["statements"]:
+        stated = s["balance_check"] != "n/a"  # n/a: the file states no balance (the JSON then says 0.00)
         echo(f"{s['account']} {s['currency']}: {s['lines']} lines, credits {s['credits']}, debits {s['debits']}, "
-             f"opening {s['opening'] or 'not stated'}, closing {s['closing'] or 'not stated'}, "
+             f"opening {s['opening'] if stated else 'not stated'}, closing {s['closing'] if stated else 'not stated'}, "
              f"balance check {s['balance_check']}")
     echo(f"{result['created']} new lines, {result['duplicates']} duplicates")
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from arcollect.bounds import _YEARS, FIRST_DAY, LAST_DAY  # the years as a pattern too (OpenAPI has no date bounds)
 from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.assistant import search as search_service
@@ -60,11 +61,11 @@ class SopDetail(SopRead):
 
 @router.get("/search", response_model=SearchRead, responses=responses(401, 403, 404, 422))
 def search(ctx: Ctx, caller: Caller,
-           q: Annotated[str, Query(max_length=500, description='Words to find (all of them); "a phrase" in quotes')],
+           q: Annotated[str, Query(min_length=1, max_length=500, description='Words to find (all of them); "a phrase" in quotes')],
            kind: Annotated[list[Kind] | None, Query(description="Only these kinds (repeat the parameter)")] = None,
            customer_id: Annotated[str | None, Query(max_length=64, description="Only this customer's records")] = None,
-           date_from: Annotated[dt.date | None, Query(alias="from", description="Dated on or after")] = None,
-           date_to: Annotated[dt.date | None, Query(alias="to", description="Dated on or before")] = None,
+           date_from: Annotated[dt.date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="Dated on or after (1970–2199)", json_schema_extra=_YEARS)] = None,
+           date_to: Annotated[dt.date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="Dated on or before (1970–2199)", json_schema_extra=_YEARS)] = None,
            limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 50) -> SearchRead:
     """Accounts, invoices, emails in and out, notes, call logs, disputes and SOPs matching every word, best
     first (the exact invoice or customer number typed leads); snippets are HTML with the words in ``<mark>``.
