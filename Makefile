@@ -45,6 +45,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/assistant.py
 	$(BIN)/python benchmarks/workers.py $(WORKERS_BENCH_ARGS)
 	$(BIN)/python benchmarks/cli.py
+	$(BIN)/python benchmarks/peer.py $(PEER_BENCH_ARGS)
 
 FUZZ_EXAMPLES ?= 20000
 
