@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Any, Iterator
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,10 +46,20 @@ class Context:
         self.engine.dispose()
 
 
+def _every_model(*_: Any) -> None:
+    """Every feature's tables on the metadata before the ORM first writes: a flush orders its inserts by the
+    foreign keys of every mapped table, which fails on a key to a table not loaded. A command that only reads
+    (the aging) never pays for loading them. By name, like alembic's env.py: the registry of all tables is not
+    a dependency of the core on the features."""
+    importlib.import_module("arcollect.models")
+
+
 def build_context(settings: Settings, *, clock: Clock | None = None, actor: str = "system",
                   migrate_schema: bool = True) -> Context:
     engine = create_engine_for(settings.effective_database_url, echo=settings.sql_echo)
-    ctx = Context(settings=settings, engine=engine, sessions=session_factory(engine),
+    sessions = session_factory(engine)
+    event.listen(sessions, "before_flush", _every_model)
+    ctx = Context(settings=settings, engine=engine, sessions=sessions,
                   clock=clock or SystemClock(), actor=actor)
     if migrate_schema:
         ctx.ensure_schema()

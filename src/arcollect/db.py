@@ -7,13 +7,15 @@ import time: engines are built by ``create_engine_for(url)``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import BigInteger, DateTime, Integer, Numeric, create_engine, event, func, select
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -189,11 +191,45 @@ def alembic_include_object(obj: Any, name: str | None, type_: str, reflected: bo
     return not (reflected and compare_to is None and not_modelled(type_, name))
 
 
-def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration (idempotent)."""
-    from alembic import command
+_REVISION = re.compile(r"^revision\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.M)
 
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str] | None:
+    """The newest migrations' ids, read from the migration files' text (importing nothing: alembic and every
+    model cost a command ~0.4 s of CPU). None when a file does not read as expected — then ask alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (resources.files("arcollect") / "migrations" / "versions").iterdir():
+        if not path.name.endswith(".py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = frozenset(revisions - parents)
+    return heads or None
+
+
+def schema_at_head(connection: Any) -> bool:
+    """Whether the database is at the newest migrations already (then ``migrate`` has nothing to do)."""
+    heads = migration_heads()
+    if heads is None or not inspect(connection).has_table("alembic_version"):
+        return False
+    return {row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")} == heads
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration (idempotent). A database at the newest migration
+    is answered from the migration files' text, without starting alembic."""
     with engine.begin() as connection:
+        if schema_at_head(connection):
+            return
+        from alembic import command
+
         command.upgrade(_alembic_config(connection), "head")
 
 

@@ -82,3 +82,24 @@ def test_init_creates_the_default_sqlite_file_under_home(tmp_path, monkeypatch):
     state.ctx = None
     assert result.exit_code == 0, result.output
     assert (tmp_path / "home" / "arcollect.db").exists()
+
+
+def test_migration_heads_read_from_the_files_are_alembics_heads():
+    from arcollect.db import migration_heads
+    from arcollect.ops.schema import head_revision
+
+    assert migration_heads() == {head_revision()}
+
+
+def test_migrate_creates_the_schema_of_an_empty_database_and_then_finds_it_at_head(tmp_path):
+    from arcollect.db import schema_at_head
+
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with engine.connect() as connection:
+        assert not schema_at_head(connection)
+    migrate(engine)
+    with engine.connect() as connection:
+        assert schema_at_head(connection)
+        assert connection.exec_driver_sql("SELECT count(*) FROM invoices").scalar() == 0
+    migrate(engine)  # at head: nothing to do, nothing fails
+    engine.dispose()
