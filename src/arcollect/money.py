@@ -109,6 +109,14 @@ def money_str(amount: Decimal, currency: str) -> str:
     return f"{quantize(amount, currency):f}"
 
 
+def money_strs(amounts: Iterable[Decimal], currency: str) -> list[str]:
+    """``money_str`` of many amounts of one currency (a report's row): the same strings, the rounding looked up
+    once (an aging of 20k customers formats 200k amounts)."""
+    unit = _exponent(currency)
+    return [f"{(a if type(a) is Decimal else to_decimal(a)).quantize(unit, rounding=ROUND_HALF_UP):f}"
+            for a in amounts]
+
+
 def allocate(total: Decimal, weights: Sequence[Decimal | int], currency: str) -> list[Decimal]:
     """Split ``total`` over ``weights`` (largest remainder) so that the parts add up to the cent."""
     if not weights:

@@ -75,3 +75,13 @@ def test_display_shows_each_currencys_own_minor_units() -> None:
     assert format_money(Decimal("1000"), "JPY") == "¥1,000"
     assert format_money(Decimal("1.234"), "KWD").endswith("1.234")
     assert format_money(Decimal("1234.5"), "USD") == "$1,234.50"
+
+
+def test_money_strs_gives_each_amount_the_string_money_str_gives_it():
+    from decimal import Decimal
+
+    from arcollect.money import money_str, money_strs
+
+    amounts = [Decimal("0.005"), Decimal("-0.005"), Decimal("12.3400"), Decimal(7), Decimal("1E+3")]
+    for currency in ("USD", "JPY", "BHD"):
+        assert money_strs(amounts, currency) == [money_str(a, currency) for a in amounts]

@@ -9,7 +9,7 @@ from operator import attrgetter
 from decimal import Decimal
 from typing import Iterable, Iterator, Sequence
 
-from arcollect.money import money_str
+from arcollect.money import money_str, money_strs
 
 DEFAULT_BOUNDS: tuple[int, ...] = (0, 30, 60, 90)
 GROUPINGS = ("customer", "collector", "currency", "total")
@@ -134,14 +134,14 @@ def totals_by_currency(rows: Iterable[AgingRow], n_buckets: int) -> list[AgingRo
     return totals
 
 
+_TAIL = ("total", "unapplied_cash", "unapplied_credits", "net_balance", "disputed")
+
+
 def _money_fields(row: AgingRow, names: Sequence[str]) -> dict[str, str]:
-    out = {name: money_str(value, row.currency) for name, value in zip(names, row.buckets)}
-    out["total"] = money_str(row.total, row.currency)
-    out["unapplied_cash"] = money_str(row.unapplied_cash, row.currency)
-    out["unapplied_credits"] = money_str(row.unapplied_credits, row.currency)
-    out["net_balance"] = money_str(row.net_balance, row.currency)
-    out["disputed"] = money_str(row.disputed, row.currency)
-    return out
+    total = sum(row.buckets, Decimal(0))
+    texts = money_strs([*row.buckets, total, row.unapplied_cash, row.unapplied_credits,
+                        total - row.unapplied_cash - row.unapplied_credits, row.disputed], row.currency)
+    return dict(zip([*names, *_TAIL], texts))
 
 
 def to_json(report: AgingReport) -> dict:
