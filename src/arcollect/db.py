@@ -312,6 +312,10 @@ def _new_keys(connection: Any, table: Any, rows: list[dict[str, Any]], *, keys: 
     return list(range(start, start + len(rows)))
 
 
+_MEMO_TYPES = frozenset({str, dt.date, dt.datetime})
+_MISSING = object()
+
+
 def _processed(connection: Any, table: Any, rows: list[dict[str, Any]],
                ids: list[Any] | None) -> tuple[list[Any], Any]:
     """The table's columns (id first) and a generator of driver-ready value tuples."""
@@ -324,12 +328,25 @@ def _processed(connection: Any, table: Any, rows: list[dict[str, Any]],
         plan.append((column.name, default, column.type._cached_bind_processor(dialect)))
 
     def values() -> Any:
+        # bind processing is pure: a value seen before in the column (the import's timestamp, its
+        # currencies, dates, actor) is processed once — only for exact immutable types, so equal values
+        # of different types (1 and True, 1.0 and 1.00) never share a result
+        memo: list[dict[Any, Any]] = [{} for _ in plan]
         for n, row in enumerate(rows):
             out = [ids[n] if ids else None] if keyed else []
-            for name, default, process in plan:
+            for (name, default, process), seen in zip(plan, memo):
                 value = row.get(name, default)
                 if value is not None and process is not None:
-                    value = process(value)
+                    if type(value) in _MEMO_TYPES:
+                        key = (type(value), value)
+                        done = seen.get(key, _MISSING)
+                        if done is _MISSING:
+                            if len(seen) > 10_000:
+                                seen.clear()
+                            done = seen[key] = process(value)
+                        value = done
+                    else:
+                        value = process(value)
                 out.append(value)
             yield tuple(out)
 

@@ -340,3 +340,19 @@ def test_nul_characters_are_cell_errors_on_both_databases(ctx, tmp_path):
     assert ":2: name: contains a NUL character" in result.errors[0]
     assert ":3: region: contains a NUL character" in result.errors[1]
     assert _counts(ctx) == before
+
+
+def test_import_result_names_the_customers_whose_documents_it_wrote(ctx, tmp_path):
+    _setup(ctx, tmp_path)
+    with ctx.sessions() as s:
+        pk = dict(s.execute(select(Customer.customer_id, Customer.id)).all())
+    write_csv(tmp_path / "i2.csv", "invoice_id,customer_id,issue_date,due_date,amount,po_number",
+              "0001,C1,2026-09-01,2026-10-01,100.00,PO-1",  # unchanged: C1 not touched by this row
+              "0003,C2,2026-10-05,2026-11-04,90.00,")
+    changed = service.import_file(ctx, kind="invoices", path=tmp_path / "i2.csv")
+    assert (changed.updated, changed.unchanged) == (1, 1)
+    assert changed.touched_customers == {pk["C2"]}
+    assert "touched_customers" not in changed.summary()  # the CLI/API summary keeps its shape
+    write_csv(tmp_path / "p.csv", "payment_id,received_date,amount,applies_to", "P1,2026-10-20,50.00,0002")
+    paid = service.import_file(ctx, kind="payments", path=tmp_path / "p.csv")
+    assert not paid.errors and paid.touched_customers == {pk["C1"]}

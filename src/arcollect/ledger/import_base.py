@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from arcollect import audit
@@ -37,6 +37,9 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     rejected_file: Path | None = None
     batch_id: int | None = None
+    # keys of the customers whose documents or applications the import wrote: what a refresh at the
+    # commit point (maintained balances) has to recompute; not part of the summary
+    touched_customers: set[int] = field(default_factory=set)
 
     def summary(self) -> dict[str, Any]:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
@@ -55,6 +58,8 @@ class Row:
 
 def nul_cells(raw: RawRow) -> list[R.CellError]:
     """NUL characters are refused in every cell: no ERP value has one and PostgreSQL cannot store them."""
+    if "\x00" not in "".join(raw.values.values()):
+        return []
     return [R.CellError(column, "contains a NUL character") for column, value in raw.values.items()
             if "\x00" in value]
 
@@ -72,7 +77,7 @@ def in_chunks(session: Session, build: Callable[[list[Any]], Any], values: Itera
 
 
 def fingerprint(values: dict[str, str], columns: list[str]) -> tuple:
-    return tuple(values.get(c, "") for c in columns)
+    return tuple(map(values.get, columns))  # every column of the header is in every row
 
 
 TABLES_WRITTEN = {"customers": ("customers",), "contacts": ("contacts",), "invoices": ("invoices",),
@@ -108,6 +113,8 @@ class ImportState:
         # what makes two rows with the same id "the same row": the columns that are stored
         self.fp_columns = [c for c in table.header if c in self.spec.known or c in self.custom_columns]
         self.batch_id: int | None = None
+        # customers whose documents this import created or changed (for whatever the commit refreshes)
+        self.touched_customers: set[int | None] = set()
         self.audits: list[dict[str, Any]] = []
         self.rejected_rows: list[tuple[RawRow, str]] = []
         # documents dated on or before this day are in a closed month (month-end close): their rows are refused
@@ -173,6 +180,15 @@ class ImportState:
             self.result.errors.append(f"{self.table.path}:{row.raw.line}: {err.column}: {err.message}")
             reasons.append(f"{err.column}: {err.message}")
         self.rejected_rows.append((row.raw, "; ".join(reasons)))
+
+    def update_many(self, table: Any, changes: list[dict[str, Any]]) -> None:
+        """Set-based update: one statement run for every row (``id`` and the same columns in each)."""
+        if not changes:
+            return
+        names = [k for k in changes[0] if k != "id"]
+        stmt = (update(table).where(table.c.id == bindparam("_key"))
+                .values({n: bindparam("_" + n, type_=table.c[n].type) for n in names}))
+        self.s.connection().execute(stmt, [{"_key": c["id"], **{"_" + n: c[n] for n in names}} for c in changes])
 
     def audit_update(self, entity: str, key: str, before: dict[str, Any], after: dict[str, Any]) -> None:
         self.audits.append(audit.entry(at=self.now, actor=self.actor, action="update", entity=entity,

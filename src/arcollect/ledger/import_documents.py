@@ -215,6 +215,7 @@ class DocumentImport(ImportState):
                 for a in mine:  # reverse what the earlier import applied (a new row, nothing erased)
                     touched_invoices.add(a["invoice_pk"])
                     self.load_invoices([a["invoice_id"]])
+                    self.touched_customers.add(self.invoice_cache[a["invoice_id"]]["customer_pk"])
                     reversed_on = max(a["applied_on"], self.today)
                     self.track_movements(a["invoice_id"], [Movement(amt, when) for d_id, iid, amt, when in new_apps
                                                            if iid == a["invoice_id"]])
@@ -240,12 +241,14 @@ class DocumentImport(ImportState):
                 for k, value in after.items():
                     setattr(current, k, value)
                 current.updated_at = self.now
+                self.touched_customers.update((before["customer_pk"], after["customer_pk"]))
                 self.result.updated += 1
                 self.audit_update(entity, f[id_col], before, after)
         doc_pk: dict[str, int] = {d_id: d.id for d_id, d in existing.items()}
         if creates:
             keys = bulk_insert(self.s, model.__table__, creates, keys=True)
             doc_pk.update({record[id_col]: key for record, key in zip(creates, keys)})
+            self.touched_customers.update(record["customer_pk"] for record in creates)
             self.result.created += len(creates)
         if new_apps:
             bulk_insert(self.s, Application.__table__, [{
@@ -253,6 +256,7 @@ class DocumentImport(ImportState):
                 "currency": self.invoice_cache[iid]["currency"], "applied_on": when, "source": "import",
                 "created_at": self.now, "created_by": self.actor} for d_id, iid, amount, when in new_apps])
             touched_invoices.update(self.invoice_cache[iid]["pk"] for _, iid, _, _ in new_apps)
+            self.touched_customers.update(self.invoice_cache[iid]["customer_pk"] for _, iid, _, _ in new_apps)
             touched_docs.update(doc_pk[d_id] for d_id, _, _, _ in new_apps)
         self.s.flush()
         refresh_settled(self.s, Invoice, touched_invoices)

@@ -57,15 +57,28 @@ class InvoiceImport(ImportState):
         if not valid:
             return
         ids = [f["invoice_id"] for _, f in valid]
-        existing = {i.invoice_id: i for (i,) in in_chunks(
-            self.s, lambda part: select(Invoice).where(Invoice.invoice_id.in_(part))
-            .order_by(Invoice.id).with_for_update(), sorted(ids))}
+        # plain rows of the stored columns, locked (no ORM objects: most rows of a re-import are unchanged)
+        existing = {i.invoice_id: i for i in in_chunks(
+            self.s, lambda part: select(Invoice.id, Invoice.invoice_id,
+                                        *(getattr(Invoice, k) for k in self.INVOICE_FIELDS))
+            .where(Invoice.invoice_id.in_(part)).order_by(Invoice.id).with_for_update(), sorted(ids))}
+        compared: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for _, f in valid:
+            current = existing.get(f["invoice_id"])
+            if current is None or f["invoice_id"] in compared:
+                continue
+            before = {k: getattr(current, k) for k in self.INVOICE_FIELDS}
+            after = {k: f[k] for k in self.INVOICE_FIELDS}
+            self.keep_absent(current, after, {k: k for k in ("currency", "po_number", "description")})
+            compared[f["invoice_id"]] = (before, after)
+        # applied totals only of the invoices that change
         applied = dict(in_chunks(
             self.s, lambda part: select(Application.invoice_pk, func.sum(Application.amount))
             .where(Application.invoice_pk.in_(part)).group_by(Application.invoice_pk),
-            [i.id for i in existing.values()]))
+            [existing[iid].id for iid, (before, after) in compared.items() if before != after]))
         creates = []
         updated_pks: list[int] = []
+        changes: list[dict[str, Any]] = []
         for row, f in valid:
             current = existing.get(f["invoice_id"])
             if current is None:
@@ -79,9 +92,7 @@ class InvoiceImport(ImportState):
                                        "it cannot be changed here")
                 self.reject(row)
                 continue
-            before = {k: getattr(current, k) for k in self.INVOICE_FIELDS}
-            after = {k: f[k] for k in self.INVOICE_FIELDS}
-            self.keep_absent(current, after, {k: k for k in ("currency", "po_number", "description")})
+            before, after = compared[f["invoice_id"]]
             if before == after:
                 self.result.unchanged += 1
                 continue
@@ -101,15 +112,16 @@ class InvoiceImport(ImportState):
                 if row.errors:
                     self.reject(row)
                     continue
-            for k, value in after.items():
-                setattr(current, k, value)
-            current.updated_at = self.now
+            changes.append({"id": current.id, **after, "updated_at": self.now})
+            self.touched_customers.update((before["customer_pk"], after["customer_pk"]))
             self.result.updated += 1
             self.audit_update("invoice", f["invoice_id"], before, after)
             self.invoice_cache.pop(f["invoice_id"], None)
             updated_pks.append(current.id)
+        self.update_many(Invoice.__table__, changes)
         if creates:
             bulk_insert(self.s, Invoice.__table__, creates)
+            self.touched_customers.update(record["customer_pk"] for record in creates)
             self.result.created += len(creates)
         self.s.flush()
         refresh_settled(self.s, Invoice, updated_pks)

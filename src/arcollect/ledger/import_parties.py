@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from arcollect.db import bulk_insert
 from arcollect.ledger import import_rows as R
@@ -104,13 +104,13 @@ class PartyImport(ImportState):
             bulk_insert(self.s, Customer.__table__, records)
             self.result.created += len(records)
             self.load_customers()
+        new_parents: list[dict[str, Any]] = []
         for _, f in valid:  # parents and updates, now that every id has a key
             f["parent_pk"] = self.customers[f["parent_id"]][0] if f.get("parent_id") else None
             current = existing.get(f["customer_id"])
             if current is None:
                 if f["parent_pk"]:
-                    self.s.execute(update(Customer).where(Customer.customer_id == f["customer_id"])
-                                   .values(parent_pk=f["parent_pk"]))
+                    new_parents.append({"key": self.customers[f["customer_id"]][0], "parent": f["parent_pk"]})
                 continue
             before = {k: getattr(current, k) for k in self.CUSTOMER_FIELDS}
             after = {k: f[k] for k in self.CUSTOMER_FIELDS}
@@ -121,8 +121,13 @@ class PartyImport(ImportState):
             for k, value in after.items():
                 setattr(current, k, value)
             current.updated_at = self.now
+            self.touched_customers.add(current.id)
             self.result.updated += 1
             self.audit_update("customer", f["customer_id"], before, after)
+        if new_parents:  # one statement for all the new customers' parents
+            table = Customer.__table__
+            self.s.connection().execute(update(table).where(table.c.id == bindparam("key"))
+                                        .values(parent_pk=bindparam("parent")), new_parents)
         self.s.flush()
         self.load_customers()
 

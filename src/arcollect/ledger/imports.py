@@ -48,6 +48,7 @@ class _Importer(PartyImport, InvoiceImport, DocumentImport):
             if progress:
                 progress(len(rows))
         r = self.result
+        r.touched_customers = {pk for pk in self.touched_customers if pk is not None}
         batch.created, batch.updated, batch.unchanged, batch.rejected = r.created, r.updated, r.unchanged, r.rejected
         audit.record(self.s, at=self.now, actor=self.actor, action="import", entity=self.kind,
                      entity_key=str(self.table.path), batch_id=self.batch_id,

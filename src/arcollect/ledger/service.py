@@ -114,6 +114,8 @@ def _import_once(ctx: Context, table: Any, *, kind: str, path: Path, date_format
             return result
         if rejected:
             result.rejected_file = write_rejected(path, table.header, rejected)
+        # the import's one commit point: result.touched_customers are the customers whose documents or
+        # applications it wrote (what anything maintained per customer refreshes before this commit)
         session.commit()
         dialect = session.get_bind().dialect.name
         if dialect == "sqlite":
