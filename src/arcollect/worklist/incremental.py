@@ -9,7 +9,8 @@ account's **next interesting date**. A later run evaluates an account only when
 * its stamp differs (a payment, an application, an import, a promise, a dispute, a call, a flag, a contact,
   an action closed by a person, an escalation's action … — whatever writer changed it), or
 * the playbook version differs, or
-* the day is not the one it was evaluated for and its next interesting date has come.
+* the day is not the one it was evaluated for and its next interesting date has come, or
+* its last evaluation cancelled or narrowed actions (see ``AGAIN``).
 
 The stamp digests the engine's inputs themselves, so no writer needs to mark anything. The next interesting
 date is conservative: an account whose result may depend on the date (anything past due or soon due, open
@@ -34,6 +35,10 @@ from arcollect.playbook.rules import Playbook
 from arcollect.worklist.models import EvaluationState, WorklistEntry
 
 CHUNK = 5000
+# The stamp of an account whose evaluation cancelled or narrowed actions: evaluated again on the next run.
+# The engine reads the open actions it just cancelled as history (a written reminder held by the gap after
+# a notice that is now cancelled), so a second run of the day can propose more; the full run does, so must we.
+AGAIN = "again"
 
 
 def _canon(value: Any) -> Any:
