@@ -41,26 +41,24 @@ CHUNK = 5000
 AGAIN = "again"
 
 
-def _canon(value: Any) -> Any:
-    """A deterministic text form of the gathered values (sets sorted; dates, Decimals by str)."""
-    if isinstance(value, (set, frozenset)):
-        return sorted(map(str, value))
-    if isinstance(value, Mapping):
-        return sorted((str(k), _canon(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_canon(v) for v in value]
-    return str(value)
+def _sorted(values: Iterable[Any]) -> tuple:
+    return tuple(sorted(values))
 
 
 def stamp(account: E.Account, actions: Iterable[tuple], today_steps: Iterable[str],
           promised: Sequence[Mapping[str, Any]], contact: Mapping[str, Any], invoiced: Any,
           chances: Mapping[str, float] | None, version: int) -> str:
     """Digest of what the engine and the score read for one account (action ids left out: an action is
-    known by its step and day)."""
-    acts = sorted((a[0], a[1], str(a[2]), sorted(a[3]), bool(a[4])) for a in actions)
-    mine = None if chances is None else sorted((i.invoice_id, repr(chances.get(i.invoice_id))) for i in account.items)
-    parts = (version, _canon(account.__dict__), acts, sorted(set(today_steps)),
-             sorted(str(_canon(p)) for p in promised), _canon(contact), str(invoiced), mine)
+    known by its step and day). Values as read (Decimals, dates): their repr is deterministic."""
+    a = account
+    fields = (a.customer_pk, a.customer_id, a.currency, _sorted(a.items), _sorted(a.unapplied.items()), a.collector,
+              a.team, a.segment, a.country, a.timezone, a.risk, a.credit_limit, a.do_not_contact, a.credit_hold,
+              _sorted(a.custom.items()))
+    acts = _sorted((x[0], x[1], x[2], _sorted(x[3]), bool(x[4])) for x in actions)
+    proms = _sorted(repr(_sorted((k, _sorted(v) if isinstance(v, frozenset) else v) for k, v in p.items()))
+                    for p in promised)
+    mine = None if chances is None else tuple(chances.get(i.invoice_id) for i in a.items)
+    parts = (version, fields, acts, _sorted(set(today_steps)), proms, _sorted(contact.items()), invoiced, mine)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
@@ -120,8 +118,9 @@ def load_states(session: Session, pks: Sequence[int]) -> dict[int, EvaluationSta
     return out
 
 
-def unchanged(state: EvaluationState | None, digest: str, version: int, as_of: dt.date) -> bool:
-    if state is None or state.stamp != digest or state.playbook_version != version:
+def may_skip(state: EvaluationState | None, version: int, as_of: dt.date) -> bool:
+    """Whether the account may be skipped if its stamp is unchanged (cheap checks before the digest)."""
+    if state is None or state.stamp == AGAIN or state.playbook_version != version:
         return False
     if state.evaluated_on == as_of:
         return True

@@ -189,10 +189,10 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
         for account in g.accounts:
             cpk = account.customer_pk
             history, promised, contact = g.histories[cpk], g.promises.get(cpk, ()), g.contacts.get(cpk, {})
-            if not full:
+            if not full and inc.may_skip(known.get(cpk), current.version, as_of):
                 before = inc.stamp(account, inc.history_rows(history), today_steps.get(cpk, ()), promised, contact,
                                    g.invoiced.get(cpk, Decimal(0)), chances, current.version)
-                if inc.unchanged(known.get(cpk), before, current.version, as_of):
+                if before == known[cpk].stamp:
                     skipped.append(cpk)
                     continue
             outcome = engine.evaluate(account, history)
