@@ -62,6 +62,8 @@ class RunRead(BaseModel):
     accounts: int
     proposed: int
     cancelled: int
+    evaluated: int = Field(0, description="accounts the playbook evaluated (the others' inputs were unchanged)")
+    skipped: int = Field(0, description="accounts skipped: inputs unchanged and no step window opening")
     seconds: dict[str, float] = Field(default_factory=dict, description="time per phase: read, evaluate, write, commit")
 
 

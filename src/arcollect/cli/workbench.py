@@ -43,6 +43,8 @@ def worklist(
     collector: Optional[str] = typer.Option(None, "--collector", help="One collector's worklist"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N accounts"),
+    full: bool = typer.Option(False, "--full", help="Evaluate every account (default: only those whose inputs "
+                              "changed or whose next step may come today)"),
 ) -> None:
     """Run the playbook for the date (idempotent) and print the prioritized worklist.
 
@@ -55,7 +57,8 @@ def worklist(
         date = date or ctx.clock.today()
         if collector is None and date == ctx.clock.today():
             _retrain(ctx)
-        worklists.run(ctx, as_of=date, collector=collector)
+        done = worklists.run(ctx, as_of=date, collector=collector, full=full)
+        err_console.print(f"{done['evaluated']:,} accounts evaluated, {done['skipped']:,} unchanged (skipped)")
         data = worklists.worklist(ctx, as_of=date, collector=collector, ensure=False, limit=limit)
     except ArcollectError as exc:
         fail(exc)

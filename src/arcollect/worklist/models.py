@@ -75,3 +75,18 @@ class WorklistRun(Base):
     accounts: Mapped[int] = mapped_column(Integer, default=0)
     proposed: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EvaluationState(Base):
+    """Per customer, what the last daily-run evaluation saw: the incremental run skips an account whose
+    inputs stamp is unchanged and whose next interesting date has not come (worklist/incremental.py)."""
+
+    __tablename__ = "evaluation_states"
+
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    evaluated_on: Mapped[dt.date] = mapped_column(Date)  # the run's date (as of)
+    evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    stamp: Mapped[str] = mapped_column(String(32))  # digest of every input of the engine and the score
+    next_on: Mapped[dt.date | None] = mapped_column(Date)  # None: nothing happens until an input changes
+    entries_on: Mapped[dt.date] = mapped_column(Date)  # the day of its latest worklist entry
+    playbook_version: Mapped[int] = mapped_column(Integer)

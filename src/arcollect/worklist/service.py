@@ -33,7 +33,7 @@ from arcollect.money import quantize
 from arcollect.playbook import evaluate as E
 from arcollect.playbook import service as playbooks
 from arcollect.playbook.rules import Playbook
-from arcollect.worklist import team
+from arcollect.worklist import incremental as inc, team
 from arcollect.worklist.models import Action, WorklistEntry, WorklistRun
 from arcollect.worklist.pane import contact_card, next_account, next_best_action, plain_reasons  # noqa: F401  (the pane)
 from arcollect.worklist.team import collectors as team_collectors, targets as reassign_targets  # noqa: F401
@@ -156,15 +156,18 @@ def _explain(account: E.Account, outcome: E.Outcome, g: Gathered, as_of: dt.date
 
 
 def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: CustomerScope = EVERYTHING,
-        customer_pks: Sequence[int] | None = None) -> dict[str, Any]:
+        customer_pks: Sequence[int] | None = None, full: bool = False) -> dict[str, Any]:
     """Evaluate the playbook in force for the date and store the proposed actions and priorities.
 
     Whole book (or one collector's portfolio): recorded as a run. Running the same date again
     creates nothing new; open actions that no longer apply are cancelled with the reason. A run that is
     not for a few accounts first closes the resolved disputes the ledger now shows settled and applies
     the escalation policy (new proposals, approved settlements and plans followed up).
+
+    Incremental (worklist/incremental.py): an account whose inputs are unchanged since its last
+    evaluation and whose next interesting date has not come is skipped (``full``: evaluate every one).
     """
-    clock = _Stopwatch()
+    clock = inc.Stopwatch()
     if customer_pks is None:
         disputes.close_settled(ctx)
         escalations.run(ctx, as_of=as_of, scope=CustomerScope(collectors=(collector,)) if collector else scope)
@@ -178,14 +181,32 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
         clock.lap("read")
         engine = E.Engine(current.playbook, as_of, run_at=_run_at(ctx, as_of))
         lookback = current.playbook.settings.broken_promise_lookback_days
-        new_rows, entries, stale, narrowed = [], [], [], []
+        new_rows, entries, stale, narrowed, states, skipped = [], [], [], [], [], []
+        first_day, known = inc.threshold(current.playbook), inc.load_states(session, [a.customer_pk for a in g.accounts])
+        today_steps: dict[int, set[str]] = defaultdict(set)
+        for cpk, step in g.existing_today:
+            today_steps[cpk].add(step)
         for account in g.accounts:
-            outcome = engine.evaluate(account, g.histories[account.customer_pk])
+            cpk = account.customer_pk
+            history, promised, contact = g.histories[cpk], g.promises.get(cpk, ()), g.contacts.get(cpk, {})
+            if not full and inc.may_skip(known.get(cpk), current.version, as_of):
+                before = inc.stamp(account, inc.history_rows(history), today_steps.get(cpk, ()), promised, contact,
+                                   g.invoiced.get(cpk, Decimal(0)), chances, current.version)
+                if before == known[cpk].stamp:
+                    skipped.append(cpk)
+                    continue
+            outcome = engine.evaluate(account, history)
             stale.extend(outcome.stale)
             narrowed.extend(outcome.narrowed)
-            for p in outcome.proposals:
-                if (p.customer_pk, p.step) in g.existing_today:
-                    continue
+            inserted = [p for p in outcome.proposals if (p.customer_pk, p.step) not in g.existing_today]
+            rows, steps = inc.after_run(history, outcome, inserted, as_of, today_steps.get(cpk, set()))
+            states.append({"customer_pk": cpk, "evaluated_on": as_of, "evaluated_at": now, "entries_on": as_of,
+                           "stamp": inc.AGAIN if outcome.stale or outcome.narrowed else
+                           inc.stamp(account, rows, steps, promised, contact, g.invoiced.get(cpk, Decimal(0)),
+                                     chances, current.version),
+                           "next_on": inc.next_on(engine, account, history, rows, promised, contact, first_day),
+                           "playbook_version": current.version})
+            for p in inserted:
                 new_rows.append({
                     "customer_pk": p.customer_pk, "segment": p.segment, "step": p.step, "channel": p.channel,
                     "template": p.template, "proposed_on": as_of, "due_on": p.due, "scheduled_at": p.scheduled_at,
@@ -208,7 +229,9 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
         for aid, invoices, amounts in narrowed:
             session.execute(update(Action).where(Action.id == aid, Action.status == "open")
                             .values(invoices=list(invoices), amounts={c: str(v) for c, v in amounts.items()}))
-        evaluated = [a.customer_pk for a in g.accounts]
+        evaluated = [r["customer_pk"] for r in states]
+        inc.carry_entries(session, known, skipped, as_of)
+        inc.save_states(session, states)
         for i in range(0, len(evaluated), 5000):
             session.execute(delete(WorklistEntry).where(WorklistEntry.as_of == as_of,
                                                         WorklistEntry.customer_pk.in_(evaluated[i:i + 5000])))
@@ -228,20 +251,8 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
         clock.lap("write")
     clock.lap("commit")
     return {"as_of": as_of.isoformat(), "playbook_version": current.version, "accounts": len(g.accounts),
+            "evaluated": len(evaluated), "skipped": len(skipped),
             "proposed": len(new_rows), "cancelled": len(stale_ids), "seconds": clock.laps}
-
-
-class _Stopwatch:
-    """Seconds per phase of a run (reported by the CLI's JSON and the benchmark)."""
-
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = round(now - self._last, 3)
-        self._last = now
 
 
 def _has_run(session: Session, as_of: dt.date, collector: str | None, version: int) -> bool:
