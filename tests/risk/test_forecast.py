@@ -120,8 +120,8 @@ def test_backtest_reports_the_error_of_each_week():
                               (D(2026, 12, 1), "EUR", Decimal("999.00"))])
     assert [(w["actual"], w["error"], w["in_band"]) for w in got["weeks"]] == [("90.00", "-10.00", True),
                                                                              ("80.00", "30.00", False)]
-    assert got["mae"] == "20.00" and got["wape"] == 23.5 and got["in_band"] == 1
-    assert got["currencies"] == [{"currency": "USD", "actual": "170.00", "mae": "20.00", "wape": 23.5, "in_band": 1}]
+    assert got["mae"] == "20.00" and got["wape"] == "23.5" and got["in_band"] == 1
+    assert got["currencies"] == [{"currency": "USD", "actual": "170.00", "mae": "20.00", "wape": "23.5", "in_band": 1}]
 
 
 def test_backtest_keeps_currencies_apart():
@@ -131,7 +131,7 @@ def test_backtest_keeps_currencies_apart():
               "high": "120.00", "promised": "0.00"} for c in ("EUR", "USD")]
     got = FC.backtest(weeks, [(D(2026, 11, 24), "EUR", Decimal("150.00")), (D(2026, 11, 25), "USD", Decimal("90.00"))])
     assert [(c["currency"], c["mae"], c["wape"], c["in_band"]) for c in got["currencies"]] == [
-        ("EUR", "50.00", 33.3, 0), ("USD", "10.00", 11.1, 1)]
+        ("EUR", "50.00", "33.3", 0), ("USD", "10.00", "11.1", 1)]
     assert got["mae"] is None and got["wape"] is None
 
 
