@@ -127,9 +127,20 @@ def _scan_by(by: str, customer_pk: Any, currency: Any, groups: list[Any], sums: 
 def _grouped(session: Session, stmt: Any, by: str, n_groups: int) -> Any:
     """(key, group indexes, sums) per result row."""
     width = 1 if by == TOTAL else 2
-    for row in session.connection().execute(stmt).all():
+    cut = width + n_groups
+    for row in _fetch(session, stmt):
         key = (TOTAL, row[0]) if by == TOTAL else (row[0], row[1])
-        yield key, tuple(int(v) for v in row[width:width + n_groups]), [int(v or 0) for v in row[width + n_groups:]]
+        yield key, tuple(map(int, row[width:cut])), [int(v or 0) for v in row[cut:]]
+
+
+def _fetch(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows as the driver returns them: keys, date indexes and integer sums need no result processing,
+    and building a Row per group is a third of the time of a by-customer report's scans."""
+    result = session.connection().execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def period_units(session: Session, *, dates: Sequence[dt.date], windows: Sequence[Window],
@@ -222,6 +233,48 @@ def period_units(session: Session, *, dates: Sequence[dt.date], windows: Sequenc
     _flows(session, out, flow_windows, within, last, dialect, by)
     out.unapplied_cash = _unapplied(session, last, scope, by)
     return out
+
+
+def sales_in_windows(session: Session, *, windows: Sequence[Window], by: str = "customer",
+                     scope: CustomerScope | None = None) -> tuple[dict[Key, list[int]], dict[Key, list[int]]]:
+    """(invoiced, credit notes): what was issued in each window, per (group, currency) — the month sums
+    countback DSO walks back through. One grouped scan of the issue dates per table (each row's date placed
+    among the windows' edges by ``_index``): no open amount, no application, whatever the windows' span."""
+    if by not in GROUPINGS:
+        raise ValueError(f"by {by!r}: one of {', '.join(GROUPINGS)}")
+    if not windows:
+        return {}, {}
+    dialect = session.get_bind().dialect.name
+    within = _within(scope)
+    day = dt.timedelta(days=1)
+    bounds = _bounds([*(s - day for s, _ in windows), *(e for _, e in windows)])
+    pos = _pos(bounds)
+    edges = [(pos[s - day], pos[e]) for s, e in windows]  # x in [s, e] ⇔ lo < index(x) ≤ hi
+    hits: dict[int, list[int]] = {}
+    n = len(windows)
+    out: list[dict[Key, list[int]]] = []
+    for model in (Invoice, CreditNote):
+        filters = [model.issue_date > bounds[0], model.issue_date <= bounds[-1]]
+        if within is not None:
+            filters.append(model.customer_pk.in_(within))
+        stmt = _scan_by(by, model.customer_pk, model.currency, [_index(model.issue_date, bounds)],
+                        [Q._raw(func.sum(model.amount), dialect)], model, (), filters)
+        table: dict[Key, list[int]] = {}
+        for key, (i,), (amount,) in _grouped(session, stmt, by, 1):
+            where = hits.get(i)
+            if where is None:
+                where = hits[i] = [j for j, (lo, hi) in enumerate(edges) if lo < i <= hi]
+            have = table.get(key)
+            if have is None:
+                have = table[key] = [0] * n
+            for j in where:
+                have[j] += amount
+        out.append(table)
+    invoiced, credits = out
+    for key in invoiced.keys() | credits.keys():
+        invoiced.setdefault(key, [0] * n)
+        credits.setdefault(key, [0] * n)
+    return invoiced, credits
 
 
 def _flows(session: Session, out: PeriodUnits, windows: Sequence[Window], within: Any | None, last: dt.date,

@@ -47,7 +47,8 @@ from arcollect.ledger.open_items import (  # noqa: F401  (bulk reads for the wor
     OpenInvoice, customers_in, invoiced_between, open_invoices, open_items_by_customer, payments_applied, unapplied,
 )
 from arcollect.ledger.queries import open_amount_of  # noqa: F401
-from arcollect.ledger.period_queries import PeriodUnits, customer_groups, period_units  # noqa: F401  (reports)
+from arcollect.ledger.period_queries import (  # noqa: F401  (reports)
+    PeriodUnits, customer_groups, period_units, sales_in_windows)
 from arcollect.ledger.locks import lock_rows, lost_race  # noqa: F401  (lock_rows: for cash application)
 from arcollect.ledger.scope import EVERYTHING, FULL_RIGHTS, CustomerScope, ImportRights
 from arcollect.ledger.uploads import discard_upload, find_upload, prune_uploads, save_upload  # noqa: F401

@@ -261,14 +261,15 @@ def _errors(rows: Sequence[dict[str, Any]], currency: str) -> dict[str, Any]:
     total = sum((Decimal(r["actual"]) for r in rows), ZERO)
     return {"currency": currency, "actual": money_str(total, currency),
             "mae": str(quantize(abs_err / len(rows), currency)) if rows else "0",
-            "wape": float((abs_err / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if total else None,
+            # a percentage with one decimal, as a string like the money figures (never through float)
+            "wape": str((abs_err / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if total else None,
             "in_band": sum(r["in_band"] for r in rows)}
 
 
 def backtest(weeks: Sequence[dict[str, Any]], actual: Iterable[tuple[dt.date, str, Decimal]]) -> dict[str, Any]:
     """A forecast's weeks against the cash that came ((date, currency, amount) rows): error per week
     (actual − expected), whether it fell inside the band, and per currency (``currencies``) the mean absolute
-    weekly error and WAPE (Σ|error| ÷ Σ actual, %). The top-level ``mae`` and ``wape`` are the only currency's
+    weekly error and WAPE (Σ|error| ÷ Σ actual, %, a string with one decimal: "23.5"). The top-level ``mae`` and ``wape`` are the only currency's
     (None when the forecast has several: money of different currencies is not added up)."""
     got: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     index = [(dt.date.fromisoformat(w["start"]), dt.date.fromisoformat(w["end"]), w["currency"]) for w in weeks]

@@ -284,12 +284,13 @@ def predict(ctx: Context, *, as_of: dt.date, customer_id: str | None = None, sco
             explain: int = 3, train_if_missing: bool = True) -> list[dict[str, Any]]:
     """Every invoice open on the date with its expected payment date (never before the date), p_late and
     top factors (CONTRACT §10), oldest due first."""
-    items, preds, _, version, history, _ = _predict(ctx, as_of, scope, customer_id, explain, train_if_missing)
+    items, preds, _, version, history, rows = _predict(ctx, as_of, scope, customer_id, explain, train_if_missing)
     out = []
-    for item, p in zip(items, preds):
+    for item, p, again in zip(items, preds, reestimates(items, preds, rows, history, as_of)):
         factors = X.plain(p.factors, paid=_paid(history, item["customer_id"], as_of), disputed=item["disputed"] > 0)
+        expected, doubtful = _expected(p, again)
         out.append({"invoice_id": item["invoice_id"], "customer_id": item["customer_id"],
-                    "expected_date": p.expected_date.isoformat(), "p_late": p.p_late,
+                    "expected_date": expected.isoformat(), "doubtful": doubtful, "p_late": p.p_late,
                     "days_late": p.days_late, "due_date": item["due_date"].isoformat(),
                     "currency": item["currency"], "open_amount": money_str(item["open_amount"], item["currency"]),
                     "factors": factors, "model_version": version})
@@ -317,34 +318,58 @@ def _late_history(history: F.History, as_of: dt.date) -> tuple[dict[str, list[in
     return customers, segments, sorted(v for late in segments.values() for v in late)
 
 
+Estimate = tuple[dt.date, dt.date, dt.date] | None  # (early, expected, late) re-estimated; None: doubtful
+KEPT = "kept"  # the model's own estimate stands (its predicted date is still ahead)
+
+
+def reestimates(items: Sequence[dict[str, Any]], preds: Sequence[P.Prediction], rows: Sequence[F.InvoiceRow],
+                history: F.History, as_of: dt.date) -> list[Estimate | str]:
+    """Per open invoice: ``KEPT`` while the model's predicted payment date (due + predicted days late) is not
+    before ``as_of`` and the invoice is not over DOUBTFUL_DAYS past due; else its dates re-estimated given it
+    is still unpaid (``FC.overdue_dates`` over the customer's, segment's, book's history), None when doubtful.
+    The one re-estimate the forecast, ``predict``, the API's /predictions and the account page share."""
+    late_history: tuple[dict[str, list[int]], dict[str, list[int]], list[int]] | None = None
+    out: list[Estimate | str] = []
+    for item, p, row in zip(items, preds, rows):
+        predicted = item["due_date"] + dt.timedelta(days=int(round(p.days_late)))
+        if not (predicted < as_of or (as_of - item["due_date"]).days > FC.DOUBTFUL_DAYS):
+            out.append(KEPT)
+            continue
+        if late_history is None:
+            late_history = _late_history(history, as_of)
+        customers, segments, book = late_history
+        out.append(FC.overdue_dates(as_of, item["due_date"], [customers.get(row.customer, []),
+                                                              segments.get(row.segment or "", []), book]))
+    return out
+
+
 def _open_items(items: Sequence[dict[str, Any]], preds: Sequence[P.Prediction], rows: Sequence[F.InvoiceRow],
                 history: F.History, model: P.Model, as_of: dt.date) -> list[FC.OpenItem]:
     """The forecast's open items: at the model's date with its error quartiles, or, once the model's date has
     passed (or the invoice is over DOUBTFUL_DAYS past due), re-estimated given it is still unpaid."""
     q_lo, q_hi = model.residuals
-    late_history: tuple[dict[str, list[int]], dict[str, list[int]], list[int]] | None = None
     out = []
-    for item, p, row in zip(items, preds, rows):
+    for item, p, again in zip(items, preds, reestimates(items, preds, rows, history, as_of)):
         expected = p.expected_date
         early = max(as_of, expected + dt.timedelta(days=int(round(min(0.0, q_lo)))))
         late = expected + dt.timedelta(days=int(round(max(0.0, q_hi))))
-        doubtful = False
-        predicted = item["due_date"] + dt.timedelta(days=int(round(p.days_late)))
-        if predicted < as_of or (as_of - item["due_date"]).days > FC.DOUBTFUL_DAYS:
-            if late_history is None:
-                late_history = _late_history(history, as_of)
-            customers, segments, book = late_history
-            dates = FC.overdue_dates(as_of, item["due_date"], [customers.get(row.customer, []),
-                                                               segments.get(row.segment or "", []), book])
-            if dates is None:
-                doubtful = True
-            else:
-                early, expected, late = dates
+        doubtful = again is None
+        if again is not None and again != KEPT:
+            early, expected, late = again  # type: ignore[misc]
         out.append(FC.OpenItem(
             key=item["invoice_id"], customer=item["customer_id"], currency=item["currency"],
             open_amount=item["open_amount"], disputed=item["disputed"], due_date=item["due_date"], expected=expected,
             early=early, late=late, doubtful=doubtful))
     return out
+
+
+def _expected(p: P.Prediction, again: Estimate | str) -> tuple[dt.date, bool]:
+    """(expected date, doubtful) an invoice is shown with: the re-estimate once the model's date has passed."""
+    if again == KEPT:
+        return p.expected_date, False
+    if again is None:
+        return p.expected_date, True
+    return again[1], False  # type: ignore[index]
 
 
 def forecast(ctx: Context, *, as_of: dt.date, weeks: int = 13, scope: CustomerScope = EVERYTHING,
@@ -472,9 +497,10 @@ def account_outlook(ctx: Context, *, customer_id: str, as_of: dt.date,
     paid = _paid(history, customer.customer_id, as_of)
     disputed = frozenset(r.key for r in mine if r.disputed_on is not None)
     invoices = {}
-    for item, p in zip(items, preds):
+    for item, p, again in zip(items, preds, reestimates(items, preds, mine, history, as_of)):
+        expected, doubtful = _expected(p, again)
         invoices[item["invoice_id"]] = {
-            "expected_date": p.expected_date.isoformat(), "p_late": p.p_late, "days_late": p.days_late,
+            "expected_date": expected.isoformat(), "doubtful": doubtful, "p_late": p.p_late, "days_late": p.days_late,
             "past_due": as_of > item["due_date"],
             # a past-due invoice the model expected paid before today: the date it was expected (chase it)
             "was_expected": (lambda d: d.isoformat() if d < as_of else None)(
