@@ -176,3 +176,14 @@ def test_the_question_the_tools_and_the_answer_are_audited(book):
     assert e.changes["citations"] == ["dispute:1"]
     with book.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Promise)) == 2
+
+
+def test_customer_summary_gives_the_open_invoices_as_money_strings(book):
+    with ChatServer() as server:
+        server.script = [call("customer_summary", {"customer_id": "C1"}), {"content": "[INV-1042] and [INV-2001]."}]
+        r = assistant.ask(book, question="what does Acme owe?", scope=ALICE, provider=_model(server))
+    got = json.loads(_tool_messages(server)[0]["content"])
+    assert got["open_balance"] == {"EUR": "400.00"} and got["customer_id"] == "C1"
+    assert [(i["invoice_id"], i["open_amount"]) for i in got["open_invoices"]["rows"]] == [("INV-1042", "100.00"),
+                                                                                         ("INV-2001", "300.00")]
+    assert [c["id"] for c in r["answer"]["citations"]] == ["INV-1042", "INV-2001"]

@@ -94,7 +94,7 @@ def run_customer(ctx: Context, scope: CaseScope, a: CustomerArgs) -> tuple[dict[
     cid = c["customer_id"]
     items = [{"invoice_id": i["invoice_id"], "due_date": i["due_date"].isoformat(), "currency": i["currency"],
               "open_amount": str(i["open_amount"]), "days_past_due": i["days_past_due"],
-              "disputed": str(i["disputed"])} for i in view.items]
+              "disputed": str(i["disputed"])} for i in view.open_items]
     out = {"customer_id": cid, "name": c["name"], "collector": c.get("collector"), "currency": c.get("currency"),
            "as_of": view.as_of.isoformat(), "open_balance": {k: str(v) for k, v in view.open_balance.items()},
            "unapplied_cash": {k: str(v) for k, v in view.unapplied_cash.items()},
