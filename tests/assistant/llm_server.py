@@ -1,6 +1,7 @@
 """A small real HTTP server speaking the OpenAI chat-completions protocol (POST /v1/chat/completions), run in
 a thread by the tests: it records each request and answers what the test sets — a JSON content, any text,
-an HTTP error, or nothing for a while (to make the client time out)."""
+an HTTP error, or nothing for a while (to make the client time out). ``script`` holds whole assistant messages
+(``tool_calls`` or a final ``content``) answered one per request, in order, for the function-calling tests."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class ChatServer:
         self.content: str = "{}"
         self.status = 200
         self.delay = 0.0
+        self.script: list[dict[str, Any]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,9 +36,11 @@ class ChatServer:
                     return
                 if server.delay:
                     time.sleep(server.delay)
+                message = ({"role": "assistant", **server.script.pop(0)} if server.script
+                           else {"role": "assistant", "content": server.content})
                 payload = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "test-model",
-                                      "choices": [{"index": 0, "finish_reason": "stop",
-                                                   "message": {"role": "assistant", "content": server.content}}]})
+                                      "choices": [{"index": 0, "message": message,
+                                                   "finish_reason": "tool_calls" if "tool_calls" in message else "stop"}]})
                 try:
                     self.send_response(server.status)
                     self.send_header("Content-Type", "application/json")
@@ -60,3 +64,10 @@ class ChatServer:
 
     def answer(self, obj: Any) -> None:
         self.content = obj if isinstance(obj, str) else json.dumps(obj)
+
+
+def call(name: str, arguments: Any, n: int = 1) -> dict[str, Any]:
+    """An assistant turn asking for one tool (``arguments`` a dict, or a raw string as a model may send)."""
+    args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return {"content": None, "tool_calls": [{"id": f"call_{n}", "type": "function",
+                                             "function": {"name": name, "arguments": args}}]}

@@ -45,6 +45,9 @@ class Offline:
              schema_name: str = "answer") -> str:
         raise ProviderError("no language model is configured")
 
+    def converse(self, *, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
+        raise ProviderError("no language model is configured")
+
 
 class OpenAICompatible:
     """POST {base_url}/chat/completions with ``response_format`` json_schema (temperature 0), bounded by a
@@ -68,6 +71,21 @@ class OpenAICompatible:
         if schema is not None:
             body["response_format"] = {"type": "json_schema",
                                        "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+        message = self._post(body)
+        if "content" not in message:
+            raise ProviderError("the endpoint's answer is not a chat completion")
+        content = message["content"]
+        if not isinstance(content, str):
+            raise ProviderError("the chat completion has no text content")
+        return content
+
+    def converse(self, *, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
+        """One turn of a conversation with ``tools`` (the function-calling protocol): the assistant's message as
+        sent — ``content`` and/or ``tool_calls`` — still to be validated by the caller."""
+        return self._post({"model": self.model, "temperature": 0, "messages": messages, "tools": tools,
+                           "tool_choice": "auto"})
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
@@ -88,12 +106,12 @@ class OpenAICompatible:
         if len(raw) > self.max_bytes:
             raise ProviderError(f"the answer is larger than {self.max_bytes} bytes")
         try:
-            content = json.loads(raw)["choices"][0]["message"]["content"]
+            message = json.loads(raw)["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise ProviderError("the endpoint's answer is not a chat completion") from None
-        if not isinstance(content, str):
-            raise ProviderError("the chat completion has no text content")
-        return content
+        if not isinstance(message, dict):
+            raise ProviderError("the endpoint's answer is not a chat completion")
+        return message
 
 
 def from_settings(settings: Settings) -> Provider:

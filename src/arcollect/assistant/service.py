@@ -174,3 +174,33 @@ def edit_draft(ctx: Context, *, message_id: str, subject: str | None = None, tex
                scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
     """The collector's edit of a draft awaiting approval (then ``outbox approve`` sends it on its way)."""
     return draft_queue.edit(ctx, message_id=message_id, subject=subject, text=text, scope=scope)
+
+
+def ask(ctx: Context, *, question: str, scope: Any = None, provider: providers.Provider | None = None,
+        words_only: bool = False, limit: int = 50, **search_filters: Any) -> dict[str, Any]:
+    """Ask: ``{"question", "answer": {...} | None, "fallback": why the model was not used | None, "search"}``.
+    The plain search always runs (exactly as without a model); with a model configured and ``words_only`` off,
+    the agent (``ask_agent``) answers the question too. The question, the tools called and the answer are
+    audited."""
+    from arcollect import audit
+    from arcollect.assistant import ask_agent, search
+    from arcollect.disputes.scope import ALL_CASES
+
+    scope = scope or ALL_CASES
+    found = search.search(ctx, query=question, scope=scope, limit=limit, **search_filters)
+    out: dict[str, Any] = {"question": question, "answer": None, "fallback": None, "search": found}
+    provider = provider or providers.from_settings(ctx.settings)
+    if words_only or not provider.enabled or not question.strip():
+        return out
+    try:
+        out["answer"] = ask_agent.answer(ctx, question=question, scope=scope, provider=provider)
+    except providers.ProviderError as exc:
+        out["fallback"] = f"{provider.name}: {exc}; the search results are shown instead"
+    a = out["answer"] or {}
+    with ctx.unit_of_work() as session:
+        audit.record(session, at=ctx.clock.now(), actor=ctx.actor, action="ask", entity="assistant",
+                     entity_key="ask", changes={"question": question, "model": provider.name,
+                                                "tool_calls": a.get("tool_calls", []), "answer": a.get("text"),
+                                                "citations": [f"{c['kind']}:{c['id']}" for c in a.get("citations", [])],
+                                                "stopped": a.get("stopped"), "fallback": out["fallback"]})
+    return out

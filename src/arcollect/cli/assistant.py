@@ -110,22 +110,37 @@ def ask(query: str = typer.Argument(..., metavar="QUERY", help="Words to find; \
         date_from: str | None = typer.Option(None, "--from", help="Dated on or after YYYY-MM-DD"),
         date_to: str | None = typer.Option(None, "--to", help="Dated on or before YYYY-MM-DD"),
         limit: int = typer.Option(20, "--limit", help="At most this many results (1–200)"),
+        words_only: bool = typer.Option(False, "--search", help="Plain search even with a language model configured"),
         fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
     """Search accounts, invoices, emails in and out, notes, call logs, disputes and SOPs: best first (the exact
-    invoice or customer number typed leads), each with the words found highlighted."""
+    invoice or customer number typed leads), each with the words found highlighted. With a language model
+    configured (ARCOLLECT_LLM_BASE_URL, ARCOLLECT_LLM_MODEL) a question in plain words is answered first by an
+    agent using read-only tools, citing the records it used (--search: the plain search only)."""
     if fmt not in ("table", "json"):
         raise typer.BadParameter("table or json", param_hint="--format")
     kinds = [k.strip() for k in ",".join(kind).split(",") if k.strip()] or None
     try:
-        found = search_service.search(context(), query=query, kinds=kinds, customer_id=customer,
-                                      date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to"),
-                                      limit=limit)
+        asked = assistant.ask(context(), question=query, kinds=kinds, customer_id=customer,
+                              date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to"),
+                              limit=limit, words_only=words_only)
     except ArcollectError as exc:
         fail(exc)
         return
-    if fmt == "json":
-        echo(json.dumps(found, ensure_ascii=False))
+    found = asked["search"]
+    llm_used = asked["answer"] is not None or asked["fallback"] is not None
+    if fmt == "json":  # without a model: the search exactly as before; with one: answer, fallback and search
+        echo(json.dumps(asked if llm_used else found, ensure_ascii=False))
         return
+    if asked["fallback"]:
+        echo(f"(no answer: {asked['fallback']})")
+    if asked["answer"] is not None:
+        a = asked["answer"]
+        echo(f"Answer ({a['model']}): " + (a["text"] or a["stopped"]))
+        if a["citations"]:
+            echo("Cited: " + ", ".join(f"{c['label']} ({c['url']})" for c in a["citations"]))
+        echo("Tools: " + (", ".join(f"{t['name']}({t['arguments']})" + ("" if t["ok"] else " → error")
+                                     for t in a["tool_calls"]) or "none"))
+        echo("")
     if not found["results"]:
         echo(f"Nothing found for {query!r}." if found["terms"] else "Type a word to search for.")
         return

@@ -1,4 +1,5 @@
-"""/api/v1/search (the assistant's Ask: one search over everything the caller may see) and /api/v1/sops (the
+"""/api/v1/search (the assistant's Ask: one search over everything the caller may see), POST
+/api/v1/assistant/ask (a question in plain words answered by the agent when a language model is configured) and /api/v1/sops (the
 team's SOPs: everyone signed in reads them, admins upload and delete) — thin: parse → the service."""
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from arcollect.bounds import _YEARS, FIRST_DAY, LAST_DAY  # the years as a pattern too (OpenAPI has no date bounds)
 from arcollect.api.deps import Caller, Ctx, acting, needs
 from arcollect.api.problems import responses
 from arcollect.assistant import search as search_service
+from arcollect.assistant import service as assistant
 from arcollect.assistant import sops as sop_service
 from arcollect.auth.permissions import ANSWER, READ, SOPS
 from arcollect.disputes import service as disputes
@@ -45,6 +47,46 @@ class SearchRead(BaseModel):
     groups: dict[str, int]
 
 
+class AskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=500, pattern=r"\S", description="A question in plain words")
+    search_only: bool = Field(default=False, description="The plain search only, even with a model configured")
+    limit: int = Field(default=50, ge=1, le=search_service.MAX_LIMIT, description="Search results at most")
+
+
+class Citation(BaseModel):
+    kind: str
+    id: str
+    label: str
+    url: str
+
+
+class ToolCall(BaseModel):
+    name: str
+    arguments: str | None
+    ok: bool
+    error: str | None
+    records: int
+
+
+class Answer(BaseModel):
+    model: str
+    text: str | None
+    html: str
+    citations: list[Citation]
+    tool_calls: list[ToolCall]
+    steps: int
+    stopped: str | None
+    masked: dict[str, int]
+
+
+class AskRead(BaseModel):
+    question: str
+    answer: Answer | None
+    fallback: str | None
+    search: SearchRead
+
+
 class SopRead(BaseModel):
     id: str
     title: str
@@ -73,6 +115,16 @@ def search(ctx: Ctx, caller: Caller,
     caller.require(READ, ANSWER)
     return SearchRead(**search_service.search(ctx, query=q, kinds=kind, customer_id=customer_id, date_from=date_from,
                                               date_to=date_to, scope=disputes.case_scope(caller), limit=limit))
+
+
+@router.post("/assistant/ask", response_model=AskRead, responses=responses(401, 403, 422))
+def ask(ctx: Ctx, caller: Caller, body: AskBody) -> AskRead:
+    """A question in plain words. With a language model configured, an agent answers it using read-only tools
+    under the caller's scope and cites the records it used; the plain search runs too (and is all there is
+    without a model, or when the model's output cannot be used: ``fallback`` says why). Audited."""
+    caller.require(READ, ANSWER)
+    return AskRead(**assistant.ask(acting(ctx, caller), question=body.question, scope=disputes.case_scope(caller),
+                                   words_only=body.search_only, limit=body.limit))
 
 
 @router.get("/sops", response_model=list[SopRead], responses=responses(401))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from arcollect.assistant import search as search_service
+from arcollect.assistant import service as assistant
 from arcollect.assistant import sops as sop_service
 from arcollect.auth.permissions import ANSWER, READ, SOPS
 from arcollect.disputes import service as disputes
@@ -23,15 +24,17 @@ router = APIRouter(include_in_schema=False)
 def search_page(request: Request, user: User, q: Annotated[str, Query(max_length=500)] = "",
                 kind: Annotated[str, Query(max_length=20)] = "", customer: Annotated[str, Query(max_length=64)] = "",
                 date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
-                date_to: Annotated[str, Query(alias="to", max_length=10)] = "") -> Response:
+                date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+                words: Annotated[str, Query(max_length=1)] = "") -> Response:
     user.require(READ, ANSWER)
-    found, error, status = None, None, 200
+    found, asked, error, status = None, None, None, 200
     try:
         start, end = form_date(date_from, "from"), form_date(date_to, "to")
         if q.strip():
-            found = search_service.search(get_ctx(request), query=q, kinds=[kind] if kind else None,
-                                          customer_id=customer.strip() or None, date_from=start, date_to=end,
-                                          scope=disputes.case_scope(user), limit=100)
+            asked = assistant.ask(acting(request, user), question=q, kinds=[kind] if kind else None,
+                                  customer_id=customer.strip() or None, date_from=start, date_to=end,
+                                  scope=disputes.case_scope(user), limit=100, words_only=bool(words))
+            found = asked["search"]
     except ArcollectError as exc:
         error, status = problems_text(exc), exc.http_status
     groups = []
@@ -41,7 +44,8 @@ def search_page(request: Request, user: User, q: Annotated[str, Query(max_length
             if hits:
                 groups.append({"kind": k, "label": search_service.KIND_LABELS[k], "hits": hits})
     return page(request, "search.html", status_code=status, nav="search", q=q, kind=kind, customer=customer,
-                date_from=date_from, date_to=date_to, found=found, groups=groups, error=error,
+                date_from=date_from, date_to=date_to, found=found, groups=groups, error=error, asked=asked,
+                words=words,
                 kinds=[(k, search_service.KIND_LABELS[k]) for k in search_service.KINDS])
 
 
