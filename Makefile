@@ -49,8 +49,9 @@ bench: install system-deps
 
 FUZZ_EXAMPLES ?= 20000
 
-fuzz: install
+fuzz: install system-deps
 	ARCOLLECT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ARCOLLECT_TEST_BACKENDS=sqlite $(BIN)/pytest -q tests/security/test_fuzz_imports.py tests/cashapp/test_formats_fuzz.py
+	ARCOLLECT_SCHEMATHESIS_EXAMPLES=200 ARCOLLECT_SCHEMATHESIS_EXAMPLES_PG=50 $(BIN)/pytest -q -n 2 tests/api/test_schema.py
 
 screenshots: install system-deps
 	$(BIN)/python scripts/screenshots.py
