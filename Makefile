@@ -35,6 +35,7 @@ test: install system-deps lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 bench: install system-deps
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python benchmarks/ledger.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/reports.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/prediction.py $(BENCH_ARGS)
