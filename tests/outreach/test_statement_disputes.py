@@ -73,3 +73,25 @@ def test_a_statement_lists_every_open_item_flags_disputes_and_ties_to_the_aging(
     assert usd(row.unapplied_cash + row.unapplied_credits) in text
     assert usd(row.net_balance) in _line(text, "Net balance")
     assert row.total == sum((i["open_amount"] for i in overview.open_items), 0)
+
+
+def test_statements_rendered_together_read_as_each_rendered_alone_with_their_own_page_numbers(ctx, cli, tmp_path):
+    _book(ctx, cli, tmp_path)
+    rows = [f"B{n:03d},LONG1,2026-09-{1 + n % 28:02d},2026-10-{1 + n % 28:02d},{100 + n}.25,USD," for n in range(60)]
+    write_csv(tmp_path / "c2.csv", "customer_id,name,currency,country,language", "LONG1,Longlist GmbH,USD,DE,de",
+              "FR1,Petit SA,USD,FR,fr")
+    write_csv(tmp_path / "i2.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency,po_number", *rows,
+              "F1,FR1,2026-10-01,2026-10-31,10.00,USD,")
+    for kind, name in (("customers", "c2"), ("invoices", "i2")):
+        assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
+    ids = ["US1", "LONG1", "FR1"]
+    together = documents.statements(ctx, customer_ids=ids, as_of=TODAY)
+    assert [name for _, name in together] == [f"statement-{c}-2026-11-23.pdf" for c in ids]
+    for cid, (pdf, _) in zip(ids, together):
+        alone = documents.letter(ctx, customer_id=cid, kind="statement", as_of=TODAY)[0]
+        assert _text(pdf, tmp_path) == _text(alone, tmp_path), cid
+    texts = {cid: _text(pdf, tmp_path) for cid, (pdf, _) in zip(ids, together)}
+    assert "Page 1 / 1" in texts["US1"] and "Petit SA" in texts["FR1"] and "Acme" not in texts["FR1"]
+    pages = re.findall(r"Seite (\d) / (\d)", texts["LONG1"])
+    assert len(pages) >= 2 and pages[0] == ("1", pages[0][1]) and {t for _, t in pages} == {str(len(pages))}
+    assert "B059" in texts["LONG1"] and "Acme" not in texts["LONG1"]

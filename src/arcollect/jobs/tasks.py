@@ -22,6 +22,7 @@ from typing import Any, Callable
 from arcollect.context import Context
 
 Report = Callable[[int, int], None]
+STATEMENTS_PER_DOCUMENT = 25  # statements laid out as one WeasyPrint document
 
 
 @dataclass(frozen=True)
@@ -125,19 +126,20 @@ def render_statements(ctx: Context, report: Report, *, as_of: str, customer_ids:
     day = dt.date.fromisoformat(as_of)
     out = statements_dir(ctx, day, directory)
     out.mkdir(parents=True, exist_ok=True)
-    written = kept = 0
-    for n, cid in enumerate(customer_ids, 1):
-        target = out / f"statement-{cid}-{day.isoformat()}.pdf"
-        if target.exists():
-            kept += 1
-        else:
-            pdf, _ = documents.letter(ctx, customer_id=cid, kind="statement", as_of=day)
+    targets = {cid: out / f"statement-{cid}-{day.isoformat()}.pdf" for cid in customer_ids}
+    missing = [cid for cid in customer_ids if not targets[cid].exists()]
+    kept = len(customer_ids) - len(missing)
+    report(kept, len(customer_ids))
+    written = 0
+    for start in range(0, len(missing), STATEMENTS_PER_DOCUMENT):  # laid out together, split per customer
+        part = missing[start:start + STATEMENTS_PER_DOCUMENT]
+        for cid, (pdf, _) in zip(part, documents.statements(ctx, customer_ids=part, as_of=day)):
             fd, tmp = tempfile.mkstemp(dir=out, prefix=".part-", suffix=".pdf")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(pdf)
-            os.replace(tmp, target)
+            os.replace(tmp, targets[cid])
             written += 1
-        report(n, len(customer_ids))
+        report(kept + written, len(customer_ids))
     return {"directory": str(out), "written": written, "kept": kept}
 
 

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from arcollect.errors import InvalidInput
-from arcollect.pdf import html_to_pdf
+from arcollect.pdf import html_pages, html_to_pdf, split_pdf
 from arcollect.outreach.render import LANGUAGES, Message, Overrides, _filters, render_part, totals
 from arcollect.outreach.sandbox import Limits
 
@@ -92,7 +92,10 @@ def _environment(language: str) -> Environment:
 
 def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (), bucket_names: Sequence[str] = (),
                 company_address: str = "", customer_address: str = "", paper: str = "A4",
-                overrides: Overrides = (), limits: Limits = Limits()) -> str:
+                overrides: Overrides = (), limits: Limits = Limits(), page_name: str = "",
+                one_page: bool = False) -> str:
+    """The letter's HTML; ``page_name`` names its pages (letters of many customers rendered as one document),
+    ``one_page`` numbers its page "1 / 1" (such a letter, when it is one page long)."""
     if kind not in KINDS:
         raise InvalidInput(f"letter: {kind!r} is not one of {', '.join(KINDS)}")
     language = message.language if message.language in LANGUAGES else "en"
@@ -109,7 +112,8 @@ def letter_html(message: Message, *, kind: str, aging: Sequence[AgingLine] = (),
                            aging_by={a.currency: a for a in aging} if kind == "statement" else {},
                            disputed=[i for i in message.items if i.disputed],
                            bucket_names=list(bucket_names), totals=totals(message.items), paper=paper,
-                           company_address=company_address, customer_address=customer_address)
+                           company_address=company_address, customer_address=customer_address,
+                           page_name=page_name, one_page=one_page)
 
 
 def letter_pdf(message: Message, **kwargs: object) -> bytes:
@@ -120,6 +124,26 @@ def letter_pdf(message: Message, **kwargs: object) -> bytes:
 def page_html(template: str, **context: object) -> str:
     """Another document of this folder (the case history) rendered with the letters' filters, in English."""
     return _environment("en").get_template(template).render(**context)
+
+
+def letters_pdfs(htmls: Sequence[str]) -> list[bytes | None]:
+    """Letters (each from ``letter_html`` with its own ``page_name`` and ``one_page``) rendered as ONE document,
+    then split into one PDF per letter: a letter's PDF, or None for a letter longer than one page (its page
+    numbers must count its own pages: render it alone)."""
+    if not htmls:
+        return []
+    styles, bodies, names = [], [], []
+    for html in htmls:
+        head, rest = html.split("<body>", 1)
+        parts = head.split("<style>")
+        if not styles:
+            styles.append(parts[2].split("</style>")[0])  # the letters' shared style sheet, once
+        styles.insert(len(names), parts[1].split("</style>")[0])  # each letter's own pages
+        names.append(rest.split(' id="', 1)[1].split('"', 1)[0])
+        bodies.append(rest.rsplit("</body>", 1)[0])
+    html = (htmls[0].split("<style>", 1)[0] + "".join(f"<style>{s}</style>" for s in styles) + "</head><body>"
+            + "".join(bodies) + "</body></html>")
+    return split_pdf(*html_pages(html, base_url=str(LETTERS), anchors=names))
 
 
 def html_pdf(html: str) -> bytes:
