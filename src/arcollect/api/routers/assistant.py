@@ -150,13 +150,14 @@ class DraftRead(BaseModel):
     id: str
     customer_id: str
     status: str
-    kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy"]
+    kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy", "answer_question"]
     language: str
     to: list[str]
     subject: str
     text: str
     attachment: str | None
     llm: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None  # answer_question: the knowledge-base document the answer is from
 
 
 class DraftUpdate(BaseModel):
@@ -168,7 +169,8 @@ class DraftUpdate(BaseModel):
 @router.post("/assistant/drafts", response_model=DraftRead, status_code=201, responses=responses(401, 403, 404, 409, 422),
              dependencies=[needs(WORK)], openapi_extra=_BODY)
 async def create_draft(request: Request, ctx: Ctx, caller: Caller,
-                       kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy"] | None = Query(None),
+                       kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy",
+                                     "answer_question"] | None = Query(None),
                        tone: Literal["friendly", "firm"] | None = Query(None),
                        dispute: str | None = Query(None, max_length=20)) -> DraftRead:
     """Draft the reply to one raw customer email and queue it in the outbox awaiting approval (the same email
