@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from arcollect.assistant import approvals, clean, draft_queue, language, proposals, providers, refine
+from arcollect.assistant import answers, approvals, auto_rules, clean, draft_queue, language, proposals, providers, refine
 from arcollect.assistant.masking import Masker
 from arcollect.calendar import zone
 from arcollect.cashapp import remittance as R
@@ -190,3 +190,12 @@ def edit_draft(ctx: Context, *, message_id: str, subject: str | None = None, tex
                scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
     """The collector's edit of a draft awaiting approval (then ``outbox approve`` sends it on its way)."""
     return draft_queue.edit(ctx, message_id=message_id, subject=subject, text=text, scope=scope)
+
+
+# ---- the assistant's settings (admins): auto-approval rules (auto_rules.py), the knowledge base's answers ------
+auto_approval_rules = auto_rules.list_rules
+set_auto_approval = auto_rules.set_rule
+reset_auto_approval = auto_rules.reset_rule
+list_answers = answers.list_answers
+add_answer = answers.add_answer
+delete_answer = answers.delete_answer
