@@ -132,6 +132,7 @@ def main() -> int:
         ("admin", "/outbox", "outbox"), ("admin", "/templates/en/reminder", "template-editor"),
         ("admin", "/inbound/triage", "triage"), ("admin", "/imports", "imports"), ("admin", "/admin", "admin"),
         ("admin", "/escalations", "escalation-queue"), (collector, "/worklist", "worklist"),
+        ("admin", "/admin/assistant", "assistant-settings"),
         ("stan", "/inbox", "stakeholder-inbox"),
     ]
     if dispute:

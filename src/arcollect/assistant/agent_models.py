@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arcollect.db import PK, Base, UTCDateTime
@@ -54,3 +54,32 @@ class AssistantProposal(Base):
     original: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the payload as proposed, when edited
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)    # what the execution recorded (ids)
     error: Mapped[str | None] = mapped_column(Text)                # the last failed execution, in words
+
+
+class AssistantAutoRule(Base):
+    """An admin's auto-approval rule for one action kind, set on the Assistant settings page: on or off, and the
+    confidence a proposal needs. A kind without a row follows the ``assistant_auto_approve`` setting."""
+
+    __tablename__ = "assistant_auto_rules"
+    __table_args__ = (CheckConstraint("threshold >= 0 AND threshold <= 1", name="ck_assistant_auto_rules_threshold"),)
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    threshold: Mapped[float] = mapped_column(Float, default=0.95)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AssistantAnswer(Base):
+    """A short answer an admin maintains for a question customers ask (bank details, W-9, late fees): the words
+    that identify the question, the answer in one language. Drafts answering a question use it (or an SOP)."""
+
+    __tablename__ = "assistant_answers"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    keywords: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    answer: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

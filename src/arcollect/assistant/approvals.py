@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 
 from arcollect import audit
-from arcollect.assistant import agent, execute
+from arcollect.assistant import agent, auto_rules, execute
 from arcollect.assistant.agent_models import AssistantProposal, AssistantTriage
 from arcollect.auth.permissions import DISPUTE, EDIT_CUSTOMER, WORK
 from arcollect.bounds import parse_pk
@@ -24,23 +24,40 @@ from arcollect.outreach.models import InboundMessage
 
 log = logging.getLogger(__name__)
 AUTO_ACTOR = "assistant (auto-approved)"
+RETRIAGE_ACTOR = "assistant (read again after linking)"
 # what a person needs besides collections work to approve a kind
 NEEDS: dict[str, str] = {"open_dispute": DISPUTE, "update_contact": EDIT_CUSTOMER}
 
 
-def store(ctx: Context, *, message_pk: int, reading: Mapping[str, Any], on_timeline: bool) -> list[int]:
+def store(ctx: Context, *, message_pk: int, reading: Mapping[str, Any], on_timeline: bool,
+          relinked: bool = False) -> list[int]:
     """Keep a message's triage and its proposals (audited ``propose`` with the evidence); a message already
-    triaged keeps its first triage. Returns the new proposals' keys."""
+    triaged keeps its first triage — unless ``relinked``: a person linked it to an account the first reading
+    did not have (none, or another), and the reading against that account's documents replaces the first one
+    (audited ``retriage``; the first reading's open proposals are rejected as superseded). Returns the new
+    proposals' keys."""
     now = ctx.clock.now()
+    cid = reading.get("customer_id")
     with ctx.unit_of_work() as session:
-        if session.scalar(select(AssistantTriage.id).where(AssistantTriage.message_pk == message_pk)) is not None:
-            return []
-        cid = reading.get("customer_id")
         customer_pk = session.scalar(select(Customer.id).where(Customer.customer_id == cid)) if cid else None
-        triage = AssistantTriage(message_pk=message_pk, customer_pk=customer_pk, intent=reading["intent"],
-                                 confidence=float(reading["confidence"]), language=reading.get("language"),
-                                 reading=dict(reading), created_at=now)
-        session.add(triage)
+        triage = session.scalar(select(AssistantTriage).where(AssistantTriage.message_pk == message_pk))
+        if triage is not None and relinked and customer_pk is not None and triage.customer_pk == customer_pk:
+            _supersede(session, triage, now, kinds=("log_reply",))  # the person's link put it on the timeline
+            return []
+        if triage is not None and not (relinked and customer_pk is not None):
+            return []
+        if triage is None:
+            triage = AssistantTriage(message_pk=message_pk, customer_pk=customer_pk, intent=reading["intent"],
+                                     confidence=float(reading["confidence"]), language=reading.get("language"),
+                                     reading=dict(reading), created_at=now)
+            session.add(triage)
+        else:
+            _supersede(session, triage, now)
+            audit.record(session, at=now, actor=ctx.actor, action="retriage", entity="assistant_triage",
+                         entity_key=str(triage.id), changes={"message": message_pk, "customer": [
+                             (triage.reading or {}).get("customer_id"), cid], "intent": [triage.intent, reading["intent"]]})
+            triage.customer_pk, triage.intent, triage.confidence = customer_pk, reading["intent"], float(reading["confidence"])
+            triage.language, triage.reading, triage.created_at = reading.get("language"), dict(reading), now
         session.flush()
         keys = []
         for p in agent.plan(reading, on_timeline=on_timeline):
@@ -57,10 +74,23 @@ def store(ctx: Context, *, message_pk: int, reading: Mapping[str, Any], on_timel
         return keys
 
 
+def _supersede(session: Any, triage: AssistantTriage, now: Any, kinds: tuple[str, ...] | None = None) -> None:
+    """The open proposals (of ``kinds``) a person's link made moot: rejected (audited), never carried out."""
+    for p in session.scalars(select(AssistantProposal).where(AssistantProposal.triage_pk == triage.id,
+                                                             AssistantProposal.status == "proposed")):
+        if kinds is not None and p.kind not in kinds:
+            continue
+        p.status, p.decided_by, p.decided_at = "rejected", RETRIAGE_ACTOR, now
+        audit.record(session, at=now, actor=RETRIAGE_ACTOR, action="reject", entity="assistant_proposal",
+                     entity_key=str(p.id), changes={"kind": p.kind, "note": "superseded: read again after linking",
+                                                    "evidence": p.evidence})
+
+
 def auto_approve(ctx: Context, *, proposal_pks: list[int]) -> dict[str, int]:
-    """Approve at once the proposals an admin's rule covers (``assistant_auto_approve``); one refused stays
-    open with its error like any refused approval."""
-    rules = agent.auto_rules(ctx.settings.assistant_auto_approve)
+    """Approve at once the proposals an admin's rule covers (the stored rules over the ``assistant_auto_approve``
+    setting: ``auto_rules.effective``), read at each triage; one refused stays open with its error like any
+    refused approval."""
+    rules = auto_rules.effective(ctx)
     counts = {"auto": 0, "auto_failed": 0}
     if not rules:
         return counts

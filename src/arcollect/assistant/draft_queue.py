@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from arcollect import audit
-from arcollect.assistant import drafts, providers, refine
+from arcollect.assistant import answers, drafts, knowledge, providers, refine
 from arcollect.context import Context
 from arcollect.disputes.models import Dispute, DisputeItem
 from arcollect.disputes.workflow import ACTIVE
@@ -61,6 +61,10 @@ def queue(ctx: Context, *, triage: dict[str, Any], reply_to: str | None, reply_m
         raise InvalidInput("the email is linked to no account (in your portfolio): no draft")
     if not reply_to:
         raise InvalidInput("the email has no sender address to answer")
+    if kind is None and triage["intent"] in ("other", "invoice_copy") and knowledge.topics(triage["text"]):
+        kind = "answer_question"  # a question the knowledge base knows (bank details, W-9, late fee, …)
+    if kind is None and triage["intent"] == "other" and knowledge.asks(triage["text"]):
+        kind = "answer_question"
     kind = kind or _FOR_INTENT.get(triage["intent"])
     if kind is None:
         raise InvalidInput(f"no draft for a reply read as {triage['intent']}: choose a kind "
@@ -70,12 +74,13 @@ def queue(ctx: Context, *, triage: dict[str, Any], reply_to: str | None, reply_m
     if tone is not None and tone not in drafts.TONES:
         raise InvalidInput(f"tone {tone!r} is not one of {', '.join(drafts.TONES)}")
     key = f"assistant/{triage['customer_id']}/{kind}/{reply_message_id}"[:200]
+    source: dict[str, Any] | None = None
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
         customer = ledger.scoped_customer(session, scope, triage["customer_id"])
         existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
         if existing is not None:
-            return view(existing, triage["customer_id"], llm=None)
+            return {**view(existing, triage["customer_id"], llm=None), "source": _source_of(session, existing)}
         last = session.scalar(select(OutboxMessage.template).where(OutboxMessage.customer_pk == customer.id,
                                                                    OutboxMessage.step != STEP)
                               .order_by(OutboxMessage.id.desc()).limit(1))
@@ -90,6 +95,17 @@ def queue(ctx: Context, *, triage: dict[str, Any], reply_to: str | None, reply_m
         elif kind == "acknowledge_dispute":
             d = _case(session, customer, triage["invoices"], dispute_id)
             args.update(case=str(d.id), team=d.team)
+        elif kind == "answer_question":
+            found = answers.find(ctx, text=triage["text"], language_code=triage["language"])
+            if found is None:
+                look = knowledge.lookup(triage["text"])
+                raise InvalidInput("no answer found in the knowledge base (SOPs and the admins' answers) for "
+                                   f"“{knowledge.question(triage['text'])[:200]}” — looked up: "
+                                   f"{', '.join(look.keywords) or 'no words to look up'}. No draft: write the "
+                                   "reply yourself, or ask an admin to add the answer")
+            source = found
+            args = {"invoices": [], "answer": found["text"],
+                    "source": found["title"] + (f" — {found['section']}" if found["section"] else "")}
         draft = drafts.compose(kind, language=triage["language"], tone=chosen_tone, company=ctx.settings.company_name,
                                name=(sender_name or "").split(" ")[0] or None, original_subject=subject, **args)
         llm: dict[str, Any] = {"provider": provider.name, "used": False, "fallback": None}
@@ -114,8 +130,27 @@ def queue(ctx: Context, *, triage: dict[str, Any], reply_to: str | None, reply_m
         session.flush()
         audit.record(session, at=now, actor=ctx.actor, action="draft", entity="outbox", entity_key=str(m.id),
                      changes={"kind": kind, "tone": chosen_tone, "language": draft.language, "to": [reply_to],
-                              "invoices": triage["invoices"], "llm": llm["used"], "evidence": triage["evidence"][:10]})
-        return view(m, customer.customer_id, llm=llm)
+                              "invoices": triage["invoices"], "llm": llm["used"], "evidence": triage["evidence"][:10],
+                              **({"source": _cited(source)} if source else {})})
+        return {**view(m, customer.customer_id, llm=llm), "source": _cited(source)}
+
+
+def _cited(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The knowledge-base document an answer came from, as the draft and its audit row cite it."""
+    if not found:
+        return None
+    return {"kind": found["kind"], "id": found["id"], "title": found["title"], "section": found["section"],
+            "language": found["language"]}
+
+
+def _source_of(session: Any, m: OutboxMessage) -> dict[str, Any] | None:
+    """The document a stored answer draft cited (read back from its audit row)."""
+    if m.template != "assistant_answer_question":
+        return None
+    row = session.scalar(select(audit.AuditEntry).where(audit.AuditEntry.entity == "outbox",
+                                                        audit.AuditEntry.entity_key == str(m.id),
+                                                        audit.AuditEntry.action == "draft").limit(1))
+    return (row.changes or {}).get("source") if row is not None else None
 
 
 def view(m: OutboxMessage, customer_id: str, *, llm: dict[str, Any] | None) -> dict[str, Any]:

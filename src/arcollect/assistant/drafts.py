@@ -1,5 +1,6 @@
 """Reply drafts (pure): what a collector answers to a triaged reply — confirm a promise, acknowledge a dispute
-with its case number, send a requested copy — in the customer's language (en, de, fr, es) and the tone of the
+with its case number, send a requested copy, answer a question from the knowledge base (the answer quoted as
+the team wrote it, the document it came from named) — in the customer's language (en, de, fr, es) and the tone of the
 account's dunning stage (``friendly`` before the playbook turned firm, ``firm`` after). Amounts and dates are
 written the customer's way (babel). A draft is only words: the service queues it for a person's approval."""
 
@@ -13,7 +14,7 @@ from babel.dates import format_date
 
 from arcollect.money import format_money
 
-KINDS = ("confirm_promise", "acknowledge_dispute", "invoice_copy")
+KINDS = ("confirm_promise", "acknowledge_dispute", "invoice_copy", "answer_question")
 TONES = ("friendly", "firm")
 LANGUAGES = ("en", "de", "fr", "es")
 FIRM_TEMPLATES = frozenset({"firm", "final", "final_notice", "demand", "pre_legal", "legal"})
@@ -70,13 +71,33 @@ _BODY = {
                "Tal como nos pidió, adjuntamos un extracto de su cuenta con {invoices}. Les rogamos abonen las "
                "partidas vencidas sin más demora."),
     },
+    "answer_question": {
+        "en": ("Thank you for your question. Here is the answer from our document {source}:\n\n{answer}\n\n"
+               "If anything is still unclear, just reply to this message.",
+               "In answer to your question, from our document {source}:\n\n{answer}\n\nPlease settle the overdue "
+               "items of your account without further delay."),
+        "de": ("vielen Dank für Ihre Frage. Hier die Antwort aus unserem Dokument {source}:\n\n{answer}\n\n"
+               "Wenn noch etwas unklar ist, antworten Sie einfach auf diese Nachricht.",
+               "zu Ihrer Frage, aus unserem Dokument {source}:\n\n{answer}\n\nBitte begleichen Sie die überfälligen "
+               "Posten Ihres Kontos ohne weitere Verzögerung."),
+        "fr": ("Merci pour votre question. Voici la réponse tirée de notre document {source} :\n\n{answer}\n\n"
+               "Si quelque chose reste flou, il vous suffit de répondre à ce message.",
+               "En réponse à votre question, extrait de notre document {source} :\n\n{answer}\n\nMerci de régler "
+               "sans délai les échéances dépassées de votre compte."),
+        "es": ("Gracias por su pregunta. Esta es la respuesta de nuestro documento {source}:\n\n{answer}\n\n"
+               "Si algo no queda claro, responda a este mensaje.",
+               "En respuesta a su pregunta, de nuestro documento {source}:\n\n{answer}\n\nLes rogamos abonen las "
+               "partidas vencidas de su cuenta sin más demora."),
+    },
 }
+_QUOTES = {"en": "“{}”", "de": "„{}“", "fr": "« {} »", "es": "«{}»"}
 _SUBJECT = {"confirm_promise": {"en": "Your payment of {invoices}", "de": "Ihre Zahlung zu {invoices}",
                                 "fr": "Votre paiement de {invoices}", "es": "Su pago de {invoices}"},
             "acknowledge_dispute": {"en": "Case {case}: {invoices}", "de": "Vorgang {case}: {invoices}",
                                     "fr": "Dossier {case} : {invoices}", "es": "Caso {case}: {invoices}"},
             "invoice_copy": {"en": "Statement of account: {invoices}", "de": "Kontoauszug: {invoices}",
-                             "fr": "Relevé de compte : {invoices}", "es": "Extracto de cuenta: {invoices}"}}
+                             "fr": "Relevé de compte : {invoices}", "es": "Extracto de cuenta: {invoices}"},
+            "answer_question": {"en": "Your question", "de": "Ihre Frage", "fr": "Votre question", "es": "Su pregunta"}}
 _AND = {"en": "and", "de": "und", "fr": "et", "es": "y"}
 _ALL = {"en": "your open invoices", "de": "Ihren offenen Rechnungen", "fr": "vos factures ouvertes",
         "es": "sus facturas pendientes"}
@@ -106,8 +127,9 @@ def _invoices(lang: str, invoices: list[str]) -> str:
 def compose(kind: str, *, language: str, tone: str, company: str, name: str | None = None,
             invoices: list[str] | None = None, date: dt.date | None = None, amount: Decimal | None = None,
             currency: str | None = None, case: str | None = None, team: str | None = None,
-            original_subject: str = "") -> Draft:
-    """The draft of ``kind`` (one of KINDS) in ``language`` (en when not one of LANGUAGES) and ``tone``."""
+            answer: str | None = None, source: str | None = None, original_subject: str = "") -> Draft:
+    """The draft of ``kind`` (one of KINDS) in ``language`` (en when not one of LANGUAGES) and ``tone``;
+    ``answer_question`` quotes ``answer`` (from the knowledge base) and names its ``source`` document."""
     if kind not in KINDS:
         raise ValueError(f"draft kind {kind!r} is not one of {', '.join(KINDS)}")
     lang = language if language in LANGUAGES else "en"
@@ -116,6 +138,10 @@ def compose(kind: str, *, language: str, tone: str, company: str, name: str | No
     slots = {"invoices": _invoices(lang, list(invoices or [])), "case": case or "", "team": team or "",
              "date": format_date(date, format="long", locale=locale) if date else "",
              "amount": format_money(amount, currency, locale) if amount is not None and currency else ""}
+    if kind == "answer_question":
+        if not (answer or "").strip() or not (source or "").strip():
+            raise ValueError("an answer_question draft needs the answer and the document it comes from")
+        slots.update(answer=answer.strip(), source=_QUOTES[lang].format(source.strip()))
     if kind == "confirm_promise" and not slots["amount"]:
         slots["amount"] = {"en": "the amount due", "de": "des offenen Betrags", "fr": "du montant dû",
                            "es": "del importe pendiente"}[lang]
@@ -126,5 +152,5 @@ def compose(kind: str, *, language: str, tone: str, company: str, name: str | No
     if original_subject:
         subject = original_subject if original_subject.lower().startswith(("re:", "aw:", "rv:")) else f"Re: {original_subject}"
     keep = tuple(v for v in (slots["case"], slots["date"], slots["amount"] if amount is not None else "",
-                             *(invoices or [])) if v)
+                             *(invoices or []), slots.get("source", ""), slots.get("answer", "")) if v)
     return Draft(kind, lang, tone, subject, text, keep)

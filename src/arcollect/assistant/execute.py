@@ -115,7 +115,8 @@ def run(ctx: Context, *, kind: str, payload: Mapping[str, Any], customer_id: str
 
         if message_pk is None or customer_id is None:
             raise InvalidInput("there is no stored reply or no account to put it on")
-        m = mailbox.link_inbound(ctx, message_id=str(message_pk), customer_id=customer_id, scope=scope)
+        m = mailbox.link_inbound(ctx, message_id=str(message_pk), customer_id=customer_id, scope=scope,
+                                retriage=False)
         return {"message_id": m["id"], "customer_id": m["customer_id"]}
     raise InvalidInput(f"kind: {kind!r} is not an action the assistant carries out")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from arcollect.assistant import approvals, clean, draft_queue, language, proposals, providers, refine
+from arcollect.assistant import answers, approvals, auto_rules, clean, draft_queue, language, proposals, providers, refine
 from arcollect.assistant.masking import Masker
 from arcollect.calendar import zone
 from arcollect.cashapp import remittance as R
@@ -130,6 +130,22 @@ def triage_inbound(ctx: Context, *, message_pk: int) -> dict[str, Any]:
     return {"proposals": len(keys), **approvals.auto_approve(ctx, proposal_pks=keys)}
 
 
+def retriage_linked(ctx: Context, *, message_pk: int) -> dict[str, Any]:
+    """A reply a person just linked to an account (``mail link``/the triage queue): read again against that
+    account's documents — its proposals created now, the auto-approval rules applied — when its first reading
+    had no account (or another one). A reply already read against this account is left as it is."""
+    with ctx.sessions() as session:
+        m = session.get(InboundMessage, message_pk)
+        if m is None:
+            raise NotFound(f"inbound message {message_pk} not found")
+        if m.kind == "bounce" or m.customer_pk is None:
+            return {"proposals": 0}
+        raw, linked = m.raw, (m.customer_pk, m.match_reason)
+    reading = triage(ctx, raw=raw, linked=linked)
+    keys = approvals.store(ctx, message_pk=message_pk, reading=reading, on_timeline=True, relinked=True)
+    return {"proposals": len(keys), **approvals.auto_approve(ctx, proposal_pks=keys)}
+
+
 def approve(ctx: Context, *, proposal_id: str, scope: ledger.CustomerScope = ledger.EVERYTHING,
             changes: dict[str, Any] | None = None, permissions: frozenset[str] | None = None) -> dict[str, Any]:
     """Carry out a proposal (with a person's ``changes`` first: edit and approve); audited with its evidence."""
@@ -204,3 +220,12 @@ def ask(ctx: Context, *, question: str, scope: Any = None, provider: providers.P
                                                 "citations": [f"{c['kind']}:{c['id']}" for c in a.get("citations", [])],
                                                 "stopped": a.get("stopped"), "fallback": out["fallback"]})
     return out
+
+
+# ---- the assistant's settings (admins): auto-approval rules (auto_rules.py), the knowledge base's answers ------
+auto_approval_rules = auto_rules.list_rules
+set_auto_approval = auto_rules.set_rule
+reset_auto_approval = auto_rules.reset_rule
+list_answers = answers.list_answers
+add_answer = answers.add_answer
+delete_answer = answers.delete_answer

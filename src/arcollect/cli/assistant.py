@@ -63,8 +63,8 @@ def triage(file: Path = typer.Argument(..., metavar="FILE", help="One raw email 
 
 @assistant_app.command("draft")
 def draft(file: Path = typer.Argument(..., metavar="FILE", help="The customer's email (RFC 5322, .eml); - reads stdin"),
-          kind: Optional[str] = typer.Option(None, "--kind", help="confirm_promise | acknowledge_dispute | invoice_copy "
-                                             "(default: from the reply's intent)"),
+          kind: Optional[str] = typer.Option(None, "--kind", help="confirm_promise | acknowledge_dispute | invoice_copy | "
+                                             "answer_question (default: from the reply's intent)"),
           tone: Optional[str] = typer.Option(None, "--tone", help="friendly | firm (default: the account's dunning stage)"),
           dispute: Optional[str] = typer.Option(None, "--dispute", metavar="ID", help="The case to acknowledge"),
           as_json: bool = typer.Option(False, "--json", help="Print the draft as JSON")) -> None:
@@ -82,6 +82,9 @@ def draft(file: Path = typer.Argument(..., metavar="FILE", help="The customer's 
     echo(f"Draft {result['id']} for {result['customer_id']} ({result['kind']}, {result['language']}) — "
          f"{result['status']}, to {', '.join(result['to'])}"
          + (f", attachment {result['attachment']}" if result["attachment"] else "")
+         + (f"\nAnswer from {result['source']['kind'].replace('sop', 'SOP')} {result['source']['id']} "
+            f"“{result['source']['title']}”" + (f" — {result['source']['section']}" if result['source']['section'] else "")
+            if result.get("source") else "")
          + (f"\n(language model: {llm['fallback']})" if llm.get("fallback") else "")
          + f"\nSubject: {result['subject']}\n\n{result['text']}")
 

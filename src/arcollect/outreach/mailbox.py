@@ -233,8 +233,10 @@ def inbound_of(ctx: Context, *, customer_id: str, scope: ledger.CustomerScope = 
 
 
 def link_inbound(ctx: Context, *, message_id: str, customer_id: str,
-                 scope: ledger.CustomerScope = ledger.EVERYTHING) -> dict[str, Any]:
-    """Triage: link an unmatched inbound message to a customer; it goes on the account's timeline."""
+                 scope: ledger.CustomerScope = ledger.EVERYTHING, retriage: bool = True) -> dict[str, Any]:
+    """Triage: link an unmatched inbound message to a customer; it goes on the account's timeline. Then (unless
+    ``retriage`` is off: the assistant's own log-the-reply approval, read against this account already) the
+    assistant reads it again against the account's documents and proposes its actions (``proposals``)."""
     now = ctx.clock.now()
     with ctx.unit_of_work() as session:
         pk = parse_pk(message_id)
@@ -249,4 +251,17 @@ def link_inbound(ctx: Context, *, message_id: str, customer_id: str,
                               note=f"Mail from {m.from_addr} linked from triage: {m.subject}\n\n{(m.body_text or '')[:4000]}")
         audit.record(session, at=now, actor=ctx.actor, action="link", entity="inbound", entity_key=str(m.id),
                      changes={"customer": customer.customer_id})
-        return {"id": str(m.id), "customer_id": customer.customer_id}
+        out = {"id": str(m.id), "customer_id": customer.customer_id}
+    out["proposals"] = _retriage(ctx, pk) if retriage else 0
+    return out
+
+
+def _retriage(ctx: Context, message_pk: int) -> int:
+    """The assistant reads a just-linked reply again (a failure leaves the link done: it is logged)."""
+    from arcollect.assistant import service as assistant
+
+    try:
+        return assistant.retriage_linked(ctx, message_pk=message_pk)["proposals"]
+    except Exception as exc:  # noqa: BLE001 — the link is committed; a triage failure must not undo or hide it
+        log.warning("assistant re-triage of inbound message %s failed: %s", message_pk, type(exc).__name__)
+        return 0

@@ -25,11 +25,11 @@ from arcollect.web.idempotent import Idempotent
 from arcollect.web.metrics import RequestMetrics, RouteLabel
 from arcollect.web.middleware import MULTIPART_SLACK, DropEmptyQuery, LimitBody, RejectNul, SecurityHeaders
 from arcollect.web.sessions import Signer, load_secret
-from arcollect.web.views import (account, admin, assistant, auth, cases, cash, cash_match, imports, jobs,
+from arcollect.web.views import (account, admin, assistant, assistant_settings, auth, cases, cash, cash_match, imports, jobs,
                                  message_templates, outreach, periods, portfolio, reports, search, workbench)
 
 VIEWS = tuple(m.router for m in (auth, portfolio, workbench, outreach, message_templates, account, cases, imports,
-                                  cash, cash_match, periods, reports, search, admin, assistant, jobs))
+                                  cash, cash_match, periods, reports, search, admin, assistant, assistant_settings, jobs))
 
 
 def _is_api(request: Request) -> bool:

@@ -63,6 +63,7 @@ GROUPS: tuple[Group, ...] = (
         Link("imports", "Imports", "/imports", _can(IMPORT)),
         Link("periods", "Periods", "/periods", _can(CLOSE)),  # month-end close
         Link("jobs", "Jobs", "/admin/jobs", _can(ADMIN)),  # background jobs and their progress
+        Link("assistant", "Assistant", "/admin/assistant", _can(ADMIN)),  # auto-approval rules, answers for drafts
         Link("sops", "SOPs", "/sops", _can(SOPS)),  # upload/delete; everyone reads them from the search page
     ), fold=True),
 )

@@ -16,7 +16,7 @@ from arcollect.assistant import service as assistant
 from arcollect.assistant.agent import KINDS
 from arcollect.assistant.agent_models import PROPOSAL_STATUSES
 from arcollect.assistant.intents import INTENTS
-from arcollect.auth.permissions import WORK
+from arcollect.auth.permissions import ADMIN, WORK
 from arcollect.errors import InvalidInput
 
 router = APIRouter(tags=["assistant"])
@@ -150,13 +150,14 @@ class DraftRead(BaseModel):
     id: str
     customer_id: str
     status: str
-    kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy"]
+    kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy", "answer_question"]
     language: str
     to: list[str]
     subject: str
     text: str
     attachment: str | None
     llm: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None  # answer_question: the knowledge-base document the answer is from
 
 
 class DraftUpdate(BaseModel):
@@ -168,7 +169,8 @@ class DraftUpdate(BaseModel):
 @router.post("/assistant/drafts", response_model=DraftRead, status_code=201, responses=responses(401, 403, 404, 409, 422),
              dependencies=[needs(WORK)], openapi_extra=_BODY)
 async def create_draft(request: Request, ctx: Ctx, caller: Caller,
-                       kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy"] | None = Query(None),
+                       kind: Literal["confirm_promise", "acknowledge_dispute", "invoice_copy",
+                                     "answer_question"] | None = Query(None),
                        tone: Literal["friendly", "firm"] | None = Query(None),
                        dispute: str | None = Query(None, max_length=20)) -> DraftRead:
     """Draft the reply to one raw customer email and queue it in the outbox awaiting approval (the same email
@@ -187,3 +189,91 @@ def update_draft(message_id: str, body: DraftUpdate, ctx: Ctx, caller: Caller) -
     """The collector's edit of a draft that awaits approval."""
     return DraftRead(**assistant.edit_draft(acting(ctx, caller), message_id=message_id, subject=body.subject,
                                             text=body.text, scope=caller.scope))
+
+
+# ---- the assistant's settings (admins): auto-approval rules, the knowledge base's answers -----------------
+
+
+class AutoRuleRead(BaseModel):
+    kind: Kind
+    label: str
+    enabled: bool
+    threshold: float | None
+    source: Literal["admin", "setting"]  # admin: set on the settings page (it wins); setting: the env default
+    default_enabled: bool
+    default_threshold: float | None
+    updated_by: str | None
+    updated_at: dt.datetime | None
+
+
+class AutoRulePage(BaseModel):
+    items: list[AutoRuleRead]
+
+
+class AutoRuleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+    threshold: float | None = Field(default=None, ge=0.5, le=1.0)
+
+
+class AnswerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: str = Field(min_length=1, max_length=200)
+    answer: str = Field(min_length=1, max_length=4000)
+    keywords: str = Field(default="", max_length=1000)
+    language: Literal["en", "de", "fr", "es"] = "en"
+
+
+class AnswerRead(BaseModel):
+    id: str
+    topic: str
+    keywords: str
+    language: str
+    answer: str
+    updated_by: str
+    updated_at: dt.datetime
+
+
+class AnswerPage(BaseModel):
+    items: list[AnswerRead]
+
+
+@router.get("/assistant/auto-approval", response_model=AutoRulePage, responses=responses(401, 403),
+            dependencies=[needs(ADMIN)])
+def auto_rules_list(ctx: Ctx) -> AutoRulePage:
+    """Every action kind with its auto-approval rule in force and where it comes from."""
+    return AutoRulePage(items=[AutoRuleRead(**r) for r in assistant.auto_approval_rules(ctx)])
+
+
+@router.put("/assistant/auto-approval/{kind}", response_model=AutoRuleRead, responses=responses(401, 403, 422),
+            dependencies=[needs(ADMIN)])
+def auto_rule_set(ctx: Ctx, caller: Caller, kind: Kind, body: AutoRuleUpdate) -> AutoRuleRead:
+    """Turn auto-approval of ``kind`` on (at ``threshold``) or off; it wins over the environment setting. Audited."""
+    return AutoRuleRead(**assistant.set_auto_approval(acting(ctx, caller), kind=kind, enabled=body.enabled,
+                                              threshold=body.threshold))
+
+
+@router.delete("/assistant/auto-approval/{kind}", response_model=AutoRuleRead, responses=responses(401, 403, 422),
+               dependencies=[needs(ADMIN)])
+def auto_rule_reset(ctx: Ctx, caller: Caller, kind: Kind) -> AutoRuleRead:
+    """Back to the environment setting's default for ``kind``. Audited."""
+    return AutoRuleRead(**assistant.reset_auto_approval(acting(ctx, caller), kind=kind))
+
+
+@router.get("/assistant/answers", response_model=AnswerPage, responses=responses(401, 403), dependencies=[needs(ADMIN)])
+def answers_list(ctx: Ctx) -> AnswerPage:
+    """The answers admins maintain for drafts that answer a customer's question."""
+    return AnswerPage(items=[AnswerRead(**a) for a in assistant.list_answers(ctx)])
+
+
+@router.post("/assistant/answers", response_model=AnswerRead, status_code=201, responses=responses(401, 403, 422),
+             dependencies=[needs(ADMIN)])
+def answer_add(ctx: Ctx, caller: Caller, body: AnswerCreate) -> AnswerRead:
+    return AnswerRead(**assistant.add_answer(acting(ctx, caller), topic=body.topic, answer=body.answer,
+                                           keywords=body.keywords, language_code=body.language))
+
+
+@router.delete("/assistant/answers/{answer_id}", response_model=AnswerRead, responses=responses(401, 403, 404),
+               dependencies=[needs(ADMIN)])
+def answer_delete(ctx: Ctx, caller: Caller, answer_id: str) -> AnswerRead:
+    return AnswerRead(**assistant.delete_answer(acting(ctx, caller), answer_id=answer_id))

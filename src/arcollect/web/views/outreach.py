@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from arcollect.assistant import service as assistant
 from arcollect.assistant.agent import FACT_WORDS
@@ -17,7 +18,7 @@ from arcollect.errors import ArcollectError
 from arcollect.outreach import documents, mailbox
 from arcollect.outreach import outbox as outboxes
 from arcollect.outreach.models import STATUSES
-from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page
+from arcollect.web.deps import Csrf, User, acting, get_ctx, needs, page, redirect
 
 router = APIRouter(include_in_schema=False)
 Short = Annotated[str, Form(max_length=500)]
@@ -100,11 +101,13 @@ def triage(request: Request, user: User, message: str | None = None, error: str 
 @router.post("/inbound/{message_id}/link", dependencies=[needs(ASSIGN), Csrf])
 def link(request: Request, user: User, message_id: str, customer_id: Short) -> Response:
     try:
-        mailbox.link_inbound(acting(request, user), message_id=message_id, customer_id=customer_id.strip(),
-                              scope=user.scope)
+        done = mailbox.link_inbound(acting(request, user), message_id=message_id, customer_id=customer_id.strip(),
+                                    scope=user.scope)
     except ArcollectError as exc:
         return triage(request, user, error=str(exc))
-    return RedirectResponse(f"/customers/{customer_id.strip()}", status_code=303)
+    n = done.get("proposals", 0)
+    said = f" The assistant read it again: {n} proposal{'' if n == 1 else 's'} to decide." if n else ""
+    return redirect(request, f"/customers/{quote(done['customer_id'], safe='')}", message=f"Mail linked.{said}")
 
 
 @router.get("/customers/{customer_id}/letters/{kind}.pdf")
