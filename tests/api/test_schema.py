@@ -59,6 +59,7 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/assistant/drafts": "the email must be linked to an account in the caller's portfolio and state "
                                      "what the draft answers (a promise, a dispute that exists, a copy asked for)",
     "PATCH /api/v1/assistant/drafts/{message_id}": "a subject or a text to change",
+    "PUT /api/v1/assistant/auto-approval/{kind}": "turning auto-approval on needs a confidence threshold",
     "POST /api/v1/sops": "the upload must be a markdown file (.md, .markdown, .txt) of UTF-8 text up to 1 MB",
 }
 

@@ -76,6 +76,7 @@ WRITES: dict[str, frozenset[str]] = {
     "POST /api/v1/periods/{month}/close": ASSIGNERS,   # periods:close (managers, admins)
     "POST /api/v1/periods/{month}/reopen": ADMINS,
     "POST /api/v1/assistant/triage": WORKERS,
+    "POST /api/v1/assistant/ask": EVERYONE,  # reads only (a POST for the question); search:read or cases:answer
     "POST /api/v1/assistant/proposals/{proposal_id}/approve": WORKERS,
     "POST /api/v1/assistant/proposals/{proposal_id}/edit": WORKERS,
     "POST /api/v1/assistant/proposals/{proposal_id}/reject": WORKERS,
@@ -214,7 +215,8 @@ class World:
                        "message_id": "1", "dispute_id": dispute["id"], "item_id": item["id"], "escalation_id": "1",
                        "decision": "approve", "language": "en", "name": "reminder", "login": "vera",
                        "token_id": str(token), "collector": served.other, "line_id": "1",
-                       "month": "2026-10", "proposal_id": "1", "sop_id": "1"}
+                       "month": "2026-10", "proposal_id": "1", "sop_id": "1",
+                       "answer_id": "1"}
         self.logins = {"admin": "admin", "manager": "mona", "collector": served.collector, "cash_app": "cash",
                        "stakeholder": "stan", "viewer": "vera"}
 

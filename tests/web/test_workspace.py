@@ -19,7 +19,7 @@ MENU = {  # what each role is offered, in order (Work | Manage | Settings)
     "manager": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Dashboard", "Reports", "Aging",
                 "Imports", "Periods"],
     "admin": ["My day", "Accounts", "Outbox", "Disputes", "Cash", "Team", "Escalations", "Triage", "Dashboard", "Reports", "Aging",
-              "Playbook", "Templates", "Users", "Imports", "Periods", "Jobs", "SOPs"],
+              "Playbook", "Templates", "Users", "Imports", "Periods", "Jobs", "Assistant", "SOPs"],
     "stakeholder": ["Inbox", "Disputes"],
     "viewer": ["Accounts", "Outbox", "Disputes", "Dashboard", "Reports", "Aging"],
     "cash_app": ["Accounts", "Outbox", "Disputes", "Cash", "Dashboard", "Reports", "Aging", "Imports"],
