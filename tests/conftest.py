@@ -8,14 +8,18 @@ import shutil
 from pathlib import Path
 from typing import Iterator
 
-import pytest
-from sqlalchemy import text
-from typer.testing import CliRunner
+# argon2's cheapest parameters for the thousands of users the suite signs in (set before arcollect is imported;
+# subprocesses inherit it). A test in tests/security checks the real parameters stay the default.
+os.environ.setdefault("ARCOLLECT_TEST_CHEAP_PASSWORD_HASHES", "1")
 
-from arcollect.clock import FixedClock
-from arcollect.context import Context, build_context
-from arcollect.db import Base, create_engine_for, migrate
-from arcollect.settings import Settings
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from arcollect.clock import FixedClock  # noqa: E402
+from arcollect.context import Context, build_context  # noqa: E402
+from arcollect.db import Base, create_engine_for, migrate  # noqa: E402
+from arcollect.settings import Settings  # noqa: E402
 
 TODAY = dt.date(2026, 11, 23)
 BACKENDS = [b.strip() for b in os.environ.get("ARCOLLECT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]

@@ -48,6 +48,22 @@ def test_logging_a_call_with_a_promise_from_the_panel(served):
     assert web.post(f"/worklist/{cid}/call", data={"outcome": "no_answer"}).status_code == 403  # no CSRF token
 
 
+def test_without_htmx_a_snooze_shows_its_outcome_in_the_next_accounts_panel(served):
+    """A form submitted as a plain post (no JavaScript, or sent before htmx took the new panel over — seen in
+    a loaded browser) redirects to the next account; the outcome used to be lost on the way."""
+    web = served.browser(served.collector)
+    page = web.get("/worklist")
+    first = _first(page.text)
+    r = web.post(f"/worklist/{first}/snooze", data={"csrf_token": csrf_of(page), "until": "2026-11-30"},
+                 follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/worklist?c=")
+    shown = web.get(r.headers["location"])
+    panel = shown.text.split('id="panel"', 1)[1]
+    assert 'class="alert success"' in panel and "Snoozed until 2026-11-30." in panel
+    assert shown.text.count("Snoozed until 2026-11-30.") == 1  # in the panel only, not again above the page
+    assert "Snoozed until" not in web.get(r.headers["location"]).text  # shown once
+
+
 def test_account_page_flags_disputes_and_actions(served):
     web = served.browser(served.collector)
     page = web.get("/worklist")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import string
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+# The test suite hashes thousands of passwords: it sets this to use argon2's cheapest parameters (as Django's
+# docs advise for tests). Never set it on a server — docs/development.md says the same.
+CHEAP_HASHES_ENV = "ARCOLLECT_TEST_CHEAP_PASSWORD_HASHES"
+_hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST) if os.environ.get(CHEAP_HASHES_ENV) == "1"
+           else PasswordHasher())
 TOKEN_PREFIX = "arc_"
 MIN_PASSWORD = 10
 

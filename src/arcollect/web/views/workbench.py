@@ -122,7 +122,8 @@ def _after(request: Request, user, customer_id: str, message: str | None = None,
         return response
     if error:
         return page(request, "error.html", status_code=422, status=422, message=error)
-    return RedirectResponse(f"/worklist?c={quote(target, safe='')}", status_code=303)
+    # without htmx (no JavaScript, or a form submitted before htmx took it over) the outcome rides in the flash
+    return redirect(request, f"/worklist?c={quote(target, safe='')}", message=message)
 
 
 @router.post("/worklist/{customer_id}/call", dependencies=[needs(WORK), Csrf])
