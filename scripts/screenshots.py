@@ -9,6 +9,7 @@ in and takes each page at 1280 px wide. The tests never write there (their scree
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from arcollect.ledger import service as ledger  # noqa: E402
 from arcollect.settings import Settings  # noqa: E402
 from arcollect.web.factory import create_app  # noqa: E402
 
-OUT = REPO / "docs" / "screenshots"
+OUT = Path(os.environ.get("ARCOLLECT_SCREENSHOT_OUT") or REPO / "docs" / "screenshots")  # elsewhere: to look first
 TODAY = dt.date(2026, 11, 23)  # the day the demo book ends: the same pictures on every run
 PASSWORD = "correct horse battery"
 WIDTH = 1280
@@ -110,7 +111,11 @@ def main() -> int:
             return None
         return r.json()
 
-    # the states the pictures show
+    # the states the pictures show: a payment model learnt from the demo's history (expected dates and risk on
+    # the account page, p_late in the worklist's priority), then the day's run
+    from arcollect.risk import service as risk
+
+    risk.train(ctx, as_of=TODAY)
     api("admin", "POST", "/worklist/run", json={})
     api("admin", "POST", "/dunning/run", json={})
     mine = [c["customer_id"] for c in (api(collector, "GET", "/customers?limit=200") or {"items": []})["items"]]
@@ -132,7 +137,7 @@ def main() -> int:
         ("admin", "/outbox", "outbox"), ("admin", "/templates/en/reminder", "template-editor"),
         ("admin", "/inbound/triage", "triage"), ("admin", "/imports", "imports"), ("admin", "/admin", "admin"),
         ("admin", "/escalations", "escalation-queue"), (collector, "/worklist", "worklist"),
-        ("admin", "/admin/assistant", "assistant-settings"),
+        ("admin", "/admin/assistant", "assistant-settings"), ("admin", "/reports", "reports"),
         ("stan", "/inbox", "stakeholder-inbox"),
     ]
     if dispute:

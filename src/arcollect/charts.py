@@ -165,3 +165,44 @@ def pareto_bars(items: list[tuple[str, Decimal]], currency: str, title: str, wid
                      f"{escape(_short(value))} · {share:.0f} % · Σ {cumulative:.0f} %</text>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def band_chart(starts: list[dt.date], expected: list[Decimal], low: list[Decimal], high: list[Decimal],
+               currency: str, title: str, width: int = 620, height: int = 220) -> str:
+    """Expected amounts per period as bars, with the low–high band drawn as a shaded area around them: the
+    cash forecast. Each bar's tooltip gives the week and its three figures."""
+    pad_l, pad_r, pad_b, pad_t = 48, 12, 28, 14
+    top = _nice_max(max([*high, *expected], default=Decimal(0)))
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    n = max(len(starts), 1)
+    slot = plot_w / n
+
+    def y(v: Decimal) -> float:
+        return pad_t + plot_h - float(v / top) * plot_h
+
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>"]
+    for frac in (0, 0.5, 1):
+        gy = pad_t + plot_h - plot_h * frac
+        parts.append(f'<line x1="{pad_l}" y1="{gy:.1f}" x2="{pad_l + plot_w}" y2="{gy:.1f}" stroke="#e3e3e3"/>')
+        parts.append(f'<text x="{pad_l - 4}" y="{gy + 4:.1f}" text-anchor="end" class="chart-label">'
+                     f"{escape(_short(top * Decimal(str(frac))))}</text>")
+    if starts:
+        centre = [pad_l + slot * (i + 0.5) for i in range(len(starts))]
+        upper = " ".join(f"{x:.1f},{y(v):.1f}" for x, v in zip(centre, high))
+        lower = " ".join(f"{x:.1f},{y(v):.1f}" for x, v in reversed(list(zip(centre, low))))
+        parts.append(f'<polygon class="band" points="{upper} {lower}" fill="#1565c0" fill-opacity="0.15" stroke="none">'
+                     f"<title>low–high band</title></polygon>")
+    for i, (start, e, lo, hi) in enumerate(zip(starts, expected, low, high)):
+        x = pad_l + slot * i + slot * 0.2
+        top_y = y(e)
+        tip = (f"week of {start.isoformat()}: expected {format_money(e, currency)} "
+               f"(low {format_money(lo, currency)}, high {format_money(hi, currency)})")
+        parts.append(f'<rect x="{x:.1f}" y="{top_y:.1f}" width="{slot * 0.6:.1f}" height="{pad_t + plot_h - top_y:.1f}" '
+                     f'fill="#1565c0"><title>{escape(tip)}</title></rect>')
+        if i in (0, len(starts) - 1) or i % 4 == 0:
+            parts.append(f'<text x="{pad_l + slot * (i + 0.5):.1f}" y="{height - 8}" text-anchor="middle" '
+                         f'class="chart-label">{start.strftime("%d %b")}</text>')
+    parts.append(f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{pad_l + plot_w}" y2="{pad_t + plot_h}" stroke="#999"/>')
+    parts.append("</svg>")
+    return "".join(parts)

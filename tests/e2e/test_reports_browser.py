@@ -1,5 +1,6 @@
 """The Reports page in Chromium at 1280 px, as a manager: reached from the navigation, a period chosen, the
-metrics per currency with their sparklines, the roll-forward tying, the causes Pareto of the disputes."""
+metrics per currency with their sparklines, the roll-forward tying, the causes Pareto of the disputes, the cash
+forecast with its band loaded beside the page — all inside 1280 px."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from arcollect.disputes import service as disputes
 from arcollect.ledger import service as ledger
 from arcollect.reports import service as reports
+from arcollect.risk import service as risk
 from tests.e2e.conftest import shoot
 from tests.e2e.test_browser import _sign_in
 
@@ -31,6 +33,7 @@ def _disputes(served) -> None:  # noqa: ANN001
 def test_a_manager_reads_the_reports_page(page, live):  # noqa: ANN001
     served = live.served
     _disputes(served)
+    risk.train(served.ctx)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/login")
     _sign_in(page, "mona", served.PASSWORD)
@@ -52,6 +55,9 @@ def test_a_manager_reads_the_reports_page(page, live):  # noqa: ANN001
     assert roll.locator(".badge.ok").count() == len(expected["rows"]) and roll.locator(".badge.bad").count() == 0
     assert page.locator("svg[aria-label^='Disputed value by reason']").count() >= 1
     assert "Pricing" in page.locator("#causes-h").locator("xpath=..").inner_text()
+    forecast = page.locator("#forecast [data-testid^='forecast-'] svg[aria-label^='Expected inflows per week']")
+    forecast.first.wait_for()
+    assert forecast.count() >= 1 and page.locator("#forecast polygon.band").count() == forecast.count()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280, f"the page is {width} px wide at 1280 px"
     shoot(page, live, "reports-1280")

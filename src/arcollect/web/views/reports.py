@@ -1,4 +1,5 @@
-"""The Reports page: metrics per currency with their monthly trend, the roll-forward, the causes Pareto."""
+"""The Reports page: metrics per currency with their monthly trend, the roll-forward, the causes Pareto, the
+cash forecast with its band (loaded beside the page: it predicts every open invoice) and the downloads."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from arcollect.auth.permissions import READ
+from arcollect.bounds import content_disposition
+from arcollect.charts import band_chart, pareto_bars, sparkline
+from arcollect.errors import Conflict
 from arcollect.reports import service as reports
-from arcollect.charts import pareto_bars, sparkline
+from arcollect.risk import service as risk
 from arcollect.web.deps import User, get_ctx, page
 
 router = APIRouter(include_in_schema=False)
@@ -46,3 +50,37 @@ def reports_page(request: Request, user: User, period: Annotated[str | None, Que
     return page(request, "reports.html", nav="reports", metrics=metrics, roll=roll, causes=causes, sparks=sparks,
                 pareto=pareto, months=months, period=chosen, by=by,
                 future=dt.date.fromisoformat(metrics["end"]) > ctx.clock.today())
+
+
+@router.get("/reports/forecast")
+def forecast_panel(request: Request, user: User) -> Response:
+    """htmx fragment: the 13-week cash forecast per currency, a chart with its low–high band and the weeks."""
+    user.require(READ)
+    ctx = get_ctx(request)
+    today = ctx.clock.today()
+    try:
+        result = risk.forecast(ctx, as_of=today, scope=user.scope, train_if_missing=False)
+    except Conflict:
+        return page(request, "_forecast.html", result=None, model=None, charts={}, doubtful={})
+    charts = {}
+    for c in result["currencies"]:
+        cur = c["currency"]
+        weeks = [w for w in result["weeks"] if w["currency"] == cur]
+        charts[cur] = band_chart([dt.date.fromisoformat(w["start"]) for w in weeks],
+                                 [Decimal(w["expected"]) for w in weeks], [Decimal(w["low"]) for w in weeks],
+                                 [Decimal(w["high"]) for w in weeks], cur,
+                                 f"Expected inflows per week, {cur}, with the low–high band")
+    doubtful = {c["currency"]: Decimal(c["doubtful"]) > 0 for c in result["currencies"]}
+    return page(request, "_forecast.html", result=result, model=risk.latest_model(ctx), charts=charts,
+                doubtful=doubtful)
+
+
+@router.get("/reports/portfolio.{fmt}")
+def portfolio_download(request: Request, user: User, fmt: Literal["pdf", "xlsx"]) -> Response:
+    """The portfolio report of what the caller sees (a collector's own book), as of today."""
+    user.require(READ)
+    ctx = get_ctx(request)
+    mine = user.login if user.role == "collector" else None
+    data, media, name = reports.portfolio_file(ctx, as_of=ctx.clock.today(), fmt=fmt, collector=mine,
+                                               scope=user.scope)
+    return Response(data, media_type=media, headers={"Content-Disposition": content_disposition("attachment", name)})
