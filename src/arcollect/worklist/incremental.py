@@ -9,8 +9,10 @@ account's **next interesting date**. A later run evaluates an account only when
 * its stamp differs (a payment, an application, an import, a promise, a dispute, a call, a flag, a contact,
   an action closed by a person, an escalation's action … — whatever writer changed it), or
 * the playbook version differs, or
-* the day is not the one it was evaluated for and its next interesting date has come, or
-* its last evaluation cancelled or narrowed actions (see ``AGAIN``).
+* the day is not the one it was evaluated for and its next interesting date has come.
+
+(An evaluation that cancels actions decides as if they were gone already — the engine leaves them out of
+the history — so the stamp of the account as the run leaves it stands for a second run too.)
 
 The stamp digests the engine's inputs themselves, so no writer needs to mark anything. The next interesting
 date is conservative: an account whose result may depend on the date (anything past due or soon due, open
@@ -35,10 +37,6 @@ from arcollect.playbook.rules import Playbook
 from arcollect.worklist.models import EvaluationState, WorklistEntry
 
 CHUNK = 5000
-# The stamp of an account whose evaluation cancelled or narrowed actions: evaluated again on the next run.
-# The engine reads the open actions it just cancelled as history (a written reminder held by the gap after
-# a notice that is now cancelled), so a second run of the day can propose more; the full run does, so must we.
-AGAIN = "again"
 
 
 def _sorted(values: Iterable[Any]) -> tuple:
@@ -120,7 +118,7 @@ def load_states(session: Session, pks: Sequence[int]) -> dict[int, EvaluationSta
 
 def may_skip(state: EvaluationState | None, version: int, as_of: dt.date) -> bool:
     """Whether the account may be skipped if its stamp is unchanged (cheap checks before the digest)."""
-    if state is None or state.stamp == AGAIN or state.playbook_version != version:
+    if state is None or state.playbook_version != version:
         return False
     if state.evaluated_on == as_of:
         return True

@@ -201,9 +201,8 @@ def run(ctx: Context, *, as_of: dt.date, collector: str | None = None, scope: Cu
             inserted = [p for p in outcome.proposals if (p.customer_pk, p.step) not in g.existing_today]
             rows, steps = inc.after_run(history, outcome, inserted, as_of, today_steps.get(cpk, set()))
             states.append({"customer_pk": cpk, "evaluated_on": as_of, "evaluated_at": now, "entries_on": as_of,
-                           "stamp": inc.AGAIN if outcome.stale or outcome.narrowed else
-                           inc.stamp(account, rows, steps, promised, contact, g.invoiced.get(cpk, Decimal(0)),
-                                     chances, current.version),
+                           "stamp": inc.stamp(account, rows, steps, promised, contact,
+                                              g.invoiced.get(cpk, Decimal(0)), chances, current.version),
                            "next_on": inc.next_on(engine, account, history, rows, promised, contact, first_day),
                            "playbook_version": current.version})
             for p in inserted:
