@@ -112,9 +112,10 @@ def touch(ctx, customers: int, share: float, seed: int) -> int:  # noqa: ANN001
     now = dt.datetime(2026, 11, 24, 6, tzinfo=dt.timezone.utc)
     with ctx.unit_of_work() as s:
         cur = dict(s.execute(text("SELECT id, currency FROM customers")).all())
+        top = s.execute(text("SELECT COALESCE(MAX(id), 0) FROM payments")).scalar_one()  # ids given in load
         bulk_insert(s, Payment.__table__, [
-            {"payment_id": f"BP{pk:08d}", "customer_pk": pk, "received_date": AS_OF, "amount": Decimal("10.00"),
-             "currency": cur[pk], "open_until": OPEN, "created_at": now, "updated_at": now} for pk in pks])
+            {"id": top + n, "payment_id": f"BP{pk:08d}", "customer_pk": pk, "received_date": AS_OF, "amount": Decimal("10.00"),
+             "currency": cur[pk], "open_until": OPEN, "created_at": now, "updated_at": now} for n, pk in enumerate(pks, 1)])
     return len(pks)
 
 
