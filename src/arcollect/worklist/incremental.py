@@ -151,13 +151,14 @@ def save_states(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 class Stopwatch:
-    """Seconds per phase of a run (reported by the CLI's JSON and the benchmark)."""
+    """Seconds per phase of a run, wall and this process's CPU (reported by the CLI's JSON and the benchmark)."""
 
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self.cpu: dict[str, float] = {}
+        self._last, self._cpu = time.perf_counter(), time.process_time()
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = round(now - self._last, 3)
-        self._last = now
+        now, cpu = time.perf_counter(), time.process_time()
+        self.laps[name], self.cpu[name] = round(now - self._last, 3), round(cpu - self._cpu, 3)
+        self._last, self._cpu = now, cpu
