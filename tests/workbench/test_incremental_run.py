@@ -1,5 +1,6 @@
 """The incremental daily run decides exactly what the full one does (both databases): the same simulated
-history — payments, a promise, a dispute, a contact change, a flag, a new playbook version, days passing —
+history — payments, promises (broken by the date alone, unpaid), a dispute opened then rejected, a
+contact change, a flag, a new playbook version, windows opening as days pass —
 is played on two databases, one evaluated in full every day, the other incrementally; every action and
 every worklist entry is compared. A same-day re-run with nothing changed evaluates no account."""
 
@@ -66,6 +67,13 @@ def _book(ctx, tmp_path) -> None:  # noqa: ANN001
               f"Y1,C31,{D(-120)},{D(-90)},5000.00,USD", f"Y2,C31,{D(-30)},{D(0)},1000.00,USD")
     for kind, name in (("customers", "c31"), ("invoices", "i31")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
+    # C32: quiet until its courtesy reminder's window opens (day 5) and its first reminder's (day 9)
+    write_csv(tmp_path / "c32.csv", "customer_id,name,currency,collector,country,timezone,segment",
+              "C32,Customer 32,USD,alice,US,America/New_York,mid")
+    write_csv(tmp_path / "i32.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency",
+              f"Z1,C32,{D(-22)},{D(8)},640.00,USD")
+    for kind, name in (("customers", "c32"), ("invoices", "i32")):
+        assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
 
 
 def _events(ctx, day: int, tmp_path) -> None:  # noqa: ANN001
@@ -74,6 +82,8 @@ def _events(ctx, day: int, tmp_path) -> None:  # noqa: ANN001
         write_csv(tmp_path / f"p{day}.csv", "payment_id,customer_id,received_date,amount,applies_to,currency",
                   f"P3,C1,{D(1)},1000.00,A2,USD", f"P4,C8,{D(1)},2500.00,K1,USD")
         assert not ledger.import_file(ctx, kind="payments", path=tmp_path / f"p{day}.csv").errors
+        # broken on day 6 (its date + 3 days' grace passed unpaid): nothing written that day, the date does it
+        worklists.add_promise(ctx, customer_id="C10", amount="50.00", promised_date=START + dt.timedelta(days=2))
     elif day == 2:
         worklists.add_promise(ctx, customer_id="C2", amount="800.00", promised_date=START + dt.timedelta(days=4))
     elif day == 3:
@@ -84,6 +94,9 @@ def _events(ctx, day: int, tmp_path) -> None:  # noqa: ANN001
         playbooks.load(ctx, text=default_text().replace("every: 7", "every: 5"))
     elif day == 5:
         update_customer(ctx, customer_id="C1", changes={"do_not_contact": True})
+    elif day == 7:  # the dispute is rejected: its invoice is dunned again
+        (dispute,) = disputes.list_disputes(ctx, customer_id="C3")
+        disputes.update(ctx, dispute_id=dispute["id"], status="resolved", resolution="rejected_valid")
     elif day == 8:
         worklists.log_call(ctx, customer_id="C3", outcome="no_answer")
 
@@ -119,6 +132,8 @@ def test_incremental_and_full_runs_decide_the_same_over_a_simulated_history(db_u
                     assert again["evaluated"] == 0, (day, again)
                     if day in (6, 7, 9, 10, 11):  # quiet days: the accounts that wait are skipped
                         assert result["skipped"] > 0, (day, result)
+                    if day == 10:  # only what changed or what the date moves is evaluated
+                        assert result["evaluated"] < result["accounts"] // 2, (day, result)
                 third = worklists.run(ctx, as_of=clock.today(), full=mode == "full")
                 assert third["proposed"] == third["cancelled"] == 0, (day, third)
                 if mode == "incremental":  # nothing changed since: nothing to evaluate

@@ -118,6 +118,14 @@ def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: Cust
     return Gathered(accounts, histories, contacts, promised, invoiced, existing_today, names)
 
 
+def _engine_notes(notes: Sequence[str]) -> list[str] | None:
+    """The engine's notes of a worklist entry: those after the last contact's (``_explain`` puts them last)."""
+    for n, note in enumerate(notes):
+        if note == "never contacted" or (note.startswith("last contact ") and note.endswith(" days ago")):
+            return list(notes[n + 1:])
+    return None
+
+
 def _run_at(ctx: Context, as_of: dt.date) -> dt.datetime:
     now = ctx.clock.now()
     return now if now.date() == as_of else dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.timezone.utc)
@@ -199,29 +207,46 @@ def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: Customer
         clock.lap("read")
         engine = E.Engine(current.playbook, as_of, run_at=_run_at(ctx, as_of))
         lookback = current.playbook.settings.broken_promise_lookback_days
-        new_rows, entries, stale, narrowed, states, skipped = [], [], [], [], [], []
-        first_day, known = inc.threshold(current.playbook), inc.load_states(session, [a.customer_pk for a in g.accounts])
+        new_rows, entries, stale, narrowed, states, skipped, refreshed = [], [], [], [], [], [], []
+        known = inc.load_states(session, [a.customer_pk for a in g.accounts])
+        earlier = {} if full else inc.previous_entries(session, known, as_of)
+        ahead = E.Engine(current.playbook, as_of + dt.timedelta(days=1))
+        horizon = inc.Horizon(current.playbook)
         today_steps: dict[int, set[str]] = defaultdict(set)
         for cpk, step in g.existing_today:
             today_steps[cpk].add(step)
         for account in g.accounts:
             cpk = account.customer_pk
             history, promised, contact = g.histories[cpk], g.promises.get(cpk, ()), g.contacts.get(cpk, {})
-            if not full and inc.may_skip(known.get(cpk), current.version, as_of):
+            state = known.get(cpk)
+            if not full and inc.may_skip(state, current.version, as_of):
                 before = inc.stamp(account, inc.history_rows(history), today_steps.get(cpk, ()), promised, contact,
                                    g.invoiced.get(cpk, Decimal(0)), chances, current.version)
-                if before == known[cpk].stamp:
-                    skipped.append(cpk)
-                    continue
+                if before == inc.stored_stamp(state, as_of):
+                    if state.entries_on == as_of:
+                        skipped.append(cpk)
+                        continue
+                    kept = _engine_notes(earlier[cpk][1]) if cpk in earlier else None
+                    if kept is not None:  # the day's priority afresh, the engine's notes as they were
+                        parts, notes, _ = _explain(account, E.Outcome(cpk, earlier[cpk][0], notes=kept), g, as_of,
+                                                   lookback, chances)
+                        entries.append({"customer_pk": cpk, "as_of": as_of, "collector": account.collector,
+                                        "segment": earlier[cpk][0], "priority": parts["total"], "parts": parts,
+                                        "notes": notes})
+                        refreshed.append(cpk)
+                        continue
             outcome = engine.evaluate(account, history)
             stale.extend(outcome.stale)
             narrowed.extend(outcome.narrowed)
             inserted = [p for p in outcome.proposals if (p.customer_pk, p.step) not in g.existing_today]
             rows, steps = inc.after_run(history, outcome, inserted, as_of, today_steps.get(cpk, set()))
+            invoiced = g.invoiced.get(cpk, Decimal(0))
             states.append({"customer_pk": cpk, "evaluated_on": as_of, "evaluated_at": now, "entries_on": as_of,
-                           "stamp": inc.stamp(account, rows, steps, promised, contact,
-                                              g.invoiced.get(cpk, Decimal(0)), chances, current.version),
-                           "next_on": inc.next_on(engine, account, history, rows, promised, contact, first_day),
+                           # the day as the run leaves it, and the days after (no steps of theirs yet)
+                           "stamp": inc.stamp(account, rows, steps, promised, contact, invoiced, chances,
+                                              current.version)
+                           + inc.stamp(account, rows, (), promised, contact, invoiced, chances, current.version),
+                           "next_on": inc.next_on(engine, ahead, horizon, account, history, rows, outcome),
                            "playbook_version": current.version})
             for p in inserted:
                 new_rows.append({
@@ -247,11 +272,11 @@ def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: Customer
             session.execute(update(Action).where(Action.id == aid, Action.status == "open")
                             .values(invoices=list(invoices), amounts={c: str(v) for c, v in amounts.items()}))
         evaluated = [r["customer_pk"] for r in states]
-        inc.carry_entries(session, known, skipped, as_of)
         inc.save_states(session, states)
-        for i in range(0, len(evaluated), 5000):
-            session.execute(delete(WorklistEntry).where(WorklistEntry.as_of == as_of,
-                                                        WorklistEntry.customer_pk.in_(evaluated[i:i + 5000])))
+        inc.moved_entries(session, refreshed, as_of)
+        for i in range(0, len(evaluated + refreshed), 5000):
+            session.execute(delete(WorklistEntry).where(
+                WorklistEntry.as_of == as_of, WorklistEntry.customer_pk.in_((evaluated + refreshed)[i:i + 5000])))
         bulk_insert(session, WorklistEntry.__table__, entries)
         if customer_pks is None and (scope.everything or collector is not None):
             session.add(WorklistRun(as_of=as_of, collector=collector, playbook_version=current.version, ran_at=now,
@@ -268,6 +293,6 @@ def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: Customer
         clock.lap("write")
     clock.lap("commit")
     return {"as_of": as_of.isoformat(), "playbook_version": current.version, "accounts": len(g.accounts),
-            "evaluated": len(evaluated), "skipped": len(skipped),
+            "evaluated": len(evaluated), "skipped": len(skipped) + len(refreshed),
             "proposed": len(new_rows), "cancelled": len(stale_ids), "seconds": clock.laps,
             "cpu_seconds": clock.cpu}

@@ -14,21 +14,25 @@ account's **next interesting date**. A later run evaluates an account only when
 (An evaluation that cancels actions decides as if they were gone already — the engine leaves them out of
 the history — so the stamp of the account as the run leaves it stands for a second run too.)
 
-The stamp digests the engine's inputs themselves, so no writer needs to mark anything. The next interesting
-date is conservative: an account whose result may depend on the date (anything past due or soon due, open
-actions, promises, follow-ups, a contact history, unapplied cash) is due again the next day; only an account
-that is quiet until a threshold date (its items not due yet, nothing else going on) or entirely quiet
-(nothing open) waits. A skipped account keeps its worklist entry (carried forward to the day).
+The stamp digests the engine's inputs themselves, so no writer needs to mark anything. Two halves: the day
+as the run leaves it (its steps of the day included: a same-day re-run), and the days after. The next
+interesting date is exact: the next day is evaluated on the history as the run leaves it (``next_on``);
+when it decides nothing and says the same, nothing moves before the first date of the playbook's
+**horizon** — a window opening or closing, a cadence or a gap elapsed, a broken promise's look-back
+over (a promise broken, a dispute resolved, an import … change the inputs, hence the stamp). A skipped
+account of a later day gets its priority worked out afresh for the day (the score moves with the date),
+its engine notes kept from its latest entry; one skipped the same day keeps its entry.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import time
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from arcollect.db import bulk_insert
@@ -57,7 +61,7 @@ def stamp(account: E.Account, actions: Iterable[tuple], today_steps: Iterable[st
                     for p in promised)
     mine = None if chances is None else tuple(chances.get(i.invoice_id) for i in a.items)
     parts = (version, fields, acts, _sorted(set(today_steps)), proms, _sorted(contact.items()), invoiced, mine)
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
 
 
 def history_rows(history: E.History) -> list[tuple]:
@@ -83,29 +87,64 @@ def after_run(history: E.History, outcome: E.Outcome, inserted: Sequence[E.Propo
     return rows, steps
 
 
-def threshold(playbook: Playbook) -> int:
-    """The fewest days past due at which anything of the playbook can start (steps, segment conditions)."""
-    days = [0]
-    for seg in playbook.segments:
-        days.extend(s.from_day for s in seg.steps)
-        if seg.when.oldest_days_past_due_at_least is not None:
-            days.append(seg.when.oldest_days_past_due_at_least)
-    return min(days)
+class Horizon:
+    """What of a playbook moves an unchanged account's result with the date: the days past due where a
+    step's window opens or closes or a segment's condition starts, the steps' cadences, the gap between
+    written reminders, the remittance requests' cadence, a broken promise's look-back."""
+
+    def __init__(self, playbook: Playbook) -> None:
+        days: set[int] = set()
+        self.every: dict[str, int] = {}
+        for seg in playbook.segments:
+            if seg.when.oldest_days_past_due_at_least is not None:
+                days.add(seg.when.oldest_days_past_due_at_least)
+            for st in seg.steps:
+                days.add(st.from_day)
+                if st.to_day is not None:
+                    days.add(st.to_day + 1)
+                if st.every is not None:
+                    self.every[st.id] = min(self.every.get(st.id, st.every), st.every)
+        self.days = sorted(days)
+        settings = playbook.settings
+        self.gap, self.remittance = settings.min_days_between_contacts, settings.remittance_request_every
+        self.lookback = settings.broken_promise_lookback_days
+
+    def dates(self, engine: E.Engine, account: E.Account, history: E.History, actions: Sequence[tuple]) -> list[dt.date]:
+        """Every day from which the engine may decide otherwise for the account, its inputs and history
+        (``actions`` as the run leaves them) unchanged: a boundary crossed, a cadence or a gap elapsed."""
+        as_of, out = engine.as_of, []
+        for item in account.items:
+            days = engine.days_past_due(item, account.country)
+            k = bisect.bisect_right(self.days, days)
+            if k < len(self.days):
+                out.append(as_of + dt.timedelta(days=self.days[k] - days))
+        for step, channel, on, _invoices, _open in actions:
+            if step in self.every:
+                out.append(on + dt.timedelta(days=self.every[step]))
+            if step == E.REMITTANCE_STEP:
+                out.append(on + dt.timedelta(days=self.remittance))
+            if channel in E.WRITTEN:
+                out.append(on + dt.timedelta(days=self.gap))
+        for p in history.promises:
+            if p.status in ("broken", "partially_kept"):
+                out.append(p.pause_until + dt.timedelta(days=self.lookback + 1))
+        return out
 
 
-def next_on(engine: E.Engine, account: E.Account, history: E.History, actions: Sequence[tuple],
-            promised: Sequence[Any], contact: Mapping[str, Any], first_day: int) -> dt.date | None:
-    """The next day the account's result may differ with unchanged inputs (conservative)."""
-    as_of = engine.as_of
-    tomorrow = as_of + dt.timedelta(days=1)
-    if (any(a[4] for a in actions) or promised or history.promises or any(v is not None for v in contact.values())
-            or any(v > 0 for v in account.unapplied.values())):
+def next_on(engine: E.Engine, ahead: E.Engine, horizon: Horizon, account: E.Account, history: E.History,
+            actions: Sequence[tuple], outcome: E.Outcome) -> dt.date | None:
+    """The next day the account's result (actions, segment, notes) may differ with unchanged inputs —
+    exact: tomorrow is evaluated (``ahead``, the engine of the next day, on the history as the run leaves
+    it); if it decides nothing and says the same, nothing moves before the next date of the horizon."""
+    tomorrow = ahead.as_of
+    after = E.History(tuple(E.PastAction(n, a[0], a[1], a[2], frozenset(a[3]), a[4]) for n, a in enumerate(actions)),
+                      history.promises, history.last_call_on)
+    check = ahead.evaluate(account, after)
+    if check.proposals or check.stale or check.narrowed or check.segment != outcome.segment \
+            or check.notes != outcome.notes:
         return tomorrow
-    if not account.items:
-        return None
-    start = min(min(i.due_date, as_of - dt.timedelta(days=engine.days_past_due(i, account.country)))
-                for i in account.items) + dt.timedelta(days=first_day)
-    return max(start, tomorrow)
+    later = [d for d in horizon.dates(engine, account, history, actions) if d > tomorrow]
+    return min(later) if later else None
 
 
 def load_states(session: Session, pks: Sequence[int]) -> dict[int, EvaluationState]:
@@ -125,22 +164,32 @@ def may_skip(state: EvaluationState | None, version: int, as_of: dt.date) -> boo
     return as_of > state.evaluated_on and (state.next_on is None or as_of < state.next_on)
 
 
-def carry_entries(session: Session, states: Mapping[int, EvaluationState], pks: Sequence[int],
-                  as_of: dt.date) -> None:
-    """A skipped account keeps its place: its latest entry is copied to the day (if not there yet)."""
-    moved = [pk for pk in pks if states[pk].entries_on != as_of]
-    for i in range(0, len(moved), CHUNK):
-        chunk = moved[i:i + CHUNK]
-        rows = []
-        for e in session.scalars(select(WorklistEntry).where(WorklistEntry.customer_pk.in_(chunk))
-                                 .where(WorklistEntry.as_of.in_({states[pk].entries_on for pk in chunk}))):
-            if e.as_of == states[e.customer_pk].entries_on:
-                rows.append({"customer_pk": e.customer_pk, "as_of": as_of, "collector": e.collector,
-                             "segment": e.segment, "priority": e.priority, "parts": e.parts, "notes": e.notes})
-        session.execute(delete(WorklistEntry).where(WorklistEntry.as_of == as_of, WorklistEntry.customer_pk.in_(chunk)))
-        bulk_insert(session, WorklistEntry.__table__, rows)
-        for pk in chunk:
-            states[pk].entries_on = as_of
+def stored_stamp(state: EvaluationState, as_of: dt.date) -> str:
+    """The stamp to compare with: of the day as the run left it, or (a later day) without the day's steps."""
+    return state.stamp[:16] if state.evaluated_on == as_of else state.stamp[16:]
+
+
+def previous_entries(session: Session, states: Mapping[int, EvaluationState],
+                     as_of: dt.date) -> dict[int, tuple[str | None, list[str]]]:
+    """customer key → (segment, notes) of its latest worklist entry before the day (a skipped account's
+    priority is worked out afresh for the day, its engine notes kept)."""
+    older = [pk for pk, s in states.items() if s.entries_on < as_of]
+    out: dict[int, tuple[str | None, list[str]]] = {}
+    for i in range(0, len(older), CHUNK):
+        chunk = older[i:i + CHUNK]
+        stmt = (select(WorklistEntry.customer_pk, WorklistEntry.as_of, WorklistEntry.segment, WorklistEntry.notes)
+                .where(WorklistEntry.customer_pk.in_(chunk), WorklistEntry.as_of.in_({states[pk].entries_on for pk in chunk})))
+        for pk, on, segment, notes in session.execute(stmt):
+            if on == states[pk].entries_on:
+                out[pk] = (segment, notes)
+    return out
+
+
+def moved_entries(session: Session, pks: Sequence[int], as_of: dt.date) -> None:
+    """The accounts whose entry of the day was worked out without an evaluation."""
+    for i in range(0, len(pks), CHUNK):
+        session.execute(update(EvaluationState).where(EvaluationState.customer_pk.in_(pks[i:i + CHUNK]))
+                        .values(entries_on=as_of))
 
 
 def save_states(session: Session, rows: list[dict[str, Any]]) -> None:
