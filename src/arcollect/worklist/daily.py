@@ -118,14 +118,6 @@ def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: Cust
     return Gathered(accounts, histories, contacts, promised, invoiced, existing_today, names)
 
 
-def _engine_notes(notes: Sequence[str]) -> list[str] | None:
-    """The engine's notes of a worklist entry: those after the last contact's (``_explain`` puts them last)."""
-    for n, note in enumerate(notes):
-        if note == "never contacted" or (note.startswith("last contact ") and note.endswith(" days ago")):
-            return list(notes[n + 1:])
-    return None
-
-
 def _run_at(ctx: Context, as_of: dt.date) -> dt.datetime:
     now = ctx.clock.now()
     return now if now.date() == as_of else dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.timezone.utc)
@@ -209,7 +201,6 @@ def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: Customer
         lookback = current.playbook.settings.broken_promise_lookback_days
         new_rows, entries, stale, narrowed, states, skipped, refreshed = [], [], [], [], [], [], []
         known = inc.load_states(session, [a.customer_pk for a in g.accounts])
-        earlier = {} if full else inc.previous_entries(session, known, as_of)
         ahead = E.Engine(current.playbook, as_of + dt.timedelta(days=1))
         horizon = inc.Horizon(current.playbook)
         today_steps: dict[int, set[str]] = defaultdict(set)
@@ -226,12 +217,12 @@ def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: Customer
                     if state.entries_on == as_of:
                         skipped.append(cpk)
                         continue
-                    kept = _engine_notes(earlier[cpk][1]) if cpk in earlier else None
-                    if kept is not None:  # the day's priority afresh, the engine's notes as they were
-                        parts, notes, _ = _explain(account, E.Outcome(cpk, earlier[cpk][0], notes=kept), g, as_of,
-                                                   lookback, chances)
+                    if state.outlook is not None:  # the day's priority afresh, the engine's say as foreseen
+                        segment = state.outlook["segment"]
+                        parts, notes, _ = _explain(account, E.Outcome(cpk, segment, notes=list(state.outlook["notes"])),
+                                                   g, as_of, lookback, chances)
                         entries.append({"customer_pk": cpk, "as_of": as_of, "collector": account.collector,
-                                        "segment": earlier[cpk][0], "priority": parts["total"], "parts": parts,
+                                        "segment": segment, "priority": parts["total"], "parts": parts,
                                         "notes": notes})
                         refreshed.append(cpk)
                         continue
@@ -241,13 +232,13 @@ def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: Customer
             inserted = [p for p in outcome.proposals if (p.customer_pk, p.step) not in g.existing_today]
             rows, steps = inc.after_run(history, outcome, inserted, as_of, today_steps.get(cpk, set()))
             invoiced = g.invoiced.get(cpk, Decimal(0))
+            next_on, outlook = inc.next_on(engine, ahead, horizon, account, history, rows, outcome)
             states.append({"customer_pk": cpk, "evaluated_on": as_of, "evaluated_at": now, "entries_on": as_of,
                            # the day as the run leaves it, and the days after (no steps of theirs yet)
                            "stamp": inc.stamp(account, rows, steps, promised, contact, invoiced, chances,
                                               current.version)
                            + inc.stamp(account, rows, (), promised, contact, invoiced, chances, current.version),
-                           "next_on": inc.next_on(engine, ahead, horizon, account, history, rows, outcome),
-                           "playbook_version": current.version})
+                           "next_on": next_on, "outlook": outlook, "playbook_version": current.version})
             for p in inserted:
                 new_rows.append({
                     "customer_pk": p.customer_pk, "segment": p.segment, "step": p.step, "channel": p.channel,

@@ -21,7 +21,7 @@ when it decides nothing and says the same, nothing moves before the first date o
 **horizon** — a window opening or closing, a cadence or a gap elapsed, a broken promise's look-back
 over (a promise broken, a dispute resolved, an import … change the inputs, hence the stamp). A skipped
 account of a later day gets its priority worked out afresh for the day (the score moves with the date),
-its engine notes kept from its latest entry; one skipped the same day keeps its entry.
+with the segment and notes of that next-day evaluation (``outlook``); one skipped the same day keeps its entry.
 """
 
 from __future__ import annotations
@@ -110,12 +110,13 @@ class Horizon:
         self.lookback = settings.broken_promise_lookback_days
 
     def dates(self, engine: E.Engine, account: E.Account, history: E.History, actions: Sequence[tuple]) -> list[dt.date]:
-        """Every day from which the engine may decide otherwise for the account, its inputs and history
-        (``actions`` as the run leaves them) unchanged: a boundary crossed, a cadence or a gap elapsed."""
+        """The days after tomorrow from which the engine may decide otherwise for the account, its inputs
+        and history (``actions`` as the run leaves them) unchanged: a boundary crossed, a cadence or a gap
+        elapsed (and maybe earlier days: the caller keeps those after tomorrow)."""
         as_of, out = engine.as_of, []
-        for item in account.items:
+        for item in account.items:  # the first boundary after tomorrow's (tomorrow itself is evaluated)
             days = engine.days_past_due(item, account.country)
-            k = bisect.bisect_right(self.days, days)
+            k = bisect.bisect_right(self.days, days + 1)
             if k < len(self.days):
                 out.append(as_of + dt.timedelta(days=self.days[k] - days))
         for step, channel, on, _invoices, _open in actions:
@@ -132,19 +133,19 @@ class Horizon:
 
 
 def next_on(engine: E.Engine, ahead: E.Engine, horizon: Horizon, account: E.Account, history: E.History,
-            actions: Sequence[tuple], outcome: E.Outcome) -> dt.date | None:
-    """The next day the account's result (actions, segment, notes) may differ with unchanged inputs —
-    exact: tomorrow is evaluated (``ahead``, the engine of the next day, on the history as the run leaves
-    it); if it decides nothing and says the same, nothing moves before the next date of the horizon."""
+            actions: Sequence[tuple], outcome: E.Outcome) -> tuple[dt.date | None, dict[str, Any] | None]:
+    """The next day the account's result (actions, segment) may differ with unchanged inputs, and the
+    engine's segment and notes until then — exact: tomorrow is evaluated (``ahead``, the engine of the next
+    day, on the history as the run leaves it); if it decides nothing, nothing moves before the next date of
+    the horizon, and its segment and notes stand until then."""
     tomorrow = ahead.as_of
     after = E.History(tuple(E.PastAction(n, a[0], a[1], a[2], frozenset(a[3]), a[4]) for n, a in enumerate(actions)),
                       history.promises, history.last_call_on)
     check = ahead.evaluate(account, after)
-    if check.proposals or check.stale or check.narrowed or check.segment != outcome.segment \
-            or check.notes != outcome.notes:
-        return tomorrow
+    if check.proposals or check.stale or check.narrowed:
+        return tomorrow, None
     later = [d for d in horizon.dates(engine, account, history, actions) if d > tomorrow]
-    return min(later) if later else None
+    return (min(later) if later else None), {"segment": check.segment, "notes": check.notes}
 
 
 def load_states(session: Session, pks: Sequence[int]) -> dict[int, EvaluationState]:
@@ -167,22 +168,6 @@ def may_skip(state: EvaluationState | None, version: int, as_of: dt.date) -> boo
 def stored_stamp(state: EvaluationState, as_of: dt.date) -> str:
     """The stamp to compare with: of the day as the run left it, or (a later day) without the day's steps."""
     return state.stamp[:16] if state.evaluated_on == as_of else state.stamp[16:]
-
-
-def previous_entries(session: Session, states: Mapping[int, EvaluationState],
-                     as_of: dt.date) -> dict[int, tuple[str | None, list[str]]]:
-    """customer key → (segment, notes) of its latest worklist entry before the day (a skipped account's
-    priority is worked out afresh for the day, its engine notes kept)."""
-    older = [pk for pk, s in states.items() if s.entries_on < as_of]
-    out: dict[int, tuple[str | None, list[str]]] = {}
-    for i in range(0, len(older), CHUNK):
-        chunk = older[i:i + CHUNK]
-        stmt = (select(WorklistEntry.customer_pk, WorklistEntry.as_of, WorklistEntry.segment, WorklistEntry.notes)
-                .where(WorklistEntry.customer_pk.in_(chunk), WorklistEntry.as_of.in_({states[pk].entries_on for pk in chunk})))
-        for pk, on, segment, notes in session.execute(stmt):
-            if on == states[pk].entries_on:
-                out[pk] = (segment, notes)
-    return out
 
 
 def moved_entries(session: Session, pks: Sequence[int], as_of: dt.date) -> None:
