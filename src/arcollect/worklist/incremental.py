@@ -30,7 +30,7 @@ import bisect
 import datetime as dt
 import hashlib
 import time
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from arcollect.db import bulk_insert
 from arcollect.playbook import evaluate as E
 from arcollect.playbook.rules import Playbook
-from arcollect.worklist.models import EvaluationState, WorklistEntry
+from arcollect.worklist.models import EvaluationState
 
 CHUNK = 5000
 
@@ -53,7 +53,7 @@ def stamp(account: E.Account, actions: Iterable[tuple], today_steps: Iterable[st
     """Digest of what the engine and the score read for one account (action ids left out: an action is
     known by its step and day). Values as read (Decimals, dates): their repr is deterministic."""
     a = account
-    fields = (a.customer_pk, a.customer_id, a.currency, _sorted(a.items), _sorted(a.unapplied.items()), a.collector,
+    fields = (a.customer_pk, a.customer_id, a.currency, _sorted(map(tuple, a.items)), _sorted(a.unapplied.items()), a.collector,
               a.team, a.segment, a.country, a.timezone, a.risk, a.credit_limit, a.do_not_contact, a.credit_hold,
               _sorted(a.custom.items()))
     acts = _sorted((x[0], x[1], x[2], _sorted(x[3]), bool(x[4])) for x in actions)
@@ -148,15 +148,27 @@ def next_on(engine: E.Engine, ahead: E.Engine, horizon: Horizon, account: E.Acco
     return (min(later) if later else None), {"segment": check.segment, "notes": check.notes}
 
 
-def load_states(session: Session, pks: Sequence[int]) -> dict[int, EvaluationState]:
-    out: dict[int, EvaluationState] = {}
+class State(NamedTuple):  # an evaluation_states row as read (a run reads one per account: no ORM objects)
+    customer_pk: int
+    evaluated_on: dt.date
+    stamp: str
+    next_on: dt.date | None
+    entries_on: dt.date
+    playbook_version: int
+    outlook: dict[str, Any] | None
+
+
+def load_states(session: Session, pks: Sequence[int]) -> dict[int, State]:
+    t = EvaluationState
+    cols = (t.customer_pk, t.evaluated_on, t.stamp, t.next_on, t.entries_on, t.playbook_version, t.outlook)
+    out: dict[int, State] = {}
     for i in range(0, len(pks), CHUNK):
-        for s in session.scalars(select(EvaluationState).where(EvaluationState.customer_pk.in_(pks[i:i + CHUNK]))):
-            out[s.customer_pk] = s
+        for row in session.execute(select(*cols).where(t.customer_pk.in_(pks[i:i + CHUNK]))):
+            out[row[0]] = State._make(row)
     return out
 
 
-def may_skip(state: EvaluationState | None, version: int, as_of: dt.date) -> bool:
+def may_skip(state: State | None, version: int, as_of: dt.date) -> bool:
     """Whether the account may be skipped if its stamp is unchanged (cheap checks before the digest)."""
     if state is None or state.playbook_version != version:
         return False
@@ -165,7 +177,7 @@ def may_skip(state: EvaluationState | None, version: int, as_of: dt.date) -> boo
     return as_of > state.evaluated_on and (state.next_on is None or as_of < state.next_on)
 
 
-def stored_stamp(state: EvaluationState, as_of: dt.date) -> str:
+def stored_stamp(state: State, as_of: dt.date) -> str:
     """The stamp to compare with: of the day as the run left it, or (a later day) without the day's steps."""
     return state.stamp[:16] if state.evaluated_on == as_of else state.stamp[16:]
 
