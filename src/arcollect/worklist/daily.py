@@ -231,13 +231,12 @@ def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: Customer
             narrowed.extend(outcome.narrowed)
             inserted = [p for p in outcome.proposals if (p.customer_pk, p.step) not in g.existing_today]
             rows, steps = inc.after_run(history, outcome, inserted, as_of, today_steps.get(cpk, set()))
-            invoiced = g.invoiced.get(cpk, Decimal(0))
             next_on, outlook = inc.next_on(engine, ahead, horizon, account, history, rows, outcome)
+            # the day as the run leaves it, and the days after (no steps of theirs yet)
+            day, after = inc.stamps(account, rows, steps, promised, contact, g.invoiced.get(cpk, Decimal(0)),
+                                    chances, current.version)
             states.append({"customer_pk": cpk, "evaluated_on": as_of, "evaluated_at": now, "entries_on": as_of,
-                           # the day as the run leaves it, and the days after (no steps of theirs yet)
-                           "stamp": inc.stamp(account, rows, steps, promised, contact, invoiced, chances,
-                                              current.version)
-                           + inc.stamp(account, rows, (), promised, contact, invoiced, chances, current.version),
+                           "stamp": day + after,
                            "next_on": next_on, "outlook": outlook, "playbook_version": current.version})
             for p in inserted:
                 new_rows.append({

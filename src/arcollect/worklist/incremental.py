@@ -47,21 +47,33 @@ def _sorted(values: Iterable[Any]) -> tuple:
     return tuple(sorted(values))
 
 
-def stamp(account: E.Account, actions: Iterable[tuple], today_steps: Iterable[str],
-          promised: Sequence[Mapping[str, Any]], contact: Mapping[str, Any], invoiced: Any,
-          chances: Mapping[str, float] | None, version: int) -> str:
-    """Digest of what the engine and the score read for one account (action ids left out: an action is
-    known by its step and day). Values as read (Decimals, dates): their repr is deterministic."""
+def stamps(account: E.Account, actions: Iterable[tuple], today_steps: Iterable[str],
+           promised: Sequence[Mapping[str, Any]], contact: Mapping[str, Any], invoiced: Any,
+           chances: Mapping[str, float] | None, version: int) -> tuple[str, str]:
+    """Digests of what the engine and the score read for one account (action ids left out: an action is
+    known by its step and day), with the day's steps and without (the same when there are none). Values
+    as read (Decimals, dates): their repr is deterministic."""
     a = account
-    fields = (a.customer_pk, a.customer_id, a.currency, _sorted(map(tuple, a.items)), _sorted(a.unapplied.items()), a.collector,
-              a.team, a.segment, a.country, a.timezone, a.risk, a.credit_limit, a.do_not_contact, a.credit_hold,
-              _sorted(a.custom.items()))
+    fields = (a.customer_pk, a.customer_id, a.currency, _sorted(map(tuple, a.items)), _sorted(a.unapplied.items()),
+              a.collector, a.team, a.segment, a.country, a.timezone, a.risk, a.credit_limit, a.do_not_contact,
+              a.credit_hold, _sorted(a.custom.items()))
     acts = _sorted((x[0], x[1], x[2], _sorted(x[3]), bool(x[4])) for x in actions)
     proms = _sorted(repr(_sorted((k, _sorted(v) if isinstance(v, frozenset) else v) for k, v in p.items()))
                     for p in promised)
     mine = None if chances is None else tuple(chances.get(i.invoice_id) for i in a.items)
-    parts = (version, fields, acts, _sorted(set(today_steps)), proms, _sorted(contact.items()), invoiced, mine)
-    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+    digest = hashlib.blake2b(repr((version, fields, acts, proms, _sorted(contact.items()), invoiced, mine)).encode(),
+                             digest_size=8)
+    without = digest.hexdigest()
+    steps = _sorted(set(today_steps))
+    if not steps:
+        return without, without
+    digest.update(repr(steps).encode())
+    return digest.hexdigest(), without
+
+
+def stamp(*args: Any) -> str:
+    """The digest to compare with a stored one (``stamps``' first)."""
+    return stamps(*args)[0]
 
 
 def history_rows(history: E.History) -> list[tuple]:
