@@ -54,10 +54,13 @@ class Holder(NamedTuple):
     credit_hold: bool
 
 
-def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
-                  within: Any | None = None) -> list[tuple[Holder, E.Facts]]:
-    """Every account with undisputed money open, per currency, as the rules see it."""
+def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy, within: Any | None = None,
+                  seen: dict[str, Any] | None = None) -> list[tuple[Holder, E.Facts]]:
+    """Every account with undisputed money open, per currency, as the rules see it (``seen`` gets the
+    open invoices read)."""
     opens = ledger.open_invoices(session, as_of=as_of, within=within)
+    if seen is not None:
+        seen["open_invoices"] = opens
     if not opens:
         return []
     since = as_of - dt.timedelta(days=policy.lookback_days)

@@ -59,9 +59,12 @@ def _within(scope: CustomerScope, collector: str | None, customer_pks: Sequence[
 
 
 def _gather(session: Session, *, as_of: dt.date, playbook: Playbook, scope: CustomerScope,
-            collector: str | None, customer_pks: Sequence[int] | None) -> Gathered:
+            collector: str | None, customer_pks: Sequence[int] | None,
+            open_items: dict[int, list[Any]] | None = None) -> Gathered:
+    """Everything the engine and the score read, for every account at once (``open_items``: the open
+    invoices already read for the same accounts and day)."""
     within = _within(scope, collector, customer_pks)
-    items = ledger.open_invoices(session, as_of=as_of, within=within)
+    items = ledger.open_invoices(session, as_of=as_of, within=within) if open_items is None else open_items
     if customer_pks is None:
         cash = ledger.unapplied(session, as_of=as_of, scope=scope, collector=collector)
     else:
@@ -186,16 +189,20 @@ def _collector_paused() -> Iterator[None]:
 def _run(ctx: Context, *, as_of: dt.date, collector: str | None, scope: CustomerScope,
          customer_pks: Sequence[int] | None, full: bool) -> dict[str, Any]:
     clock = inc.Stopwatch()
+    seen: dict[str, Any] = {}
     if customer_pks is None:
         disputes.close_settled(ctx)
-        escalations.run(ctx, as_of=as_of, scope=CustomerScope(collectors=(collector,)) if collector else scope)
+        escalations.run(ctx, as_of=as_of, scope=CustomerScope(collectors=(collector,)) if collector else scope,
+                        seen=seen)
         clock.lap("cases")
     current = playbooks.active(ctx)
     now = ctx.clock.now()
     chances = risk.late_chances(ctx, as_of=as_of, customer_pks=customer_pks, scope=scope, collector=collector)
     with ctx.unit_of_work() as session:
+        # the open invoices the escalation rules read just now, for the same accounts (nothing between
+        # writes invoices; a whole-book or scoped run: the rules read the same scope)
         g = _gather(session, as_of=as_of, playbook=current.playbook, scope=scope, collector=collector,
-                    customer_pks=customer_pks)
+                    customer_pks=customer_pks, open_items=seen.get("open_invoices") if collector is None else None)
         clock.lap("read")
         engine = E.Engine(current.playbook, as_of, run_at=_run_at(ctx, as_of))
         lookback = current.playbook.settings.broken_promise_lookback_days
