@@ -34,14 +34,18 @@ def pg_cluster() -> Iterator[object]:
     cluster.stop()
 
 
-@pytest.fixture(scope="session")
-def pg_url(pg_cluster) -> str:  # noqa: ANN001
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    url = pg_cluster.create_database(f"arcollect_test_{worker}")
+def migrated_pg_database(pg_cluster, name: str) -> str:  # noqa: ANN001
+    """A migrated PostgreSQL database of the test cluster, one per xdist worker (``name`` + the worker)."""
+    url = pg_cluster.create_database(f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     engine = create_engine_for(url)
     migrate(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster) -> str:  # noqa: ANN001
+    return migrated_pg_database(pg_cluster, "arcollect_test")
 
 
 @pytest.fixture(scope="session")
@@ -68,11 +72,16 @@ def db_url(request, tmp_path) -> str:  # noqa: ANN001
     """A fresh, migrated, empty database of each backend."""
     import arcollect.models  # noqa: F401
 
-    if request.param == "sqlite":
-        path = tmp_path / "arcollect.db"
+    return fresh_database(request, request.param, tmp_path / "arcollect.db", pg_fixture="pg_url")
+
+
+def fresh_database(request, backend: str, path: Path, *, pg_fixture: str) -> str:  # noqa: ANN001
+    """An empty migrated database of the backend: a copy of the SQLite template at ``path``, or the
+    PostgreSQL database of the session fixture ``pg_fixture`` emptied."""
+    if backend == "sqlite":
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("pg_url")
+    url = request.getfixturevalue(pg_fixture)
     _truncate_all(url)
     return url
 

@@ -186,6 +186,24 @@ def test_only_unapplied_cash_gets_a_remittance_request_not_a_reminder():
     assert len(run(acct, E.History((past("request_remittance", "email", 14),))).proposals) == 1
 
 
+def test_a_notice_cancelled_today_does_not_hold_back_a_reminder_on_the_days_second_run():
+    # yesterday's final notice on I1 (now 91 days past due: moved on) is cancelled by today's run; a
+    # reminder for I2 must not wait for the gap after it on the first run and go on the second (CONTRACT §5)
+    acct = account(item("I1", 91), item("I2", 1))
+    history = E.History((past("final_notice", "email", 1, "I1", open_=True, id_=7),))
+    first = run(acct, history)
+    assert dict(first.stale) == {7: "its invoices moved on to a later step"}
+    cancelled = {aid for aid, _ in first.stale}
+    # as the first run leaves the database: the notice cancelled (read no more), its proposals open today
+    after = E.History(tuple(a for a in history.actions if a.id not in cancelled)
+                      + tuple(past(p.step, p.channel, 0, *p.invoices, open_=True, id_=10 + n)
+                              for n, p in enumerate(first.proposals)))
+    second = run(acct, after)
+    assert steps(second) == steps(first)
+    assert steps(first).get("reminder") == ("I2",)
+    assert second.stale == []
+
+
 def test_open_actions_that_no_longer_apply_are_stale():
     # I1 was paid (gone), I2 moved from the 10–30 window to 31–60
     history = E.History((past("call_10", "call", 3, "I1", open_=True, id_=7),

@@ -1,20 +1,18 @@
 """The incremental daily run decides exactly what the full one does (both databases): the same simulated
-history — payments, a promise, a dispute, a contact change, a flag, a new playbook version, days passing —
+history — payments, promises (broken by the date alone, unpaid), a dispute opened then rejected, a
+contact change, a flag, a new playbook version, windows opening as days pass —
 is played on two databases, one evaluated in full every day, the other incrementally; every action and
 every worklist entry is compared. A same-day re-run with nothing changed evaluates no account."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 from sqlalchemy import select
 
 from arcollect.clock import FixedClock
 from arcollect.context import build_context
-from arcollect.db import create_engine_for, migrate
 from arcollect.disputes import service as disputes
 from arcollect.ledger import service as ledger
 from arcollect.ledger.customers import update_customer
@@ -24,7 +22,7 @@ from arcollect.playbook.rules import default_text
 from arcollect.settings import Settings
 from arcollect.worklist import service as worklists
 from arcollect.worklist.models import Action, WorklistEntry
-from tests.conftest import _truncate_all, write_csv
+from tests.conftest import fresh_database, migrated_pg_database, write_csv
 
 START = dt.date(2026, 11, 23)
 D = lambda n: (START + dt.timedelta(days=n)).isoformat()  # noqa: E731
@@ -32,22 +30,14 @@ D = lambda n: (START + dt.timedelta(days=n)).isoformat()  # noqa: E731
 
 @pytest.fixture(scope="session")
 def pg_twin(pg_cluster) -> str:  # noqa: ANN001
-    url = pg_cluster.create_database(f"arcollect_twin_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
-    engine = create_engine_for(url)
-    migrate(engine)
-    engine.dispose()
-    return url
+    return migrated_pg_database(pg_cluster, "arcollect_twin")
 
 
 @pytest.fixture
 def twin_url(db_url, request, tmp_path) -> str:  # noqa: ANN001
-    if db_url.startswith("sqlite"):
-        path = tmp_path / "twin.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("pg_twin")
-    _truncate_all(url)
-    return url
+    """A second empty database of the same backend as ``db_url``."""
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    return fresh_database(request, backend, tmp_path / "twin.db", pg_fixture="pg_twin")
 
 
 def _book(ctx, tmp_path) -> None:  # noqa: ANN001
@@ -69,13 +59,20 @@ def _book(ctx, tmp_path) -> None:  # noqa: ANN001
               f"P1,C4,{D(-2)},100.00,D1,USD", f"P2,C4,{D(-2)},50.00,,USD")
     for kind, name in (("customers", "c"), ("contacts", "ct"), ("invoices", "i"), ("payments", "p")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
-    # C31: the next day its final notice moves on (cancelled) while a new invoice's reminder waits for the
-    # gap after that notice; once the notice is cancelled the reminder goes — on the day's second run
+    # C31: the next day its final notice moves on (cancelled) while a new invoice's reminder comes due: the
+    # cancelled notice holds nothing back, on the day's first run as on its second
     write_csv(tmp_path / "c31.csv", "customer_id,name,currency,collector,country,timezone,segment",
               "C31,Customer 31,USD,alice,US,America/New_York,mid")
     write_csv(tmp_path / "i31.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency",
               f"Y1,C31,{D(-120)},{D(-90)},5000.00,USD", f"Y2,C31,{D(-30)},{D(0)},1000.00,USD")
     for kind, name in (("customers", "c31"), ("invoices", "i31")):
+        assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
+    # C32: quiet until its courtesy reminder's window opens (day 5) and its first reminder's (day 9)
+    write_csv(tmp_path / "c32.csv", "customer_id,name,currency,collector,country,timezone,segment",
+              "C32,Customer 32,USD,alice,US,America/New_York,mid")
+    write_csv(tmp_path / "i32.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency",
+              f"Z1,C32,{D(-22)},{D(8)},640.00,USD")
+    for kind, name in (("customers", "c32"), ("invoices", "i32")):
         assert not ledger.import_file(ctx, kind=kind, path=tmp_path / f"{name}.csv").errors
 
 
@@ -85,6 +82,8 @@ def _events(ctx, day: int, tmp_path) -> None:  # noqa: ANN001
         write_csv(tmp_path / f"p{day}.csv", "payment_id,customer_id,received_date,amount,applies_to,currency",
                   f"P3,C1,{D(1)},1000.00,A2,USD", f"P4,C8,{D(1)},2500.00,K1,USD")
         assert not ledger.import_file(ctx, kind="payments", path=tmp_path / f"p{day}.csv").errors
+        # broken on day 6 (its date + 3 days' grace passed unpaid): nothing written that day, the date does it
+        worklists.add_promise(ctx, customer_id="C10", amount="50.00", promised_date=START + dt.timedelta(days=2))
     elif day == 2:
         worklists.add_promise(ctx, customer_id="C2", amount="800.00", promised_date=START + dt.timedelta(days=4))
     elif day == 3:
@@ -95,6 +94,9 @@ def _events(ctx, day: int, tmp_path) -> None:  # noqa: ANN001
         playbooks.load(ctx, text=default_text().replace("every: 7", "every: 5"))
     elif day == 5:
         update_customer(ctx, customer_id="C1", changes={"do_not_contact": True})
+    elif day == 7:  # the dispute is rejected: its invoice is dunned again
+        (dispute,) = disputes.list_disputes(ctx, customer_id="C3")
+        disputes.update(ctx, dispute_id=dispute["id"], status="resolved", resolution="rejected_valid")
     elif day == 8:
         worklists.log_call(ctx, customer_id="C3", outcome="no_answer")
 
@@ -125,11 +127,13 @@ def test_incremental_and_full_runs_decide_the_same_over_a_simulated_history(db_u
                 result = worklists.run(ctx, as_of=clock.today(), full=mode == "full")
                 log.append((result["proposed"], result["cancelled"]))
                 again = worklists.run(ctx, as_of=clock.today(), full=mode == "full")
-                log.append((again["proposed"], again["cancelled"]))
-                if mode == "incremental":  # only the accounts whose actions the run cancelled or narrowed
-                    assert again["evaluated"] < again["skipped"], (day, again)
+                assert again["proposed"] == again["cancelled"] == 0, (day, again)  # CONTRACT §5
+                if mode == "incremental":  # nothing changed since: nothing to evaluate
+                    assert again["evaluated"] == 0, (day, again)
                     if day in (6, 7, 9, 10, 11):  # quiet days: the accounts that wait are skipped
                         assert result["skipped"] > 0, (day, result)
+                    if day == 10:  # only what changed or what the date moves is evaluated
+                        assert result["evaluated"] < result["accounts"] // 2, (day, result)
                 third = worklists.run(ctx, as_of=clock.today(), full=mode == "full")
                 assert third["proposed"] == third["cancelled"] == 0, (day, third)
                 if mode == "incremental":  # nothing changed since: nothing to evaluate
@@ -155,3 +159,22 @@ def test_a_changed_input_is_evaluated_again_the_same_day(ctx, tmp_path):
     assert again["evaluated"] == 1 and again["skipped"] == again["accounts"] - 1
     forced = worklists.run(ctx, as_of=START, full=True)
     assert forced["evaluated"] == forced["accounts"] and forced["proposed"] == 0
+
+
+def test_a_second_full_run_of_the_day_proposes_nothing_more(ctx, clock, tmp_path):
+    # C31's final notice moves on the next day (cancelled by the run) while its new invoice's reminder is
+    # due: the day's second run proposes what the first did, nothing more (CONTRACT §5)
+    _book(ctx, tmp_path)
+    worklists.run(ctx, as_of=START, full=True)
+    clock.advance(dt.timedelta(days=1))
+    first = worklists.run(ctx, as_of=clock.today(), full=True)
+    second = worklists.run(ctx, as_of=clock.today(), full=True)
+    assert (second["proposed"], second["cancelled"]) == (0, 0)
+    with ctx.sessions() as s:
+        c31 = {(a.step, a.status) for a in s.scalars(select(Action).join(Customer, Customer.id == Action.customer_pk)
+                                                     .where(Customer.customer_id == "C31",
+                                                            Action.proposed_on == clock.today()))}
+        notice = s.scalars(select(Action).join(Customer, Customer.id == Action.customer_pk)
+                           .where(Customer.customer_id == "C31", Action.step == "final_notice")).one()
+    assert notice.status == "cancelled" and first["cancelled"] > 0
+    assert ("reminder", "open") in c31

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,10 +44,23 @@ def _attempts(session: Session, within: Any | None, as_of: dt.date, since: dt.da
     return out
 
 
-def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
-                  within: Any | None = None) -> list[tuple[Customer, E.Facts]]:
-    """Every account with undisputed money open, per currency, as the rules see it."""
+class Holder(NamedTuple):
+    """What the rules and the run read of an account holder (the customers row's columns of that name)."""
+    id: int
+    customer_id: str
+    currency: str
+    credit_limit: Decimal | None
+    risk: str | None
+    credit_hold: bool
+
+
+def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy, within: Any | None = None,
+                  seen: dict[str, Any] | None = None) -> list[tuple[Holder, E.Facts]]:
+    """Every account with undisputed money open, per currency, as the rules see it (``seen`` gets the
+    open invoices read)."""
     opens = ledger.open_invoices(session, as_of=as_of, within=within)
+    if seen is not None:
+        seen["open_invoices"] = opens
     if not opens:
         return []
     since = as_of - dt.timedelta(days=policy.lookback_days)
@@ -58,9 +71,12 @@ def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
         broken_plan_stmt = broken_plan_stmt.where(PaymentPlan.customer_pk.in_(within))
     broken_plans = set(session.scalars(broken_plan_stmt))
     pks = sorted(opens)
-    customers: dict[int, Customer] = {}
-    for i in range(0, len(pks), 5000):
-        customers.update({c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(pks[i:i + 5000])))})
+    customers: dict[int, Holder] = {}
+    cols = (Customer.id, Customer.customer_id, Customer.currency, Customer.credit_limit, Customer.risk,
+            Customer.credit_hold)
+    for i in range(0, len(pks), 5000):  # plain rows: a run reads every customer
+        rows = session.execute(select(*cols).where(Customer.id.in_(pks[i:i + 5000])))
+        customers.update({r[0]: Holder._make(r) for r in rows})
     out = []
     for cpk in pks:
         c = customers[cpk]
@@ -82,7 +98,7 @@ def account_facts(session: Session, *, as_of: dt.date, policy: E.Policy,
     return out
 
 
-def open_items(session: Session, customer: Customer, currency: str, as_of: dt.date) -> list[tuple[Invoice, Decimal]]:
+def open_items(session: Session, customer: Customer | Holder, currency: str, as_of: dt.date) -> list[tuple[Invoice, Decimal]]:
     """The customer's undisputed open invoices in a currency with their open (undisputed) amount."""
     rows = ledger.open_invoices(session, as_of=as_of, within=[customer.id]).get(customer.id, [])
     wanted = {iid: amount for iid, _, amount, cur, disputed in rows if cur == currency and not disputed}

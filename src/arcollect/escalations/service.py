@@ -55,9 +55,12 @@ OPEN_ACTION = next(i for i in Escalation.__table__.indexes if i.name == "uq_esca
 # ---- the daily run -------------------------------------------------------------------------------
 
 
-def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EVERYTHING) -> dict[str, Any]:
+def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EVERYTHING,
+        seen: dict[str, Any] | None = None) -> dict[str, Any]:
     """Follow approved settlements and plans (completed or broken), then propose what the rules say for
-    every account without an open escalation of that action. Running it twice proposes nothing new."""
+    every account without an open escalation of that action. Running it twice proposes nothing new.
+    ``seen``: gets the open invoices read (``open_invoices``, after the follow-up; the daily run reads them
+    once for both)."""
     day = as_of or ctx.clock.today()
     now = ctx.clock.now()
     followed = _follow_up(ctx, day)
@@ -79,7 +82,7 @@ def run(ctx: Context, *, as_of: dt.date | None = None, scope: CustomerScope = EV
         rungs = {r.action for r in policy.ladder}
         history = ladder_history(session, sorted(rungs), within)
         rows, notes = [], []
-        for customer, facts in account_facts(session, as_of=day, policy=policy, within=within):
+        for customer, facts in account_facts(session, as_of=day, policy=policy, within=within, seen=seen):
             found = E.triggers(policy, facts)
             # the ladder: one rung at a time (demand letter, then credit hold, then the agency), the next
             # only once the one before was decided and its waiting time passed

@@ -1,7 +1,7 @@
 """The evaluation engine (pure): accounts + history + promises + playbook + date → proposed actions.
 
-Idempotent per day: cadence looks only at actions proposed before the date, so evaluating the same
-date twice proposes the same actions. Each proposal names its step; a step repeats only after its
+Idempotent per day: cadence looks only at actions proposed before the date and not cancelled by the
+evaluation itself, so evaluating the same date twice proposes the same actions. Each proposal names its step; a step repeats only after its
 cadence (``every``) or for invoices it has not yet covered. Open actions that no longer apply (paid,
 disputed, promised, moved to a later step, do-not-contact) come back as ``stale``.
 """
@@ -220,11 +220,14 @@ class Engine:
             for step in index.covering(days):
                 by_step[step.id].append(invoice_id)
         items = {i.invoice_id: i for i in account.items}
-        prior = tuple(a for a in history.actions if a.proposed_on < self.as_of)  # cadence: days before only
+        self._stale(account, history, segment, index, eligible, by_step, out)
+        # cadence: days before only, and not the actions this evaluation cancels — the run leaves them
+        # cancelled, and a cancelled action is history no more (the day's second run must decide the same)
+        gone = {aid for aid, _ in out.stale}
+        prior = tuple(a for a in history.actions if a.proposed_on < self.as_of and a.id not in gone)
         past = defaultdict(list)
         for a in prior:
             past[a.step].append(a)
-        self._stale(account, history, segment, index, eligible, by_step, out)
         if not account.items:
             self._remittance(account, past[REMITTANCE_STEP], out)
             return out

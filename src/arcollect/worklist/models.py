@@ -90,3 +90,6 @@ class EvaluationState(Base):
     next_on: Mapped[dt.date | None] = mapped_column(Date)  # None: nothing happens until an input changes
     entries_on: Mapped[dt.date] = mapped_column(Date)  # the day of its latest worklist entry
     playbook_version: Mapped[int] = mapped_column(Integer)
+    # the engine's segment and notes from the next day until next_on: {"segment": …, "notes": [...]}
+    # (None: the next day must be evaluated) — a skipped account's entry of a later day is built from it
+    outlook: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
