@@ -51,6 +51,7 @@ from arcollect.ledger.period_queries import (  # noqa: F401  (reports)
     PeriodUnits, customer_groups, period_units, sales_in_windows)
 from arcollect.ledger.locks import lock_rows, lost_race  # noqa: F401  (lock_rows: for cash application)
 from arcollect.ledger.scope import EVERYTHING, FULL_RIGHTS, CustomerScope, ImportRights
+from arcollect.ledger.upkeep import mark_customers
 from arcollect.ledger.uploads import discard_upload, find_upload, prune_uploads, save_upload  # noqa: F401
 from arcollect.money import quantize
 
@@ -117,6 +118,7 @@ def _import_once(ctx: Context, table: Any, *, kind: str, path: Path, date_format
             result.rejected_file = write_rejected(path, table.header, rejected)
         # the import's one commit point: result.touched_customers are the customers whose documents or
         # applications it wrote (what anything maintained per customer refreshes before this commit)
+        mark_customers(session, result.touched_customers)
         session.commit()
         dialect = session.get_bind().dialect.name
         if dialect == "sqlite":
