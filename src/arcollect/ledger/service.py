@@ -21,6 +21,7 @@ from arcollect.context import Context
 from arcollect.db import Money, writing
 from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import aging as A
+from arcollect.ledger import balance_reads as maintained
 from arcollect.ledger import queries as Q
 from arcollect.ledger.import_base import TABLES_WRITTEN, ImportResult, Progress
 from arcollect.ledger.import_read import ReadLimits, parse_mapping, read_table
@@ -185,9 +186,15 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
         raise InvalidInput(str(exc)) from None
     names = A.bucket_names(bounds)
     with ctx.sessions() as session:
-        customer_rows = Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds,
-                                            collector=collector, currency=currency, segment=segment,
-                                            customer_ids=customer_ids, scope=scope)
+        if basis == "due" and as_of == ctx.clock.today() and maintained.answerable(session, as_of):
+            # today's aging from the maintained balances (the exact ledger query stays the reference)
+            customer_rows = maintained.aging_by_customer(session, as_of=as_of, bounds=bounds, collector=collector,
+                                                         currency=currency, segment=segment,
+                                                         customer_ids=customer_ids, scope=scope)
+        else:
+            customer_rows = Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds,
+                                                collector=collector, currency=currency, segment=segment,
+                                                customer_ids=customer_ids, scope=scope)
         narrowed = collector or customer_ids is not None or segment or not scope.everything
         unidentified = {} if narrowed else Q.unidentified_cash(session, as_of)
     if currency:
