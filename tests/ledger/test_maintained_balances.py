@@ -187,3 +187,36 @@ def test_an_application_changed_behind_arcollects_back_is_drift_with_its_amounts
         ("C1", "USD", f"open due {due}", Decimal("60.00"), Decimal("20.00")),
         ("C1", "USD", "unapplied cash", Decimal("0"), Decimal("-40.00")),
     ]
+
+
+def test_todays_aging_from_balances_runs_the_same_few_statements_for_any_book_size(ctx):
+    from sqlalchemy import event
+
+    from arcollect.ledger.demo import generate
+    from arcollect.ledger.demo_load import load_books
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    counts = []
+    for size in (20, 80):
+        _wipe(ctx)
+        with ctx.unit_of_work() as s:
+            load_books(s, generate(customers=size, seed=size, as_of=TODAY), actor="test", now=ctx.clock.now())
+        event.listen(ctx.engine, "before_cursor_execute", count)
+        try:
+            report = service.aging(ctx, as_of=TODAY, by="customer")
+        finally:
+            event.remove(ctx.engine, "before_cursor_execute", count)
+        assert len(report.rows) > size // 2
+        counts.append(len(statements))
+        statements.clear()
+    assert counts[0] == counts[1] <= 7, counts  # no statement per customer or per invoice
+
+
+def _wipe(ctx) -> None:  # noqa: ANN001
+    with ctx.unit_of_work() as s:
+        for table in reversed(Base.metadata.sorted_tables):
+            s.execute(delete(table))

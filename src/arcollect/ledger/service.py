@@ -185,16 +185,18 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     names = A.bucket_names(bounds)
+    filters = dict(collector=collector, currency=currency, segment=segment, customer_ids=customer_ids, scope=scope)
     with ctx.sessions() as session:
         if basis == "due" and as_of == ctx.clock.today() and maintained.answerable(session, as_of):
             # today's aging from the maintained balances (the exact ledger query stays the reference)
-            customer_rows = maintained.aging_by_customer(session, as_of=as_of, bounds=bounds, collector=collector,
-                                                         currency=currency, segment=segment,
-                                                         customer_ids=customer_ids, scope=scope)
+            if by == "customer":
+                rows = A.roll_up(maintained.aging_by_customer(session, as_of=as_of, bounds=bounds, **filters),
+                                 by, len(names))
+            else:
+                rows = maintained.aging_grouped(session, as_of=as_of, bounds=bounds, by=by, **filters)
         else:
-            customer_rows = Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds,
-                                                collector=collector, currency=currency, segment=segment,
-                                                customer_ids=customer_ids, scope=scope)
+            rows = A.roll_up(Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds, **filters),
+                             by, len(names))
         narrowed = collector or customer_ids is not None or segment or not scope.everything
         unidentified = {} if narrowed else Q.unidentified_cash(session, as_of)
     if currency:
@@ -202,7 +204,6 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
     # Amounts are stored quantized to their currency, so these sums are exact already; money_str
     # gives each the currency's digits on output.
     unidentified = {c: quantize(a, c) for c, a in unidentified.items()}
-    rows = A.roll_up(customer_rows, by, len(names))
     return A.AgingReport(as_of=as_of, basis=basis, by=by, bucket_names=names, rows=rows,
                          totals=A.totals_by_currency(rows, len(names)), unidentified_cash=unidentified)
 
