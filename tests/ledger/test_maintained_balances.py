@@ -144,6 +144,13 @@ def test_a_generated_book_ages_the_same_from_balances_and_from_the_ledger(ctx):
         assert s.scalar(select(CustomerBalance.customer_pk).limit(1)) is not None
     for by in ("customer", "collector", "currency", "total"):
         assert A.to_json(service.aging(ctx, as_of=TODAY, by=by)) == A.to_json(_exact_report(ctx, TODAY, by))
+    # the dashboard: read from the balances today, from the ledger when today is another day
+    from dataclasses import replace
+
+    from arcollect.clock import FixedClock
+
+    other_day = replace(ctx, clock=FixedClock(TODAY + dt.timedelta(days=1)))
+    assert service.dashboard(ctx, as_of=TODAY) == service.dashboard(other_day, as_of=TODAY)
     # a portfolio's view (the scope balances answer with the same customer filter)
     assert (A.to_json(service.aging(ctx, as_of=TODAY, collector="ann"))
             == A.to_json(_exact_report_for(ctx, collector="ann")))
