@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from arcollect.ledger.models import (
     Application,
     CreditNote,
+    Customer,
     CustomerBalance,
     CustomerBalanceTotal,
     Invoice,
@@ -156,7 +157,10 @@ def refresh(session: Session, marks: dict[str, Any]) -> None:
     customers = touched_customers(session, marks)
     if customers is not None and not customers:
         return
-    if customers is None or len(customers) > EVERYONE_FROM:
+    if customers is not None and len(customers) > EVERYONE_FROM:
+        customers = None
+    _lock(session, customers)
+    if customers is None:
         session.execute(delete(CustomerBalance))
         session.execute(delete(CustomerBalanceTotal))
         _insert(session, None)
@@ -167,6 +171,21 @@ def refresh(session: Session, marks: dict[str, Any]) -> None:
         session.execute(delete(CustomerBalance).where(CustomerBalance.customer_pk.in_(chunk)))
         session.execute(delete(CustomerBalanceTotal).where(CustomerBalanceTotal.customer_pk.in_(chunk)))
         _insert(session, chunk)
+
+
+def _lock(session: Session, customers: set[int] | None) -> None:
+    """PostgreSQL: the customers' rows locked in key order first, so two units of work refreshing the same
+    customer take turns and the second one's DELETE and INSERT … SELECT see what the first committed (FOR NO KEY
+    UPDATE: rows that only reference a customer are not held up). SQLite has a single writer already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    stmt = select(Customer.id).order_by(Customer.id).with_for_update(key_share=True)
+    if customers is None:
+        session.execute(stmt).all()
+        return
+    keys = sorted(customers)
+    for i in range(0, len(keys), CHUNK):
+        session.execute(stmt.where(Customer.id.in_(keys[i:i + CHUNK]))).all()
 
 
 def refresh_everyone(session: Session) -> None:
