@@ -59,6 +59,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None, actor: str 
     engine = create_engine_for(settings.effective_database_url, echo=settings.sql_echo)
     sessions = session_factory(engine)
     event.listen(sessions, "before_flush", _every_model)
+    # the maintained balances, recomputed for what each unit of work wrote before it commits (by name, as above)
+    importlib.import_module("arcollect.ledger.upkeep").install(sessions)
     ctx = Context(settings=settings, engine=engine, sessions=sessions,
                   clock=clock or SystemClock(), actor=actor)
     if migrate_schema:

@@ -93,3 +93,23 @@ def test_a_schema_behind_the_newest_migration_is_drift(cli, book):  # noqa: ANN0
     assert code == 3
     assert _drifted(report)["migrations"] == [
         f"schema: the database is at migration 0018, not {head_revision()}: run `arcollect init` to upgrade"]
+
+
+def test_a_maintained_balance_changed_in_sql_is_reported_customer_by_customer_with_amounts(cli, book):  # noqa: ANN001
+    code, report = _doctor(cli)
+    assert code == 0 and "balances" in {c["name"] for c in report["checks"]}
+    row = _sql(book, "SELECT c.customer_id, b.customer_pk, b.currency, b.due_date FROM customer_balances b "
+                     "JOIN customers c ON c.id = b.customer_pk ORDER BY b.customer_pk, b.due_date LIMIT 1").one()
+    before = _sql(book, "SELECT open_amount FROM customer_balances WHERE customer_pk = :c AND due_date = :d",
+                  c=row.customer_pk, d=row.due_date).scalar()
+    # one currency unit more (10,000 storage units on SQLite, 1 on PostgreSQL's NUMERIC)
+    unit = 10_000 if book.dialect.name == "sqlite" else 1
+    _sql(book, "UPDATE customer_balances SET open_amount = open_amount + :u WHERE customer_pk = :c AND due_date = :d",
+         u=unit, c=row.customer_pk, d=row.due_date)
+    code, report = _doctor(cli)
+    assert code == 3
+    lines = _drifted(report)["balances"]
+    assert len(lines) == 1 and lines[0].startswith(f"customer {row.customer_id}: open due {row.due_date}"), lines
+    assert "stored" in lines[0] and "ledger" in lines[0]
+    r = cli("doctor")
+    assert r.exit_code == 3 and f"customer {row.customer_id}" in r.stdout

@@ -229,3 +229,37 @@ class Application(Base):
     source: Mapped[str] = mapped_column(String(16), default="manual")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(128))
+
+
+class CustomerBalance(Base):
+    """Maintained: a customer's open amount per currency and due date, and the part of it under dispute.
+
+    Recomputed from the ledger for every customer a unit of work touched, in that unit of work (``upkeep``),
+    so that the aging as of today is one small GROUP BY; ``arcollect doctor`` reports any drift.
+    """
+
+    __tablename__ = "customer_balances"
+    __table_args__ = (
+        # covers the aging read: walked in (customer, currency) order, no table lookups
+        Index("ix_customer_balances_aging", "customer_pk", "currency", "due_date", "open_amount", "disputed_amount"),
+    )
+
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    due_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    open_amount: Mapped[Decimal] = mapped_column(Money())
+    disputed_amount: Mapped[Decimal] = mapped_column(Money())
+
+
+class CustomerBalanceTotal(Base):
+    """Maintained with ``CustomerBalance``: a customer's unapplied cash and credits per currency, and the
+    latest date of any of its documents or applications (a later one than today: today's aging reads the
+    ledger, since these balances count every movement recorded, dated in the future or not)."""
+
+    __tablename__ = "customer_balance_totals"
+
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    unapplied_cash: Mapped[Decimal] = mapped_column(Money())
+    unapplied_credits: Mapped[Decimal] = mapped_column(Money())
+    latest_on: Mapped[dt.date] = mapped_column(Date, index=True)

@@ -16,6 +16,7 @@ from arcollect.ledger.aging import AgingRow, bucket_cutoffs
 from arcollect.money import STORAGE_SCALE, quantize
 from arcollect.ledger.models import OPEN, Application, CreditNote, Customer, Invoice, Payment
 from arcollect.ledger.scope import CustomerScope
+from arcollect.ledger.upkeep import mark_documents
 
 ZERO = Decimal(0)
 
@@ -218,6 +219,7 @@ def refresh_settled(session: Session, model: Any, pks: Iterable[int] | None = No
     """
     link = getattr(Application, SETTLE_LINKS[model.__tablename__])
     keys = None if pks is None else sorted(set(pks))
+    mark_documents(session, model.__tablename__, keys)
     chunks = [None] if keys is None else [keys[i:i + 5000] for i in range(0, len(keys), 5000)]
     for chunk in chunks:
         if chunk == []:

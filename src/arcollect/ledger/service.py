@@ -21,6 +21,7 @@ from arcollect.context import Context
 from arcollect.db import Money, writing
 from arcollect.errors import Conflict, InvalidInput
 from arcollect.ledger import aging as A
+from arcollect.ledger import balance_reads as maintained
 from arcollect.ledger import queries as Q
 from arcollect.ledger.import_base import TABLES_WRITTEN, ImportResult, Progress
 from arcollect.ledger.import_read import ReadLimits, parse_mapping, read_table
@@ -51,6 +52,7 @@ from arcollect.ledger.period_queries import (  # noqa: F401  (reports)
     PeriodUnits, customer_groups, period_units, sales_in_windows)
 from arcollect.ledger.locks import lock_rows, lost_race  # noqa: F401  (lock_rows: for cash application)
 from arcollect.ledger.scope import EVERYTHING, FULL_RIGHTS, CustomerScope, ImportRights
+from arcollect.ledger.upkeep import mark_customers
 from arcollect.ledger.uploads import discard_upload, find_upload, prune_uploads, save_upload  # noqa: F401
 from arcollect.money import quantize
 
@@ -117,6 +119,7 @@ def _import_once(ctx: Context, table: Any, *, kind: str, path: Path, date_format
             result.rejected_file = write_rejected(path, table.header, rejected)
         # the import's one commit point: result.touched_customers are the customers whose documents or
         # applications it wrote (what anything maintained per customer refreshes before this commit)
+        mark_customers(session, result.touched_customers)
         session.commit()
         dialect = session.get_bind().dialect.name
         if dialect == "sqlite":
@@ -182,10 +185,18 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     names = A.bucket_names(bounds)
+    filters = dict(collector=collector, currency=currency, segment=segment, customer_ids=customer_ids, scope=scope)
     with ctx.sessions() as session:
-        customer_rows = Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds,
-                                            collector=collector, currency=currency, segment=segment,
-                                            customer_ids=customer_ids, scope=scope)
+        if basis == "due" and as_of == ctx.clock.today() and maintained.answerable(session, as_of):
+            # today's aging from the maintained balances (the exact ledger query stays the reference)
+            if by == "customer":
+                rows = A.roll_up(maintained.aging_by_customer(session, as_of=as_of, bounds=bounds, **filters),
+                                 by, len(names))
+            else:
+                rows = maintained.aging_grouped(session, as_of=as_of, bounds=bounds, by=by, **filters)
+        else:
+            rows = A.roll_up(Q.aging_by_customer(session, as_of=as_of, basis=basis, bounds=bounds, **filters),
+                             by, len(names))
         narrowed = collector or customer_ids is not None or segment or not scope.everything
         unidentified = {} if narrowed else Q.unidentified_cash(session, as_of)
     if currency:
@@ -193,7 +204,6 @@ def aging(ctx: Context, *, as_of: dt.date, by: str = "customer", basis: str = "d
     # Amounts are stored quantized to their currency, so these sums are exact already; money_str
     # gives each the currency's digits on output.
     unidentified = {c: quantize(a, c) for c, a in unidentified.items()}
-    rows = A.roll_up(customer_rows, by, len(names))
     return A.AgingReport(as_of=as_of, basis=basis, by=by, bucket_names=names, rows=rows,
                          totals=A.totals_by_currency(rows, len(names)), unidentified_cash=unidentified)
 

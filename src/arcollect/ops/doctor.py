@@ -7,6 +7,7 @@ and ``check(name, about)`` adds one (e.g. the maintained balances compared with 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable
 
 from sqlalchemy import and_, func, or_, select, type_coerce
@@ -174,3 +175,15 @@ def disputed_amounts(session: Session) -> list[Finding]:
     return [Finding(f"invoice {key}", f"disputed {_money(part, cur)} of {_money(amount, cur)}")
             for key, part, amount, cur in rows]
 
+
+
+@check("balances", "the maintained balances (open and disputed amounts per customer, currency and due date; "
+                   "unapplied cash and credits) equal the ledger recomputed customer by customer")
+def balances(session: Session) -> list[Finding]:
+    from arcollect.ledger.balance_reads import drift
+
+    def shown(value: Any, currency: str) -> str:
+        return _money(value, currency) if isinstance(value, Decimal) else str(value)
+
+    return [Finding(f"customer {d.customer_id}", f"{d.what} ({d.currency}): stored {shown(d.stored, d.currency)}, "
+                    f"ledger {shown(d.ledger, d.currency)}") for d in drift(session)]
