@@ -1,7 +1,7 @@
 """incremental daily run: the engine's segment and notes for the days after an evaluation (a skipped account's entry)
 
 Revision ID: 0034
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-04 19:30:00
 """
 from typing import Sequence, Union
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0034'
-down_revision: Union[str, None] = '0030'
+down_revision: Union[str, None] = '0031'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
