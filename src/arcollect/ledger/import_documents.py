@@ -25,25 +25,25 @@ class DocumentImport(ImportState):
 
     # ---- payments and credit notes --------------------------------------------------------------
     def load_invoices(self, invoice_ids: Iterable[str]) -> None:
-        wanted = sorted(i for i in set(invoice_ids) if i not in self.invoice_cache)
-        for start in range(0, len(wanted), 5000):
-            part = wanted[start:start + 5000]
-            # locked until the import commits (DESIGN §8): what is open is read after the lock, and no
-            # other writer can apply to these invoices before this import is done
-            found = self.s.execute(select(Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency,
-                                          Invoice.issue_date, Invoice.amount)
-                                   .where(Invoice.invoice_id.in_(part)).order_by(Invoice.id).with_for_update()).all()
-            # sums for these invoices only (an unfiltered GROUP BY would aggregate every application)
-            sums = {pk: (done, lowest) for pk, done, lowest in self.s.execute(
-                select(Application.invoice_pk, func.sum(Application.amount), func.min(Application.amount))
-                .where(Application.invoice_pk.in_([r[0] for r in found])).group_by(Application.invoice_pk))}
-            for pk, iid, cpk, cur, issued, amount in found:
-                done, lowest = sums.get(pk, (None, None))
-                self.invoice_cache[iid] = {"pk": pk, "customer_pk": cpk, "currency": cur,
-                                           "issue_date": issued, "amount": amount,
-                                           "open": quantize(amount - (done or Decimal(0)), cur)}
-                if lowest is not None and lowest < 0:
-                    self.track_movements(iid, [])
+        wanted = [i for i in set(invoice_ids) if i not in self.invoice_cache]
+        if not wanted:
+            return
+        # locked until the import commits (DESIGN §8): what is open is read after the lock, and no
+        # other writer can apply to these invoices before this import is done
+        found = in_chunks(self.s, lambda keys: select(
+            Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency, Invoice.issue_date,
+            Invoice.amount).where(Invoice.invoice_id.in_(keys)).order_by(Invoice.id).with_for_update(), wanted)
+        # sums for these invoices only (an unfiltered GROUP BY would aggregate every application)
+        sums = {pk: (done, lowest) for pk, done, lowest in in_chunks(self.s, lambda keys: select(
+            Application.invoice_pk, func.sum(Application.amount), func.min(Application.amount))
+            .where(Application.invoice_pk.in_(keys)).group_by(Application.invoice_pk), [r[0] for r in found])}
+        for pk, iid, cpk, cur, issued, amount in found:
+            done, lowest = sums.get(pk, (None, None))
+            self.invoice_cache[iid] = {"pk": pk, "customer_pk": cpk, "currency": cur,
+                                       "issue_date": issued, "amount": amount,
+                                       "open": quantize(amount - (done or Decimal(0)), cur)}
+            if lowest is not None and lowest < 0:
+                self.track_movements(iid, [])
 
     def track_movements(self, invoice_id: str, pending: list[Movement]) -> None:
         """Keep an invoice's dated movements once it has a reversal.
