@@ -382,6 +382,17 @@ def test_payments_through_the_key_table_lock_apply_reverse_and_settle_as_before(
             return dict(s.execute(select(Invoice.invoice_id, Invoice.open_until)).all())
 
     assert settled() == {"0001": dt.date(2026, 10, 20), "0002": OPEN, "0003": OPEN}
+
+    def documents() -> dict[str, object]:
+        with ctx.sessions() as s:
+            found = dict(s.execute(select(Payment.payment_id, Payment.open_until)).all())
+            copies = set(s.execute(select(Payment.payment_id, Application.document_open_until)
+                                   .join(Application, Application.payment_pk == Payment.id)).all())
+        assert copies == {(p, found[p]) for p, _ in copies}  # every application carries its document's date
+        return found
+
+    # P2 is applied in full (settled on its date), P1 keeps 150.00 unapplied (open)
+    assert documents() == {"P1": OPEN, "P2": dt.date(2026, 10, 21)}
     moved = write_csv(tmp_path / "p3.csv", header, "P1,C1,2026-10-20,300.00,0002",
                       "P2,C2,2026-10-21,30.00,0003")
     result = service.import_file(ctx, kind="payments", path=moved)
@@ -389,3 +400,4 @@ def test_payments_through_the_key_table_lock_apply_reverse_and_settle_as_before(
     overview = service.customer_overview(ctx, customer_id="C1", as_of=ctx.clock.today())
     assert {i["invoice_id"]: i["open_amount"] for i in overview.open_items} == {"0001": Decimal("100.00")}
     assert settled()["0001"] == OPEN and settled()["0002"] != OPEN
+    assert documents() == {"P1": OPEN, "P2": dt.date(2026, 10, 21)}  # P1: 250.50 of 300.00 applied

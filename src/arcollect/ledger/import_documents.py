@@ -15,7 +15,7 @@ from arcollect.ledger import import_rows as R
 from arcollect.ledger.allocation import allocate_document, normalize_applies_to, parse_applies_to
 from arcollect.ledger.balances import Movement, available_from
 from arcollect.ledger.import_base import ImportState, Row, in_chunks
-from arcollect.ledger.models import Application, CreditNote, Invoice, Payment
+from arcollect.ledger.models import OPEN, Application, CreditNote, Invoice, Payment
 from arcollect.ledger.queries import refresh_settled
 from arcollect.money import quantize
 
@@ -245,6 +245,7 @@ class DocumentImport(ImportState):
                 self.result.updated += 1
                 self.audit_update(entity, f[id_col], before, after)
         doc_pk: dict[str, int] = {d_id: d.id for d_id, d in existing.items()}
+        settled = self.settle_new(creates, new_apps, id_col)
         if creates:
             keys = bulk_insert(self.s, model.__table__, creates, keys=True)
             doc_pk.update({record[id_col]: key for record, key in zip(creates, keys)})
@@ -254,13 +255,34 @@ class DocumentImport(ImportState):
             bulk_insert(self.s, Application.__table__, [{
                 "invoice_pk": self.invoice_cache[iid]["pk"], link: doc_pk[d_id], "amount": amount,
                 "currency": self.invoice_cache[iid]["currency"], "applied_on": when, "source": "import",
+                "document_open_until": settled.get(d_id, OPEN),
                 "created_at": self.now, "created_by": self.actor} for d_id, iid, amount, when in new_apps])
             touched_invoices.update(self.invoice_cache[iid]["pk"] for _, iid, _, _ in new_apps)
             self.touched_customers.update(self.invoice_cache[iid]["customer_pk"] for _, iid, _, _ in new_apps)
-            touched_docs.update(doc_pk[d_id] for d_id, _, _, _ in new_apps)
+            # documents stored before this import: their settlement is recomputed from every application
+            touched_docs.update(doc_pk[d_id] for d_id, _, _, _ in new_apps if d_id in existing)
         self.s.flush()
         refresh_settled(self.s, Invoice, touched_invoices)
         refresh_settled(self.s, model, touched_docs)
+
+    @staticmethod
+    def settle_new(creates: list[dict[str, Any]], new_apps: list[tuple[str, str, Decimal, dt.date]],
+                   id_col: str) -> dict[str, dt.date]:
+        """``open_until`` of the documents this chunk creates, set on their records before they are
+        written: all their applications are in ``new_apps``, so it is what ``refresh_settled`` would
+        compute (the last application's date when they apply the whole amount, else OPEN) without
+        rewriting the rows (and their indexes) a second time."""
+        applied: dict[str, Decimal] = {}
+        last: dict[str, dt.date] = {}
+        for d_id, _, amount, when in new_apps:
+            applied[d_id] = applied.get(d_id, Decimal(0)) + amount
+            last[d_id] = max(last.get(d_id, when), when)
+        settled: dict[str, dt.date] = {}
+        for record in creates:
+            d_id = record[id_col]
+            record["open_until"] = settled[d_id] = (
+                last[d_id] if d_id in applied and applied[d_id] == record["amount"] else OPEN)
+        return settled
 
     def application_date(self, document_date: dt.date, invoice_id: str, current: Any) -> dt.date:
         """A document applies on its own date, or the invoice's issue date if later; a changed
