@@ -379,7 +379,11 @@ def test_payments_through_the_key_table_lock_apply_reverse_and_settle_as_before(
 
     def settled() -> dict[str, object]:
         with ctx.sessions() as s:
-            return dict(s.execute(select(Invoice.invoice_id, Invoice.open_until)).all())
+            found = dict(s.execute(select(Invoice.invoice_id, Invoice.open_until)).all())
+            copies = set(s.execute(select(Invoice.invoice_id, Application.invoice_open_until)
+                                   .join(Application, Application.invoice_pk == Invoice.id)).all())
+        assert copies == {(i, found[i]) for i, _ in copies}  # reversals and earlier applications too
+        return found
 
     assert settled() == {"0001": dt.date(2026, 10, 20), "0002": OPEN, "0003": OPEN}
 

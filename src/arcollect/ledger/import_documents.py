@@ -110,11 +110,15 @@ class DocumentImport(ImportState):
                     wanted.add(part.split(":")[0].strip())
         self.load_invoices(wanted)
         ids = [f[id_col] for _, f, _ in parsed if f.get(id_col)]
-        existing = {getattr(d, id_col): d for (d,) in in_chunks(
-            self.s, lambda part: select(model).where(getattr(model, id_col).in_(part))
-            .order_by(model.id).with_for_update(), sorted(ids))}
+        # plain rows of the stored columns, locked (no ORM objects: most rows of a re-import are unchanged)
+        stored = (model.id, *(getattr(model, k) for k in (id_col, "customer_pk", date_col, "amount", "currency",
+                                                          *extra, "custom_fields", "applies_to")))
+        existing = {getattr(d, id_col): d for d in in_chunks(
+            self.s, lambda part: select(*stored).where(getattr(model, id_col).in_(part))
+            .order_by(model.id).with_for_update(), ids)}
         active = self.active_applications(link, [d.id for d in existing.values()])
         creates: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
         new_apps: list[tuple[str, str, Decimal, dt.date]] = []  # (doc id, invoice id, amount, date)
         touched_invoices: set[str] = set()  # ids of the invoices this chunk applies to or reverses from
         resettle: set[str] = set()  # … of those with applications written before (their copies may change)
@@ -247,12 +251,11 @@ class DocumentImport(ImportState):
                                             "custom_fields", "applies_to")}
                 creates.append(self.stamp(record))
             else:
-                for k, value in after.items():
-                    setattr(current, k, value)
-                current.updated_at = self.now
+                changes.append({"id": current.id, **after, "updated_at": self.now})
                 self.touched_customers.update((before["customer_pk"], after["customer_pk"]))
                 self.result.updated += 1
                 self.audit_update(entity, f[id_col], before, after)
+        self.update_many(model.__table__, changes)
         doc_pk: dict[str, int] = {d_id: d.id for d_id, d in existing.items()}
         resettle.update(iid for iid in touched_invoices if self.invoice_cache[iid]["has_applications"])
         invoice_settled = {iid: self.invoice_settled_on(iid) for iid in touched_invoices}
