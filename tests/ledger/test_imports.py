@@ -295,12 +295,13 @@ def test_cli_import_json_summary_and_exit_status(cli, tmp_path):
     assert cli("import", "widgets", str(f)).exit_code == 2
 
 
-def test_lookups_are_chunked_so_large_files_stay_under_the_parameter_limit(ctx, tmp_path, monkeypatch):
+def test_lookups_go_through_the_key_table_so_large_files_stay_under_the_parameter_limit(ctx, tmp_path, monkeypatch):
     """PostgreSQL takes at most 65,535 parameters per statement: a 100k-customer file once failed.
-    With tiny chunks, creates, updates and unchanged rows across chunk boundaries still come out right."""
-    from arcollect.ledger import import_base
+    Every lookup of more than a few keys joins the temporary key table instead of an IN list: with it
+    taken from the third key on, creates, updates and unchanged rows still come out right."""
+    from arcollect.ledger import keysets
 
-    monkeypatch.setattr(import_base, "IN_CHUNK", 3)
+    monkeypatch.setattr(keysets, "SMALL", 2)
     rows = [f"C{n:02d},Name {n}" for n in range(10)]
     assert service.import_file(ctx, kind="customers", path=write_csv(tmp_path / "a.csv", "customer_id,name", *rows)).created == 10
     rows[7] = "C07,Renamed"
@@ -356,3 +357,51 @@ def test_import_result_names_the_customers_whose_documents_it_wrote(ctx, tmp_pat
     write_csv(tmp_path / "p.csv", "payment_id,received_date,amount,applies_to", "P1,2026-10-20,50.00,0002")
     paid = service.import_file(ctx, kind="payments", path=tmp_path / "p.csv")
     assert not paid.errors and paid.touched_customers == {pk["C1"]}
+
+
+def test_payments_through_the_key_table_lock_apply_reverse_and_settle_as_before(ctx, tmp_path, monkeypatch):
+    """Every lookup, lock and settlement refresh of a payments file through the temporary key table
+    (none left to IN lists): the same allocations, errors, reversals and settled dates."""
+    import datetime as dt
+
+    from arcollect.ledger import keysets
+    from arcollect.ledger.models import OPEN
+
+    monkeypatch.setattr(keysets, "SMALL", 0)
+    _setup(ctx, tmp_path)
+    header = "payment_id,customer_id,received_date,amount,applies_to"
+    first = write_csv(tmp_path / "p1.csv", header, "P1,C1,2026-10-20,300.00,0002:50.00;0001",
+                      "P2,C2,2026-10-21,30.00,0003")
+    assert not service.import_file(ctx, kind="payments", path=first).errors
+    over = write_csv(tmp_path / "p2.csv", header, "P3,C1,2026-10-22,500.00,0002:300.00")
+    assert service.import_file(ctx, kind="payments", path=over).errors == [
+        f"{over}:2: applies_to: 300.00 applied to 0002 exceeds its open amount 200.50"]
+
+    def settled() -> dict[str, object]:
+        with ctx.sessions() as s:
+            found = dict(s.execute(select(Invoice.invoice_id, Invoice.open_until)).all())
+            copies = set(s.execute(select(Invoice.invoice_id, Application.invoice_open_until)
+                                   .join(Application, Application.invoice_pk == Invoice.id)).all())
+        assert copies == {(i, found[i]) for i, _ in copies}  # reversals and earlier applications too
+        return found
+
+    assert settled() == {"0001": dt.date(2026, 10, 20), "0002": OPEN, "0003": OPEN}
+
+    def documents() -> dict[str, object]:
+        with ctx.sessions() as s:
+            found = dict(s.execute(select(Payment.payment_id, Payment.open_until)).all())
+            copies = set(s.execute(select(Payment.payment_id, Application.document_open_until)
+                                   .join(Application, Application.payment_pk == Payment.id)).all())
+        assert copies == {(p, found[p]) for p, _ in copies}  # every application carries its document's date
+        return found
+
+    # P2 is applied in full (settled on its date), P1 keeps 150.00 unapplied (open)
+    assert documents() == {"P1": OPEN, "P2": dt.date(2026, 10, 21)}
+    moved = write_csv(tmp_path / "p3.csv", header, "P1,C1,2026-10-20,300.00,0002",
+                      "P2,C2,2026-10-21,30.00,0003")
+    result = service.import_file(ctx, kind="payments", path=moved)
+    assert (result.updated, result.unchanged, result.errors) == (1, 1, [])
+    overview = service.customer_overview(ctx, customer_id="C1", as_of=ctx.clock.today())
+    assert {i["invoice_id"]: i["open_amount"] for i in overview.open_items} == {"0001": Decimal("100.00")}
+    assert settled()["0001"] == OPEN and settled()["0002"] != OPEN
+    assert documents() == {"P1": OPEN, "P2": dt.date(2026, 10, 21)}  # P1: 250.50 of 300.00 applied

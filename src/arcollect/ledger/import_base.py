@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from arcollect import audit
 from arcollect.ledger import import_rows as R
 from arcollect.ledger.import_read import RawRow, Table
+from arcollect.ledger.keysets import keyed_rows
 from arcollect.ledger.models import Customer
 from arcollect.ledger.scope import FULL_RIGHTS, ImportRights
 from arcollect.money import parse_amount
@@ -64,16 +65,10 @@ def nul_cells(raw: RawRow) -> list[R.CellError]:
             if "\x00" in value]
 
 
-IN_CHUNK = 5000  # PostgreSQL takes at most 65,535 bind parameters per statement
-
-
-def in_chunks(session: Session, build: Callable[[list[Any]], Any], values: Iterable[Any]) -> list[Any]:
-    """Run ``build(part)`` for parts of ``values`` small enough for one IN list; all rows."""
-    items = list(values)
-    rows: list[Any] = []
-    for start in range(0, len(items), IN_CHUNK):
-        rows.extend(session.execute(build(items[start:start + IN_CHUNK])).all())
-    return rows
+def in_chunks(session: Session, build: Callable[[Any], Any], values: Iterable[Any]) -> list[Any]:
+    """All rows of ``build(keys)``: ``keys`` goes into ``column.in_(keys)`` — a short list, or the
+    temporary key table holding ``values`` (one statement however many keys, see ``keysets``)."""
+    return keyed_rows(session, build, values)
 
 
 def fingerprint(values: dict[str, str], columns: list[str]) -> tuple:

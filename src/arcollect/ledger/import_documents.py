@@ -8,14 +8,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, type_coerce, update
 
-from arcollect.db import bulk_insert
+from arcollect.db import Money, bulk_insert
 from arcollect.ledger import import_rows as R
 from arcollect.ledger.allocation import allocate_document, normalize_applies_to, parse_applies_to
 from arcollect.ledger.balances import Movement, available_from
 from arcollect.ledger.import_base import ImportState, Row, in_chunks
-from arcollect.ledger.models import Application, CreditNote, Invoice, Payment
+from arcollect.ledger.models import OPEN, Application, CreditNote, Invoice, Payment
 from arcollect.ledger.queries import refresh_settled
 from arcollect.money import quantize
 
@@ -25,25 +25,29 @@ class DocumentImport(ImportState):
 
     # ---- payments and credit notes --------------------------------------------------------------
     def load_invoices(self, invoice_ids: Iterable[str]) -> None:
-        wanted = sorted(i for i in set(invoice_ids) if i not in self.invoice_cache)
-        for start in range(0, len(wanted), 5000):
-            part = wanted[start:start + 5000]
-            # locked until the import commits (DESIGN §8): what is open is read after the lock, and no
-            # other writer can apply to these invoices before this import is done
-            found = self.s.execute(select(Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency,
-                                          Invoice.issue_date, Invoice.amount)
-                                   .where(Invoice.invoice_id.in_(part)).order_by(Invoice.id).with_for_update()).all()
-            # sums for these invoices only (an unfiltered GROUP BY would aggregate every application)
-            sums = {pk: (done, lowest) for pk, done, lowest in self.s.execute(
-                select(Application.invoice_pk, func.sum(Application.amount), func.min(Application.amount))
-                .where(Application.invoice_pk.in_([r[0] for r in found])).group_by(Application.invoice_pk))}
-            for pk, iid, cpk, cur, issued, amount in found:
-                done, lowest = sums.get(pk, (None, None))
-                self.invoice_cache[iid] = {"pk": pk, "customer_pk": cpk, "currency": cur,
-                                           "issue_date": issued, "amount": amount,
-                                           "open": quantize(amount - (done or Decimal(0)), cur)}
-                if lowest is not None and lowest < 0:
-                    self.track_movements(iid, [])
+        wanted = [i for i in set(invoice_ids) if i not in self.invoice_cache]
+        if not wanted:
+            return
+        # locked until the import commits (DESIGN §8): what is open is read after the lock, and no
+        # other writer can apply to these invoices before this import is done
+        found = in_chunks(self.s, lambda keys: select(
+            Invoice.id, Invoice.invoice_id, Invoice.customer_pk, Invoice.currency, Invoice.issue_date,
+            Invoice.amount, Invoice.open_until).where(Invoice.invoice_id.in_(keys)).order_by(Invoice.id).with_for_update(), wanted)
+        # sums for these invoices only (an unfiltered GROUP BY would aggregate every application)
+        sums = {pk: (done, lowest, last) for pk, done, lowest, last in in_chunks(self.s, lambda keys: select(
+            Application.invoice_pk, type_coerce(func.sum(Application.amount), Money()), func.min(Application.amount),
+            func.max(Application.applied_on)).where(Application.invoice_pk.in_(keys))
+            .group_by(Application.invoice_pk), [r[0] for r in found])}
+        for pk, iid, cpk, cur, issued, amount, open_until in found:
+            done, lowest, last = sums.get(pk, (None, None, None))
+            # applied (exact) and last: what refresh_settled reads, kept up to date as this import applies
+            self.invoice_cache[iid] = {"pk": pk, "customer_pk": cpk, "currency": cur,
+                                       "issue_date": issued, "amount": amount,
+                                       "open": quantize(amount - (done or Decimal(0)), cur),
+                                       "applied": done or Decimal(0), "last": last, "open_until": open_until,
+                                       "has_applications": done is not None}
+            if lowest is not None and lowest < 0:
+                self.track_movements(iid, [])
 
     def track_movements(self, invoice_id: str, pending: list[Movement]) -> None:
         """Keep an invoice's dated movements once it has a reversal.
@@ -106,13 +110,18 @@ class DocumentImport(ImportState):
                     wanted.add(part.split(":")[0].strip())
         self.load_invoices(wanted)
         ids = [f[id_col] for _, f, _ in parsed if f.get(id_col)]
-        existing = {getattr(d, id_col): d for (d,) in in_chunks(
-            self.s, lambda part: select(model).where(getattr(model, id_col).in_(part))
-            .order_by(model.id).with_for_update(), sorted(ids))}
+        # plain rows of the stored columns, locked (no ORM objects: most rows of a re-import are unchanged)
+        stored = (model.id, *(getattr(model, k) for k in (id_col, "customer_pk", date_col, "amount", "currency",
+                                                          *extra, "custom_fields", "applies_to")))
+        existing = {getattr(d, id_col): d for d in in_chunks(
+            self.s, lambda part: select(*stored).where(getattr(model, id_col).in_(part))
+            .order_by(model.id).with_for_update(), ids)}
         active = self.active_applications(link, [d.id for d in existing.values()])
         creates: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
         new_apps: list[tuple[str, str, Decimal, dt.date]] = []  # (doc id, invoice id, amount, date)
-        touched_invoices: set[int] = set()
+        touched_invoices: set[str] = set()  # ids of the invoices this chunk applies to or reverses from
+        resettle: set[str] = set()  # … of those with applications written before (their copies may change)
         touched_docs: set[int] = set()
         for row, f, ref in parsed:
             v = row.raw.values
@@ -213,7 +222,8 @@ class DocumentImport(ImportState):
                 touched_docs.add(current.id)
             if reapply:
                 for a in mine:  # reverse what the earlier import applied (a new row, nothing erased)
-                    touched_invoices.add(a["invoice_pk"])
+                    touched_invoices.add(a["invoice_id"])
+                    resettle.add(a["invoice_id"])
                     self.load_invoices([a["invoice_id"]])
                     self.touched_customers.add(self.invoice_cache[a["invoice_id"]]["customer_pk"])
                     reversed_on = max(a["applied_on"], self.today)
@@ -221,6 +231,7 @@ class DocumentImport(ImportState):
                                                            if iid == a["invoice_id"]])
                     self.invoice_cache[a["invoice_id"]]["moves"].append(Movement(-a["amount"], reversed_on))
                     self.invoice_cache[a["invoice_id"]]["open"] += a["amount"]
+                    self.applied(a["invoice_id"], -a["amount"], reversed_on)
                     bulk_insert(self.s, Application.__table__, [{
                         "invoice_pk": a["invoice_pk"], link: current.id, "amount": -a["amount"],
                         "currency": currency, "applied_on": reversed_on,
@@ -230,6 +241,8 @@ class DocumentImport(ImportState):
                     inv = self.invoice_cache[iid]
                     inv["open"] -= amount
                     when = self.application_date(f[date_col], iid, current)
+                    self.applied(iid, amount, when)
+                    touched_invoices.add(iid)
                     if "moves" in inv:
                         inv["moves"].append(Movement(amount, when))
                     new_apps.append((f[id_col], iid, amount, when))
@@ -238,13 +251,15 @@ class DocumentImport(ImportState):
                                             "custom_fields", "applies_to")}
                 creates.append(self.stamp(record))
             else:
-                for k, value in after.items():
-                    setattr(current, k, value)
-                current.updated_at = self.now
+                changes.append({"id": current.id, **after, "updated_at": self.now})
                 self.touched_customers.update((before["customer_pk"], after["customer_pk"]))
                 self.result.updated += 1
                 self.audit_update(entity, f[id_col], before, after)
+        self.update_many(model.__table__, changes)
         doc_pk: dict[str, int] = {d_id: d.id for d_id, d in existing.items()}
+        resettle.update(iid for iid in touched_invoices if self.invoice_cache[iid]["has_applications"])
+        invoice_settled = {iid: self.invoice_settled_on(iid) for iid in touched_invoices}
+        settled = self.settle_new(creates, new_apps, id_col)
         if creates:
             keys = bulk_insert(self.s, model.__table__, creates, keys=True)
             doc_pk.update({record[id_col]: key for record, key in zip(creates, keys)})
@@ -254,13 +269,63 @@ class DocumentImport(ImportState):
             bulk_insert(self.s, Application.__table__, [{
                 "invoice_pk": self.invoice_cache[iid]["pk"], link: doc_pk[d_id], "amount": amount,
                 "currency": self.invoice_cache[iid]["currency"], "applied_on": when, "source": "import",
+                "document_open_until": settled.get(d_id, OPEN), "invoice_open_until": invoice_settled[iid],
                 "created_at": self.now, "created_by": self.actor} for d_id, iid, amount, when in new_apps])
-            touched_invoices.update(self.invoice_cache[iid]["pk"] for _, iid, _, _ in new_apps)
             self.touched_customers.update(self.invoice_cache[iid]["customer_pk"] for _, iid, _, _ in new_apps)
-            touched_docs.update(doc_pk[d_id] for d_id, _, _, _ in new_apps)
+            # documents stored before this import: their settlement is recomputed from every application
+            touched_docs.update(doc_pk[d_id] for d_id, _, _, _ in new_apps if d_id in existing)
         self.s.flush()
-        refresh_settled(self.s, Invoice, touched_invoices)
+        self.store_invoice_settlement(invoice_settled, resettle)
         refresh_settled(self.s, model, touched_docs)
+
+    def applied(self, invoice_id: str, amount: Decimal, on: dt.date) -> None:
+        inv = self.invoice_cache[invoice_id]
+        inv["applied"] += amount
+        inv["last"] = on if inv["last"] is None else max(inv["last"], on)
+
+    def invoice_settled_on(self, invoice_id: str) -> dt.date:
+        """The invoice's ``open_until`` after this chunk, as ``refresh_settled`` computes it from all its
+        applications: the last application's date when they cover its amount, else OPEN."""
+        inv = self.invoice_cache[invoice_id]
+        return inv["last"] if inv["amount"] == inv["applied"] else OPEN
+
+    def store_invoice_settlement(self, settled: dict[str, dt.date], resettle: set[str]) -> None:
+        """Write the invoices' new ``open_until`` — only where it changed, one statement for all — and the
+        copy on their earlier applications (new ones were written with it)."""
+        changed = []
+        for iid, day in settled.items():
+            inv = self.invoice_cache[iid]
+            inv["has_applications"] = True
+            if inv["open_until"] != day:
+                changed.append({"id": inv["pk"], "open_until": day})
+                inv["open_until"] = day
+        self.update_many(Invoice.__table__, changed)
+        copies = [{"_key": self.invoice_cache[iid]["pk"], "_day": settled[iid]} for iid in sorted(resettle)]
+        if copies:
+            table = Application.__table__
+            self.s.connection().execute(
+                update(table).where(table.c.invoice_pk == bindparam("_key"),
+                                    table.c.invoice_open_until != bindparam("_day", type_=table.c.invoice_open_until.type))
+                .values(invoice_open_until=bindparam("_day", type_=table.c.invoice_open_until.type)), copies)
+
+    @staticmethod
+    def settle_new(creates: list[dict[str, Any]], new_apps: list[tuple[str, str, Decimal, dt.date]],
+                   id_col: str) -> dict[str, dt.date]:
+        """``open_until`` of the documents this chunk creates, set on their records before they are
+        written: all their applications are in ``new_apps``, so it is what ``refresh_settled`` would
+        compute (the last application's date when they apply the whole amount, else OPEN) without
+        rewriting the rows (and their indexes) a second time."""
+        applied: dict[str, Decimal] = {}
+        last: dict[str, dt.date] = {}
+        for d_id, _, amount, when in new_apps:
+            applied[d_id] = applied.get(d_id, Decimal(0)) + amount
+            last[d_id] = max(last.get(d_id, when), when)
+        settled: dict[str, dt.date] = {}
+        for record in creates:
+            d_id = record[id_col]
+            record["open_until"] = settled[d_id] = (
+                last[d_id] if d_id in applied and applied[d_id] == record["amount"] else OPEN)
+        return settled
 
     def application_date(self, document_date: dt.date, invoice_id: str, current: Any) -> dt.date:
         """A document applies on its own date, or the invoice's issue date if later; a changed

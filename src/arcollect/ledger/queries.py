@@ -15,6 +15,7 @@ from arcollect.db import Money
 from arcollect.ledger.aging import AgingRow, bucket_cutoffs
 from arcollect.money import STORAGE_SCALE, quantize
 from arcollect.ledger.models import OPEN, Application, CreditNote, Customer, Invoice, Payment
+from arcollect.ledger.keysets import key_set
 from arcollect.ledger.scope import CustomerScope
 from arcollect.ledger.upkeep import mark_documents
 
@@ -218,27 +219,28 @@ def refresh_settled(session: Session, model: Any, pks: Iterable[int] | None = No
     whose applications equal its amount stays at zero from then on. ``pks`` None: the whole table.
     """
     link = getattr(Application, SETTLE_LINKS[model.__tablename__])
-    keys = None if pks is None else sorted(set(pks))
-    mark_documents(session, model.__tablename__, keys)
-    chunks = [None] if keys is None else [keys[i:i + 5000] for i in range(0, len(keys), 5000)]
-    for chunk in chunks:
-        if chunk == []:
-            continue
-        sums = (select(link.label("pk"), type_coerce(func.sum(Application.amount), Money()).label("applied"),
-                       func.max(Application.applied_on).label("last"))
-                .where(link.is_not(None)).group_by(link))
-        if chunk is not None:
-            sums = sums.where(link.in_(chunk))
-        sub = sums.subquery("s")
-        session.execute(update(model).where(model.id == sub.c.pk)
-                        .values(open_until=case((model.amount == sub.c.applied, sub.c.last), else_=OPEN))
-                        .execution_options(synchronize_session=False))
-        copy = Application.invoice_open_until if model is Invoice else Application.document_open_until
-        own = (select(model.open_until).where(model.id == link).scalar_subquery())
-        stmt = update(Application).where(link.is_not(None)).values({copy: own})
-        if chunk is not None:
-            stmt = stmt.where(link.in_(chunk))
-        session.execute(stmt.execution_options(synchronize_session=False))
+    keys = None
+    if pks is not None:
+        wanted = set(pks)
+        if not wanted:
+            return
+        keys = key_set(session, wanted)  # one statement each however many documents (see keysets)
+    mark_documents(session, model.__tablename__, None if pks is None else sorted(wanted))  # their balances
+    sums = (select(link.label("pk"), type_coerce(func.sum(Application.amount), Money()).label("applied"),
+                   func.max(Application.applied_on).label("last"))
+            .where(link.is_not(None)).group_by(link))
+    if keys is not None:
+        sums = sums.where(link.in_(keys))
+    sub = sums.subquery("s")
+    session.execute(update(model).where(model.id == sub.c.pk)
+                    .values(open_until=case((model.amount == sub.c.applied, sub.c.last), else_=OPEN))
+                    .execution_options(synchronize_session=False))
+    copy = Application.invoice_open_until if model is Invoice else Application.document_open_until
+    own = (select(model.open_until).where(model.id == link).scalar_subquery())
+    stmt = update(Application).where(link.is_not(None)).values({copy: own})
+    if keys is not None:
+        stmt = stmt.where(link.in_(keys))
+    session.execute(stmt.execution_options(synchronize_session=False))
 
 
 def open_items(session: Session, customer_pk: int, as_of: dt.date) -> list[dict[str, Any]]:
