@@ -122,19 +122,22 @@ def allocate(total: Decimal, weights: Sequence[Decimal | int], currency: str) ->
     if not weights:
         raise ValueError("nothing to allocate over")
     total = quantize(total, currency)
-    wsum = sum((to_decimal(w) for w in weights), Decimal(0))
-    if wsum <= 0 or any(to_decimal(w) < 0 for w in weights):
+    ws = [to_decimal(w) for w in weights]  # each converted once (the forecast splits every open invoice)
+    wsum = sum(ws, Decimal(0))
+    if wsum <= 0 or any(w < 0 for w in ws):
         raise ValueError("allocation weights must be non-negative and not all zero")
     unit = _exponent(currency)
     units_total = int(total / unit)
-    raw = [Decimal(units_total) * to_decimal(w) / wsum for w in weights]
+    whole = Decimal(units_total)
+    raw = [whole * w / wsum for w in ws]
     floors = [int(r.to_integral_value(rounding="ROUND_FLOOR")) for r in raw]
     remainder = units_total - sum(floors)
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
-    step = 1 if remainder >= 0 else -1
-    for i in order[: abs(remainder)]:
-        floors[i] += step
-    return [quantize(Decimal(f) * unit, currency) for f in floors]
+    if remainder:
+        order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
+        step = 1 if remainder >= 0 else -1
+        for i in order[: abs(remainder)]:
+            floors[i] += step
+    return [Decimal(f) * unit for f in floors]  # whole units × the unit: already at the currency's digits
 
 
 def sum_money(amounts: Iterable[Decimal], currency: str) -> Decimal:

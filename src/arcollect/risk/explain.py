@@ -9,6 +9,7 @@ strongest ones over its open invoices (a customer-wide habit once, an invoice's 
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
@@ -41,7 +42,13 @@ def _invoices(n: int) -> str:
 
 
 def _phrases(paid: int, disputed: bool) -> dict[str, Callable[[float], str]]:
-    last = min(paid, WINDOW)
+    return _phrases_of(min(paid, WINDOW), disputed)
+
+
+@functools.lru_cache(maxsize=None)
+def _phrases_of(last: int, disputed: bool) -> dict[str, Callable[[float], str]]:
+    """The phrases for a customer whose habit is read over ``last`` invoices (built once per kind: a
+    prediction of every open invoice words three factors of each)."""
     over = f"over the last {_invoices(last)}" if last != 1 else "on its only paid invoice"
     return {
         "hist_n": lambda v: ("no paid invoice yet: judged by similar customers" if v == 0

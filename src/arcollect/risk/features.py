@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -203,7 +204,9 @@ def row_features(history: History, row: InvoiceRow, as_of: dt.date) -> list[floa
     n, mean, median, p75, last, trend, share = history.customers[row.customer].stats(as_of) \
         if row.customer in history.customers else (0.0, NAN, NAN, NAN, NAN, NAN, NAN)
     issued, usual = history.usual_amount(row.customer, as_of)
-    size = float((max(row.amount, ZERO) + 1).ln())  # the invoice's size on a log scale (a feature, not money)
+    # the invoice's size on a log scale (a feature, not money): the float's log1p, not Decimal.ln (180 µs a row,
+    # most of the training's feature time on a 600k-example book); the same value to the last bits
+    size = math.log1p(float(max(row.amount, ZERO)))
     against_usual = float(row.amount / usual) if usual else NAN
     disputes = history.disputes.get(row.customer, [])
     dispute_rate = bisect.bisect_left(disputes, as_of) / issued if issued else NAN

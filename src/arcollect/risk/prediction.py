@@ -21,9 +21,12 @@ import numpy as np
 from arcollect.risk import features as F
 
 MODEL_FORMAT = 1
+# One thread: on a shared 2-CPU machine LightGBM's two OpenMP threads spin-wait for each other, and a
+# 300-round fit of 83k examples took 232 s wall (39 s CPU) against 15 s (1.8 s CPU) with one (benchmarks/prediction.py).
+THREADS = 1
 REGRESSOR = {"objective": "l1", "learning_rate": 0.03, "num_leaves": 7, "min_data_in_leaf": 40,
              "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 1.0,
-             "num_threads": 2, "verbose": -1, "seed": 7, "deterministic": True, "force_row_wise": True}
+             "num_threads": THREADS, "verbose": -1, "seed": 7, "deterministic": True, "force_row_wise": True}
 CLASSIFIER = {**REGRESSOR, "objective": "binary"}
 ROUNDS = 300
 MAX_TRAINING_ROWS = 600_000  # the latest examples when a book has more
@@ -89,7 +92,7 @@ def train(history: F.History, rows: Sequence[F.InvoiceRow], *, cut: dt.date, rou
     if fresh.sum() >= 20 and 0 < labels.sum() < len(labels):
         classifier = _fit(x[fresh], labels, CLASSIFIER, rounds // 2)
     if residuals is None:
-        err = y - regressor.predict(x)
+        err = y - regressor.predict(x, num_threads=THREADS)
         residuals = (float(np.percentile(err, 25)), float(np.percentile(err, 75)))
     return Model(regressor, classifier, residuals, int(len(y)))
 
@@ -114,7 +117,7 @@ def fit_and_measure(history: F.History, rows: Sequence[F.InvoiceRow], *, as_of: 
     residuals = (0.0, 0.0)
     if tests:
         x = np.asarray(F.matrix(history, tests), dtype=np.float64).reshape(len(tests), len(F.NAMES))
-        err = np.asarray([r.days_late for r, _ in tests], dtype=np.float64) - first.regressor.predict(x)
+        err = np.asarray([r.days_late for r, _ in tests], dtype=np.float64) - first.regressor.predict(x, num_threads=THREADS)
         residuals = (float(np.percentile(err, 25)), float(np.percentile(err, 75)))
     final = train(history, rows, cut=as_of, residuals=residuals)
     metrics["trained_rows"] = final.trained_rows
@@ -140,9 +143,9 @@ def predict(model: Model, history: F.History, rows: Sequence[F.InvoiceRow], as_o
     if not rows:
         return []
     x = np.asarray(F.matrix(history, ((r, as_of) for r in rows)), dtype=np.float64).reshape(len(rows), len(F.NAMES))
-    days = model.regressor.predict(x)
-    p = model.classifier.predict(x) if model.classifier is not None else np.full(len(rows), np.nan)
-    contrib = model.regressor.predict(x, pred_contrib=True) if explain else None
+    days = model.regressor.predict(x, num_threads=THREADS)
+    p = model.classifier.predict(x, num_threads=THREADS) if model.classifier is not None else np.full(len(rows), np.nan)
+    contrib = model.regressor.predict(x, pred_contrib=True, num_threads=THREADS) if explain else None
     out = []
     for i, r in enumerate(rows):
         late = float(days[i])
@@ -164,7 +167,7 @@ def evaluate(model: Model, history: F.History, tests: Sequence[tuple[F.InvoiceRo
     if not tests:
         return {"n": 0}
     x = np.asarray(F.matrix(history, tests), dtype=np.float64).reshape(len(tests), len(F.NAMES))
-    raw = model.regressor.predict(x)
+    raw = model.regressor.predict(x, num_threads=THREADS)
     actual, model_days, due_days, mean_days = [], [], [], []
     for (r, seen), late, hist_mean in zip(tests, raw, x[:, F.NAMES.index("hist_mean")]):
         settled = r.settled_on
