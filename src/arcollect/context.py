@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from sqlalchemy import event, inspect
@@ -23,6 +23,7 @@ class Context:
     sessions: sessionmaker[Session]
     clock: Clock
     actor: str = "system"
+    caches: dict[str, Any] = field(default_factory=dict)  # in-process caches, shared by every copy (acting_as)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
