@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from arcollect.api.deps import Caller, Ctx
+from arcollect.api.etags import Tagged
 from arcollect.api.problems import responses
 from arcollect.api.schemas import AgingRead
 from arcollect.auth.permissions import READ
@@ -19,15 +20,18 @@ router = APIRouter(tags=["aging"])
 
 
 @router.get("/aging", response_model=AgingRead, responses=responses(401, 403, 422))
-def aging(ctx: Ctx, caller: Caller, as_of: DayQuery = None,
+def aging(ctx: Ctx, caller: Caller, tag: Tagged, as_of: DayQuery = None,
           by: Literal["customer", "collector", "currency", "total"] = "customer",
           basis: Literal["due", "issue"] = "due",
           buckets: Annotated[str | None, Query(max_length=100, pattern=r"^0(,[0-9]{1,5})*$",
                                                description="Bucket bounds in days past due, strictly increasing from 0, e.g. 0,30,60,90")] = None,
           collector: str | None = None, currency: Annotated[str | None, Query(max_length=3)] = None,
           segment: str | None = None) -> JSONResponse:
-    """Open receivables by bucket as of a date (default today), grouped ``by``; totals per currency."""
+    """Open receivables by bucket as of a date (default today), grouped ``by``; totals per currency.
+    Sends an ETag: with ``If-None-Match`` and nothing changed, 304 and no body."""
     caller.require(READ)
+    if tag.fresh:
+        return tag.not_modified()
     report = ledger.aging(ctx, as_of=as_of or ctx.clock.today(), by=by, basis=basis, buckets=buckets,
                           collector=collector, currency=currency, segment=segment, scope=caller.scope)
-    return JSONResponse(A.to_json(report))
+    return JSONResponse(A.to_json(report), headers=tag.headers)
