@@ -221,7 +221,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=120)
         if cluster:
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -236,7 +236,7 @@ def _free_port() -> int:
 
 
 def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=2).status_code == 200:
