@@ -2,10 +2,7 @@
 (``If-None-Match``) gets ``304 Not Modified`` with no body while nothing it could see has changed.
 
 The tag is weak (``W/"…"``) and is a hash of:
-- the database's data version: on PostgreSQL the current snapshot (``pg_current_snapshot()``: it changes
-  whenever any writing transaction commits, so it is exact even though sequence ids commit out of order);
-  on SQLite (one writer at a time, ids commit in order) the highest id of the audit log — every change by a
-  person or a rule is in it (DESIGN §4) — and of the ledger and worklist tables;
+- the database's data version (``readcache.data_version``: PostgreSQL's snapshot, SQLite's highest ids);
 - the caller: user, role and the scope they see (user A's tag is never valid for user B, and a role or team
   change gives new tags);
 - the request: path and query string; today's date (``as_of`` defaults to it); the app's version and settings.
@@ -22,26 +19,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from arcollect import __version__
 from arcollect.api.deps import Caller, Ctx
 from arcollect.auth.permissions import Principal
 from arcollect.context import Context
+from arcollect.readcache import current_version
 
 CACHE_CONTROL = "private, no-cache"
-_SQLITE_TABLES = ("audit_log", "customers", "invoices", "credit_notes", "payments", "write_offs", "applications",
-                  "actions", "worklist_runs")
-_SQLITE_VERSION = text("SELECT " + ", ".join(f"(SELECT max(id) FROM {t})" for t in _SQLITE_TABLES))
-_PG_VERSION = text("SELECT pg_current_snapshot()::text")
-
-
-def data_version(session: Session) -> str:
-    """A value that changes whenever committed data changes (one cheap statement)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return str(session.execute(_PG_VERSION).scalar_one())
-    return ",".join(str(v) for v in session.execute(_SQLITE_VERSION).one())
 
 
 def _settings_digest(ctx: Context) -> str:
@@ -53,8 +38,7 @@ def _settings_digest(ctx: Context) -> str:
 
 
 def etag(ctx: Context, caller: Principal, path: str, query: str) -> str:
-    with ctx.sessions() as session:
-        version = data_version(session)
+    version = current_version(ctx)
     scope = caller.scope
     parts = (version, str(caller.user_pk), caller.login, caller.role, str(scope.everything),
              ",".join(scope.collectors), ",".join(scope.teams), path, query, ctx.clock.today().isoformat(),
