@@ -57,7 +57,8 @@ def _every_model(*_: Any) -> None:
 
 def build_context(settings: Settings, *, clock: Clock | None = None, actor: str = "system",
                   migrate_schema: bool = True) -> Context:
-    engine = create_engine_for(settings.effective_database_url, echo=settings.sql_echo)
+    engine = create_engine_for(settings.effective_database_url, echo=settings.sql_echo,
+                               pool_size=settings.db_pool_size)
     sessions = session_factory(engine)
     event.listen(sessions, "before_flush", _every_model)
     ctx = Context(settings=settings, engine=engine, sessions=sessions,
