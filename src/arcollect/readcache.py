@@ -46,6 +46,7 @@ class LRU:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._gates: dict[Hashable, threading.Lock] = {}
         self.hits = self.misses = 0
 
     def get(self, key: Hashable) -> Any | None:
@@ -65,6 +66,30 @@ class LRU:
                 self._items.popitem(last=False)
 
 
+    def computed(self, key: Hashable, compute: Callable[[], T], keep: Callable[[T], bool] = lambda _: True) -> T:
+        """The value kept for ``key``, else ``compute()`` (kept when ``keep`` says so). Threads that miss the
+        same key together wait for the first one's result instead of all computing it (a cold dashboard
+        under 20 users would otherwise be built 20 times at once)."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            gate = self._gates.setdefault(key, threading.Lock())
+        try:
+            with gate:
+                with self._lock:
+                    found = self._items.get(key)
+                if found is None:
+                    found = compute()
+                    if keep(found):
+                        self.put(key, found)
+                return found
+        finally:
+            with self._lock:
+                if self._gates.get(key) is gate:
+                    del self._gates[key]
+
+
 def lru(ctx: Context, name: str, size: int = 128) -> LRU:
     """The context's cache called ``name`` (``Context.caches`` is shared by every copy of a context)."""
     cache = ctx.caches.get(name)
@@ -76,9 +101,4 @@ def lru(ctx: Context, name: str, size: int = 128) -> LRU:
 def remembered(ctx: Context, name: str, key: Hashable, compute: Callable[[], T], *, version: str | None = None) -> T:
     """``compute()``, or the result it gave for ``key`` at the current data version."""
     version = current_version(ctx) if version is None else version
-    cache = lru(ctx, name)
-    found = cache.get((version, key))
-    if found is None:
-        found = compute()
-        cache.put((version, key), found)
-    return found
+    return lru(ctx, name).computed((version, key), compute)

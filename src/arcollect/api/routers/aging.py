@@ -35,12 +35,11 @@ def aging(ctx: Ctx, caller: Caller, tag: Tagged, as_of: DayQuery = None,
     caller.require(READ)
     if tag.fresh:
         return tag.not_modified()
-    bodies = lru(ctx, "aging_bodies", size=64)
-    body = bodies.get(tag.tag)
-    if body is None:
+
+    def build() -> bytes:
         report = ledger.aging(ctx, as_of=as_of or ctx.clock.today(), by=by, basis=basis, buckets=buckets,
                               collector=collector, currency=currency, segment=segment, scope=caller.scope)
-        body = JSONResponse(A.to_json(report)).body
-        if len(body) <= MAX_KEPT:
-            bodies.put(tag.tag, body)
+        return JSONResponse(A.to_json(report)).body
+
+    body = lru(ctx, "aging_bodies", size=64).computed(tag.tag, build, keep=lambda b: len(b) <= MAX_KEPT)
     return Response(body, media_type="application/json", headers=tag.headers)
