@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from sqlalchemy import event, inspect
@@ -23,6 +23,7 @@ class Context:
     sessions: sessionmaker[Session]
     clock: Clock
     actor: str = "system"
+    caches: dict[str, Any] = field(default_factory=dict)  # in-process caches, shared by every copy (acting_as)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -56,7 +57,8 @@ def _every_model(*_: Any) -> None:
 
 def build_context(settings: Settings, *, clock: Clock | None = None, actor: str = "system",
                   migrate_schema: bool = True) -> Context:
-    engine = create_engine_for(settings.effective_database_url, echo=settings.sql_echo)
+    engine = create_engine_for(settings.effective_database_url, echo=settings.sql_echo,
+                               pool_size=settings.db_pool_size)
     sessions = session_factory(engine)
     event.listen(sessions, "before_flush", _every_model)
     # the maintained balances, recomputed for what each unit of work wrote before it commits (by name, as above)

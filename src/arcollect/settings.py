@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # The web app's address as users reach it, for links in notification emails (e.g. https://ar.example.com).
     public_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
+    # Database connections each process keeps open (plus half as many more in a burst). Unset: 5 for the
+    # CLI; `arcollect serve --workers N` sizes it to the workers (db.pool_size_for: ~60 connections in all).
+    db_pool_size: int | None = Field(default=None, ge=1, le=200)
     # Bounded work per request (docs/security.md "Limits"). Message templates: the longest rendered
     # message (characters) and the longest render (seconds), for previews, queueing, sends and letters.
     template_max_output: int = Field(default=1_000_000, ge=1000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arcollect.db import PK, Base, UTCDateTime
@@ -82,3 +82,13 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(PK, primary_key=True, autoincrement=True)
     login: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AuthEpoch(Base):
+    """One row: a counter bumped by every change to the users (role, team, active, password, a new user).
+    A cached principal (``auth.cache``) is good only while the epoch it was built at is still the current
+    one — a manager's view depends on the other members of their team, so any user change invalidates all."""
+
+    __tablename__ = "auth_epoch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

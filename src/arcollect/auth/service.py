@@ -6,12 +6,13 @@ import datetime as dt
 import re
 from typing import Any, Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from arcollect import audit
 from arcollect.auth import secrets as S
-from arcollect.auth.models import ROLES, ApiToken, LoginFailure, Team, User, WebSession
+from arcollect.auth.cache import principal_cache
+from arcollect.auth.models import ROLES, ApiToken, AuthEpoch, LoginFailure, Team, User, WebSession
 from arcollect.auth.permissions import Principal, principal_for
 from arcollect.bounds import parse_pk
 from arcollect.context import Context
@@ -93,6 +94,16 @@ def _read(user: User, teams: dict[int, str]) -> dict[str, Any]:
             "created_at": user.created_at, "last_login_at": user.last_login_at}
 
 
+def _bump_epoch(session: Session) -> None:
+    """Every change to a user makes every cached principal stale (``auth.cache``)."""
+    if session.execute(update(AuthEpoch).where(AuthEpoch.id == 1)
+                       .values(version=AuthEpoch.version + 1)).rowcount == 0:
+        session.execute(insert(AuthEpoch).values(id=1, version=2))
+
+
+_EPOCH = func.coalesce(select(AuthEpoch.version).where(AuthEpoch.id == 1).scalar_subquery(), 0)
+
+
 # ---- users -------------------------------------------------------------------------------------
 def add_user(ctx: Context, *, login: str, role: str, team: str | None = None, password: str | None = None,
              name: str | None = None, email: str | None = None) -> tuple[dict[str, Any], str | None]:
@@ -109,6 +120,7 @@ def add_user(ctx: Context, *, login: str, role: str, team: str | None = None, pa
                     created_at=now, updated_at=now)
         session.add(user)
         session.flush()
+        _bump_epoch(session)
         audit.record(session, at=now, actor=ctx.actor, action="create", entity="user", entity_key=login,
                      changes={"role": role, "team": team, "name": name, "email": email})
         return _read(user, _team_names(session)), generated
@@ -148,6 +160,7 @@ def update_user(ctx: Context, *, login: str, role: str | None = None, team: str 
             user.session_version += 1
         user.updated_at = now
         session.flush()
+        _bump_epoch(session)
         after = _read(user, _team_names(session))
         changes = audit.diff(before, after)
         if changes:
@@ -171,6 +184,7 @@ def set_password(ctx: Context, *, login: str, password: str | None = None) -> st
         user.password_hash = S.hash_password(password)
         user.session_version += 1
         user.updated_at = now
+        _bump_epoch(session)
         revoked = list(session.scalars(select(ApiToken.id).where(ApiToken.user_pk == user.id,
                                                                   ApiToken.revoked_at.is_(None))
                                        .order_by(ApiToken.id)))
@@ -258,17 +272,26 @@ def _live_session(session: Session, session_id: str, now: dt.datetime) -> tuple[
 
 def principal_for_session(ctx: Context, *, session_id: str) -> Principal:
     """The user behind a session cookie, if that session is still open: not signed out, not expired, the
-    user active and their password unchanged since. Marks it seen (at most every SEEN_EVERY)."""
-    now = ctx.clock.now()
+    user active and their password unchanged since. Marks it seen (at most every SEEN_EVERY). One indexed
+    statement per request; the principal itself comes from the cache while nobody's role or team changed."""
+    now, digest = ctx.clock.now(), S.token_digest(session_id)
+    cache = principal_cache(ctx.caches)
     with ctx.sessions() as session:
-        live = _live_session(session, session_id, now)
-        if live is None:
+        row = session.execute(
+            select(WebSession.id, WebSession.revoked_at, WebSession.expires_at, WebSession.user_version,
+                   WebSession.last_seen_at, User.id, User.session_version, User.active, _EPOCH)
+            .join(User, User.id == WebSession.user_pk).where(WebSession.session_hash == digest)).first()
+        if row is None or row[1] is not None or row[2] <= now or not row[7] or row[3] != row[6]:
+            cache.drop(digest)
             raise NotAuthenticated("session expired; sign in again")
-        web, user = live
-        principal, seen = _principal(session, user), web.last_seen_at
+        web_pk, seen, stamp = row[0], row[4], (row[5], row[6], row[8])
+        principal = cache.get(digest, stamp)
+        if principal is None:
+            principal = _principal(session, session.get_one(User, row[5]))
+            cache.put(digest, stamp, principal)
     if now - seen >= SEEN_EVERY:
         with ctx.unit_of_work() as session:
-            session.execute(update(WebSession).where(WebSession.id == web.id).values(last_seen_at=now))
+            session.execute(update(WebSession).where(WebSession.id == web_pk).values(last_seen_at=now))
     return principal
 
 
@@ -282,19 +305,29 @@ def end_session(ctx: Context, *, session_id: str) -> bool:
             return False
         web, user = live
         web.revoked_at = now
+        principal_cache(ctx.caches).drop(web.session_hash)
         audit.record(session, at=now, actor=user.login, action="logout", entity="user", entity_key=user.login,
                      changes={})
         return True
 
 
 def authenticate_token(ctx: Context, *, token: str) -> Principal:
+    """The user behind an API token that is not revoked, the user active; cached like a session's."""
     digest = S.token_digest(token.strip())
+    cache = principal_cache(ctx.caches)
     with ctx.sessions() as session:
-        row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_pk)
+        row = session.execute(select(ApiToken.revoked_at, User.id, User.session_version, User.active, _EPOCH)
+                              .join(User, User.id == ApiToken.user_pk)
                               .where(ApiToken.token_hash == digest)).first()
-        if row is None or row[0].revoked_at is not None or not row[1].active:
+        if row is None or row[0] is not None or not row[3]:
+            cache.drop("token:" + digest)
             raise NotAuthenticated("invalid or revoked API token")
-        return _principal(session, row[1])
+        stamp = (row[1], row[2], row[4])
+        principal = cache.get("token:" + digest, stamp)
+        if principal is None:
+            principal = _principal(session, session.get_one(User, row[1]))
+            cache.put("token:" + digest, stamp, principal)
+        return principal
 
 
 def create_token(ctx: Context, *, login: str, name: str | None = None) -> tuple[dict[str, Any], str]:

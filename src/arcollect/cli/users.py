@@ -175,6 +175,10 @@ def serve(
 
     if state.db:
         os.environ["ARCOLLECT_DATABASE_URL"] = state.db  # the app factory reads Settings in each worker
+    if ctx.settings.db_pool_size is None:  # each worker's connection pool, sized to the number of workers
+        from arcollect.db import pool_size_for
+
+        os.environ["ARCOLLECT_DB_POOL_SIZE"] = str(pool_size_for(workers))
     shared = None
     if workers > 1 and not os.environ.get(MULTIPROCESS_DIR):  # /metrics adds up every worker's figures
         shared = tempfile.mkdtemp(prefix="arcollect-metrics-")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from arcollect.api.deps import Caller, Ctx, acting, needs
+from arcollect.api.etags import Tagged
 from arcollect.api.problems import responses
 from arcollect.api.schemas import (
     ContactRead, CustomerDetail, CustomerRead, CustomerUpdate, HierarchyRead, Page, money,
@@ -26,13 +27,15 @@ def _read(header: dict) -> CustomerRead:
 
 
 @router.get("/customers", response_model=Page[CustomerRead], responses=responses(401, 403, 422))
-def list_customers(ctx: Ctx, caller: Caller, q: Annotated[str | None, Query(max_length=100)] = None,
+def list_customers(ctx: Ctx, caller: Caller, tag: Tagged, q: Annotated[str | None, Query(max_length=100)] = None,
                    collector: str | None = None, team: str | None = None, segment: str | None = None,
                    currency: Annotated[str | None, Query(max_length=3)] = None,
                    sort: Annotated[str, Query(pattern=r"^-?(customer_id|name|collector|segment)$")] = "customer_id",
-                   limit: Limit = 50, offset: Offset = 0) -> Page[CustomerRead]:
-    """Customers the caller may see (a collector: their portfolio), filtered and paginated."""
+                   limit: Limit = 50, offset: Offset = 0) -> Page[CustomerRead] | Response:
+    """Customers the caller may see (a collector: their portfolio), filtered and paginated (ETag, 304)."""
     caller.require(READ)
+    if tag.fresh:
+        return tag.not_modified()
     items, total = ledger.list_customers(ctx, scope=caller.scope, q=q, collector=collector, team=team,
                                          segment=segment, currency=currency, sort=sort, limit=limit, offset=offset)
     return Page[CustomerRead](items=[_read(i) for i in items], total=total, limit=limit, offset=offset)

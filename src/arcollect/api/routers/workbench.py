@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from arcollect.api.deps import Caller, Ctx, acting, needs
+from arcollect.api.etags import Tagged
 from arcollect.api.problems import responses
 from arcollect.api.workbench_schemas import (
     ActionClose, ActionRead, ActivityCreate, ActivityPage, ActivityRead, PlaybookLoaded,
@@ -27,12 +28,15 @@ Login = Annotated[str | None, Query(max_length=64)]
 
 
 @router.get("/worklist", response_model=WorklistRead, responses=responses(401, 403))
-def worklist(ctx: Ctx, caller: Caller, as_of: DayQuery = None, collector: Login = None,
-             limit: Limit = 100, offset: Offset = 0) -> WorklistRead:
+def worklist(ctx: Ctx, caller: Caller, tag: Tagged, as_of: DayQuery = None, collector: Login = None,
+             limit: Limit = 100, offset: Offset = 0) -> WorklistRead | Response:
     """The day's prioritized worklist (by priority; a callback due adds 100), each account with the
-    parts of its score, the reasons and the proposed actions. Runs the day's evaluation if needed."""
+    parts of its score, the reasons and the proposed actions. Runs the day's evaluation if needed.
+    ETag: nothing changed since the client's copy (``If-None-Match``), 304."""
     caller.require(READ)
     who = caller.worklist_of(collector)
+    if tag.fresh:
+        return tag.not_modified()
     data = worklists.worklist(acting(ctx, caller), as_of=as_of or ctx.clock.today(), collector=who,
                               scope=caller.scope, limit=limit, offset=offset)
     return WorklistRead(**data)

@@ -16,6 +16,7 @@ from arcollect.escalations import service as escalations
 from arcollect.ledger import aging as A
 from arcollect.ledger import service as ledger
 from arcollect.charts import bucket_bars, line_chart
+from arcollect.readcache import remembered
 from arcollect.web.deps import User, get_ctx, page
 
 router = APIRouter(include_in_schema=False)
@@ -28,13 +29,20 @@ def dashboard(request: Request, user: User) -> Response:
         return RedirectResponse("/inbox", status_code=303)  # stakeholders work from their inbox
     user.require(READ)
     ctx = get_ctx(request)
-    dash = ledger.dashboard(ctx, as_of=ctx.clock.today(), scope=user.scope)
-    charts = {s.currency: bucket_bars(s.buckets, s.currency) for s in dash.currencies}
-    trend = line_chart(dash.trend_dates, dash.trend, "Past-due amount at each month-end") if dash.trend else ""
+    today = ctx.clock.today()
+    dash, charts, trend = remembered(ctx, "dashboards", (today, user.scope), lambda: _dashboard(ctx, today, user.scope))
     figures = disputes.counts(ctx, scope=disputes.CaseScope(customers=user.scope))
     cases = {"open_disputes": figures["active"], "sla_breached": figures["sla_breached"],
              "pending_escalations": escalations.count(ctx, status="proposed", scope=user.scope)}
     return page(request, "dashboard.html", nav="dashboard", dash=dash, charts=charts, trend=trend, cases=cases)
+
+
+def _dashboard(ctx, today, scope):  # noqa: ANN001, ANN202
+    """The ledger part of the dashboard (aging, trend, charts): kept per data version and scope."""
+    dash = ledger.dashboard(ctx, as_of=today, scope=scope)
+    charts = {s.currency: bucket_bars(s.buckets, s.currency) for s in dash.currencies}
+    trend = line_chart(dash.trend_dates, dash.trend, "Past-due amount at each month-end") if dash.trend else ""
+    return dash, charts, trend
 
 
 def _report(request: Request, user, as_of, collector, currency, segment):  # noqa: ANN001, ANN202
