@@ -1,7 +1,7 @@
 """auth_epoch: one counter bumped by every user change, so that cached principals know when they are stale
 
 Revision ID: 0035
-Revises: 0030
+Revises: 0034
 Create Date: 2026-12-04 19:00:00
 """
 from typing import Sequence, Union
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0035'
-down_revision: Union[str, None] = '0030'
+down_revision: Union[str, None] = '0034'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
