@@ -69,6 +69,10 @@ def next_best_action(item: Mapping[str, Any] | None, open_items: Sequence[Mappin
         oldest = max(late)
         reason = (f"{what} ({money}) {'is' if count == 1 else 'are'} past due; the oldest by {oldest} "
                   f"day{'s' if oldest != 1 else ''}.")
+        overdue = [i["days_past_due"] for i in open_items if i["days_past_due"] > 0]
+        if len(overdue) > len(late):  # the step names its window's invoices: say the account owes more
+            reason += (f" In all {len(overdue)} invoices on the account are past due, the oldest by "
+                       f"{max(overdue)} day{'s' if max(overdue) != 1 else ''}.")
     elif invoices:
         soonest = min(-i["days_past_due"] for i in invoices)
         reason = (f"{what} ({money}) {'falls' if count == 1 else 'fall'} due "
