@@ -104,26 +104,12 @@ IMPORT_TARGET = 20_000  # rows/s (issue #2, #19)
 def timed_import(ctx, kind: str, path: Path, rows: int, note: str = "") -> object:  # noqa: ANN001
     """Import one file and print its rate against the target: wall time, and this process's CPU time
     (the database server's own CPU on PostgreSQL is not in it)."""
-    cpu = time.process_time()
-    seconds, result = timed(lambda: service.import_file(ctx, kind=kind, path=path))
-    cpu = time.process_time() - cpu
+    seconds, cpu, result = timed_cpu(lambda: service.import_file(ctx, kind=kind, path=path))
     assert not result.errors, result.errors[:3]
     rate = rows / seconds
     print(f"import {kind:<12} {rows:>9,} rows  {seconds:7.1f} s wall  {cpu:7.1f} s CPU  {rate:>9,.0f} rows/s  "
           f"target ≥ {IMPORT_TARGET:,}: {'ok' if rate >= IMPORT_TARGET else 'UNDER TARGET'}{note}")
     return result
-
-
-def timed_cpu(fn, repeat: int = 1) -> tuple[float, float, object]:  # noqa: ANN001
-    """(median wall seconds, median CPU seconds of this process, result): on a shared machine the CPU
-    time is the figure that does not depend on the other processes' load."""
-    walls, cpus, result = [], [], None
-    for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), result
 
 
 # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child forked from this (large)

@@ -76,6 +76,19 @@ def _spread(ys: list[float], gap: float, bottom: float) -> list[float]:
     return [placed[i] for i in range(len(ys))]
 
 
+def _frame(width: int, height: int, title: str, pad_l: float, pad_t: float, plot_w: float, plot_h: float,
+           low: Decimal, span: Decimal) -> list[str]:
+    """The opening of a chart's SVG: its title and three grid lines labelled low, middle and top."""
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>"]
+    for frac in (0, 0.5, 1):
+        y = pad_t + plot_h - plot_h * frac
+        parts.append(f'<line x1="{pad_l}" y1="{y:.1f}" x2="{pad_l + plot_w}" y2="{y:.1f}" stroke="#e3e3e3"/>')
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 4:.1f}" text-anchor="end" class="chart-label">'
+                     f"{escape(_short(low + span * Decimal(str(frac))))}</text>")
+    return parts
+
+
 def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: str,
                width: int = 520, height: int = 200, last_label: str = "today") -> str:
     """One line per series (e.g. per currency) over the dates, with the last value labelled; the last date is
@@ -91,13 +104,7 @@ def line_chart(dates: list[dt.date], series: dict[str, list[Decimal]], title: st
     def xy(i: int, v: Decimal) -> tuple[float, float]:
         return pad_l + plot_w * i / n, pad_t + plot_h - float((v - low) / span) * plot_h
 
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
-             f"<title>{escape(title)}</title>"]
-    for frac in (0, 0.5, 1):
-        y = pad_t + plot_h - plot_h * frac
-        parts.append(f'<line x1="{pad_l}" y1="{y:.1f}" x2="{pad_l + plot_w}" y2="{y:.1f}" stroke="#e3e3e3"/>')
-        parts.append(f'<text x="{pad_l - 4}" y="{y + 4:.1f}" text-anchor="end" class="chart-label">'
-                     f"{escape(_short(low + span * Decimal(str(frac))))}</text>")
+    parts = _frame(width, height, title, pad_l, pad_t, plot_w, plot_h, low, span)
     for i, d in enumerate(dates):
         if i in (0, len(dates) - 1) or len(dates) <= 8:
             x, _ = xy(i, low)
@@ -180,13 +187,7 @@ def band_chart(starts: list[dt.date], expected: list[Decimal], low: list[Decimal
     def y(v: Decimal) -> float:
         return pad_t + plot_h - float(v / top) * plot_h
 
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
-             f"<title>{escape(title)}</title>"]
-    for frac in (0, 0.5, 1):
-        gy = pad_t + plot_h - plot_h * frac
-        parts.append(f'<line x1="{pad_l}" y1="{gy:.1f}" x2="{pad_l + plot_w}" y2="{gy:.1f}" stroke="#e3e3e3"/>')
-        parts.append(f'<text x="{pad_l - 4}" y="{gy + 4:.1f}" text-anchor="end" class="chart-label">'
-                     f"{escape(_short(top * Decimal(str(frac))))}</text>")
+    parts = _frame(width, height, title, pad_l, pad_t, plot_w, plot_h, Decimal(0), top)
     if starts:
         centre = [pad_l + slot * (i + 0.5) for i in range(len(starts))]
         upper = " ".join(f"{x:.1f},{y(v):.1f}" for x, v in zip(centre, high))
